@@ -1,0 +1,54 @@
+/**
+ * Errors travel as data: a kind a program can switch on and a message a person can act on
+ * (style.md rule 17). They cross every process boundary unchanged.
+ */
+export type LabErrorKind =
+  | 'Validation' // bad input: config, CLI flag, IPC argument, imported file
+  | 'ProtocolMismatch' // the two ends of a link speak different protocol versions
+  | 'UnknownMessage' // a message that the contract of its link does not allow
+  | 'StartupTimeout' // a child did not complete its ready handshake in time
+  | 'ProcessCrashed' // a child exited or crashed while it was needed
+  | 'Cancelled' // the user or a policy stopped the operation
+  | 'ResourceLimit' // the request would not fit this machine (memory, limits)
+  | 'NotFound' // a run, an experiment or a file that does not exist
+  | 'Database' // the history database is unreadable, foreign or corrupt
+  | 'DbFromFuture' // the history database was written by a newer Migration Lab
+  | 'Internal' // a bug: something that should not happen
+
+export interface LabError {
+  readonly kind: LabErrorKind
+  readonly message: string
+  /** Where the problem is, when it has a place: `path: message` lines for validation. */
+  readonly details?: readonly string[]
+}
+
+export function labError(kind: LabErrorKind, message: string, details?: readonly string[]): LabError {
+  return details && details.length > 0 ? { kind, message, details } : { kind, message }
+}
+
+/** An Error subclass that carries a LabError, for code paths that throw. */
+export class LabFailure extends Error {
+  readonly error: LabError
+  constructor(error: LabError) {
+    super(error.details?.length ? `${error.message}\n  ${error.details.join('\n  ')}` : error.message)
+    this.name = `LabFailure(${error.kind})`
+    this.error = error
+  }
+}
+
+/** Turns anything thrown into a LabError, keeping a LabFailure's kind. */
+export function toLabError(e: unknown, fallbackKind: LabErrorKind = 'Internal'): LabError {
+  if (e instanceof LabFailure) return e.error
+  if (isLabError(e)) return e
+  if (e instanceof Error) return labError(fallbackKind, e.message)
+  return labError(fallbackKind, String(e))
+}
+
+export function isLabError(v: unknown): v is LabError {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { kind?: unknown }).kind === 'string' &&
+    typeof (v as { message?: unknown }).message === 'string'
+  )
+}
