@@ -1,0 +1,224 @@
+/**
+ * The result contract (DESIGN.md §4): one object shaped like QEMU's `query-migrate` reply
+ * (reference/qemu-migration.md §11), plus a `lab` object with what QEMU cannot tell.
+ * Field names in the QEMU part are QEMU's own (kebab-case); units are QEMU's (ms, bytes, pages).
+ * `migration-lab run CONFIG --json` prints exactly this; tools outside the repo rely on it.
+ */
+
+export type MigrationStatus = 'completed' | 'cancelled' | 'failed'
+
+/** `ram` of query-migrate (MigrationStats, §11). */
+export interface RamStats {
+  /** Total bytes on all channels, overheads included. */
+  transferred: number
+  /** Dirty bytes known at the last sync and not yet sent (0 after completion). */
+  remaining: number
+  /** Total migratable RAM bytes. */
+  total: number
+  /** Zero pages sent (count). */
+  duplicate: number
+  /** Full pages sent (count). */
+  normal: number
+  /** normal × page-size: payload only. */
+  'normal-bytes': number
+  /** Newly dirtied pages per second over the last ≥1 s sync period (§4.1). */
+  'dirty-pages-rate': number
+  /** Average Mbit/s over (total-time − setup-time), as QEMU reports at the end. */
+  mbps: number
+  'dirty-sync-count': number
+  'page-size': number
+  /** Pages sent in the last window, per second. */
+  'pages-per-second': number
+  /** RAM bytes sent while the VM ran. */
+  'precopy-bytes': number
+  /** RAM bytes sent while the VM was stopped (not postcopy). */
+  'downtime-bytes': number
+  /** RAM bytes sent in postcopy. */
+  'postcopy-bytes': number
+  /** Bytes sent by multifd channels (0 without multifd). */
+  'multifd-bytes': number
+}
+
+/** `xbzrle-cache` of query-migrate, present only with the xbzrle capability. */
+export interface XbzrleCacheStats {
+  'cache-size': number
+  bytes: number
+  pages: number
+  'cache-miss': number
+  'cache-miss-rate': number
+  'encoding-rate': number
+  overflow: number
+}
+
+/** Why the guest was paused, in ms, in the order it happened (§10). */
+export interface DowntimeBreakdown {
+  /** vm_stop_force_state: pausing vCPUs, state-change notifiers, block drain. */
+  'stop-ms': number
+  /** The last migration_bitmap_sync under the BQL. */
+  'final-sync-ms': number
+  /** Remaining dirty RAM sent with the rate limit lifted (link speed). */
+  'ram-ms': number
+  /** Non-iterable device state (not in pending, §10.3). */
+  'device-state-ms': number
+  /** Destination: tail of the load, block activation, vm_start. */
+  'resume-ms': number
+}
+
+/** One record per dirty bitmap sync (`dirty-sync-count` increment, §4.1). */
+export interface SyncRecord {
+  /** dirty-sync-count after this sync (1 = the setup sync). */
+  'dirty-sync-count': number
+  /** Virtual ms since migration start. */
+  'time-ms': number
+  /** What triggered it: setup, lazy (pending < threshold), auto-converge 5 s timer, final. */
+  trigger: 'setup' | 'lazy' | 'throttle-timer' | 'final'
+  /** Pages sent since the previous sync. */
+  'pages-sent': number
+  /** Newly dirtied pages this sync found (only previously clean pages count). */
+  'dirty-pages': number
+  /** Pages known dirty after the sync (remaining / page size). */
+  'remaining-pages': number
+  /** Bandwidth estimate of the last 100 ms window, bytes per ms. */
+  'bandwidth-bytes-per-ms': number
+  /** threshold_size in bytes at the time of the sync. */
+  'threshold-bytes': number
+  /** expected-downtime in ms after this sync. */
+  'expected-downtime-ms': number
+  /** Auto-converge throttle % in force (0 when none). */
+  'cpu-throttle-percentage': number
+  /** How long the BQL was held for this sync, ms. */
+  'bql-hold-ms': number
+}
+
+export interface BqlStats {
+  /** Total time the migration thread held the BQL, ms. */
+  'held-ms': number
+  /** Number of separate holds (setup, each sync, completion, …). */
+  holds: number
+  /** Longest single hold, ms. */
+  'longest-hold-ms': number
+  /** Sum over vCPUs of time spent waiting for the BQL on I/O exits, ms. */
+  'vcpu-wait-ms': number
+  /** Longest single vCPU stall waiting for the BQL, ms. */
+  'longest-vcpu-stall-ms': number
+}
+
+export interface LabInfo {
+  /** Destination memory equalled source memory at switchover (independent oracle). */
+  verified: boolean
+  /** Pages that differed at switchover (0 when verified; undefined when not checked). */
+  'mismatched-pages'?: number
+  seed: number
+  'engine-version': string
+  /** Why the run ended the way it did: converged, the policy limit hit, the failure. */
+  reason: string
+  /** Did the migration reach switchover (status completed)? */
+  converged: boolean
+  /** The pause as the guest felt it: last instruction on the source to first on the destination. */
+  'guest-pause-ms': number
+  'downtime-breakdown': DowntimeBreakdown
+  iterations: SyncRecord[]
+  bql: BqlStats
+  /** Wall-clock ms the run took on this machine (not deterministic). */
+  'wall-time-ms': number
+  /** Virtual ms simulated. */
+  'virtual-time-ms': number
+  /** How this result was obtained: simulated by the engine, or imported from a real QEMU. */
+  source: 'simulated' | 'measured'
+}
+
+export interface MigrationResult {
+  status: MigrationStatus
+  /** ms from migration start to completion (or to cancellation). */
+  'total-time': number
+  /** ms in setup, before iterations begin. */
+  'setup-time': number
+  /** ms, source-reported (§10.1); present when completed. */
+  downtime?: number
+  /** ms = dirty bytes at last sync / expected bandwidth (§2.1). */
+  'expected-downtime': number
+  ram: RamStats
+  /** Current auto-converge throttle %, present only while throttling was active. */
+  'cpu-throttle-percentage'?: number
+  'xbzrle-cache'?: XbzrleCacheStats
+  /** Human-readable error, when status is failed. */
+  'error-desc'?: string
+  lab: LabInfo
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telemetry: streamed to the supervisor while a run goes (batched, never a message per page),
+// kept in the history database, and printed with `--full`.
+// ---------------------------------------------------------------------------------------------
+
+/** A progress snapshot every 100 ms of virtual time (like guestperf's Progress, §13.5). */
+export interface ProgressSample {
+  'time-ms': number
+  /** Migration status at that time: setup, active, device (stop-and-copy), completed… */
+  status: 'setup' | 'active' | 'device' | 'completed' | 'cancelled' | 'failed'
+  'transferred-bytes': number
+  'remaining-bytes': number
+  'dirty-pages-rate': number
+  /** Mbit/s over the last window. */
+  mbps: number
+  'bandwidth-bytes-per-ms': number
+  'threshold-bytes': number
+  'expected-downtime-ms': number
+  'dirty-sync-count': number
+  'cpu-throttle-percentage': number
+}
+
+/**
+ * A vCPU's guest throughput over time, in buckets of `bucketMs` virtual ms: how many MiB the
+ * guest program wrote per second in each bucket (guestperf's "ms per GiB", turned around so a
+ * pause shows as a drop to zero).
+ */
+export interface VcpuThroughputSeries {
+  vcpu: number
+  'bucket-ms': number
+  /** Start of the first bucket, virtual ms. */
+  'start-ms': number
+  /** MiB/s in each bucket. */
+  'mib-per-s': number[]
+}
+
+/** Swimlane timeline events for the UI (DESIGN.md §2, issue 5). */
+export type TimelineLane = 'migration' | 'destination' | `vcpu-${number}`
+export type TimelineState =
+  // migration thread
+  | 'setup'
+  | 'iterating'
+  | 'syncing' // bitmap sync under the BQL
+  | 'stop-and-copy'
+  | 'done'
+  // vCPUs
+  | 'running'
+  | 'throttled'
+  | 'bql-wait'
+  | 'stopped'
+  // destination
+  | 'idle'
+  | 'loading'
+  | 'resumed'
+
+/** One lane is in one state from `start-ms` until the next event of the same lane. */
+export interface TimelineEvent {
+  'time-ms': number
+  lane: TimelineLane
+  state: TimelineState
+  /** Optional detail (e.g. throttle %, sync number). */
+  detail?: string
+}
+
+/** Everything a run produces beyond the result. */
+export interface RunTelemetry {
+  progress: ProgressSample[]
+  throughput: VcpuThroughputSeries[]
+  timeline: TimelineEvent[]
+}
+
+/** `--full` output: the result plus all telemetry. */
+export interface FullRunOutput {
+  result: MigrationResult
+  telemetry: RunTelemetry
+}
