@@ -1,2 +1,5 @@
-// Placeholder entry point, replaced by its owner.
-export {}
+// The engine process as an Electron utility process (desktop app).
+import { electronEngineProcess } from './adapters/electron'
+import { runEngine } from './runtime'
+
+void runEngine(electronEngineProcess())

@@ -42,4 +42,8 @@ export interface ProcessHost {
   spawn(opts: SpawnOptions): EngineChild
   /** A fresh entangled pair of ports that can be handed to children. */
   createChannel(): readonly [Port, Port]
+  /** Children spawned by this host that have not exited yet (the orphan check). */
+  readonly liveChildren: ReadonlySet<EngineChild>
+  /** Kills every live child; resolves when all are gone. */
+  killAll(): Promise<void>
 }

@@ -4,5 +4,8 @@
  */
 export const PROTOCOL_VERSION = 1
 
-/** The two kinds of engine process (DESIGN.md §1). */
-export type EngineRole = 'vcpu' | 'migration'
+/**
+ * The two kinds of engine process (DESIGN.md §1), plus `probe`: a tiny test fixture child
+ * (src/engine/probe.ts) used to test the process layer; a run never starts one.
+ */
+export type EngineRole = 'vcpu' | 'migration' | 'probe'

@@ -1,0 +1,139 @@
+import { LabFailure, labError } from '../../shared/errors'
+import type { Port } from '../../shared/port'
+
+/**
+ * Electron MessagePortMain / ParentPort → Port, written against structural types so that it
+ * never imports `electron` (toolchain.md §3 "Electron MessagePortMain vs Node MessagePort", §7
+ * row 1) and can be unit-tested with a fake port. Differences from worker_threads that matter:
+ * - the 'message' listener gets `{data, ports}`: ports travel beside the value, no envelope;
+ * - a MessagePortMain queues messages until `start()`; the adapter starts it on subscription;
+ * - ArrayBuffers cannot be transferred between processes, so the `transfer` hint is ignored
+ *   (they are copied);
+ * - ParentPort.postMessage takes no transfer list, so a utility process cannot send ports up.
+ */
+
+/** The parts of Electron's `MessageEvent` the adapter uses. */
+export interface MainMessageEventLike {
+  readonly data: unknown
+  readonly ports: readonly MessagePortMainLike[]
+}
+
+/** The parts of Electron's `MessagePortMain` the adapter uses. */
+export interface MessagePortMainLike {
+  postMessage(message: unknown, transfer?: MessagePortMainLike[]): void
+  on(event: 'message', listener: (e: MainMessageEventLike) => void): unknown
+  on(event: 'close', listener: () => void): unknown
+  off(event: 'message', listener: (e: MainMessageEventLike) => void): unknown
+  off(event: 'close', listener: () => void): unknown
+  start(): void
+  close(): void
+}
+
+/** The parts of Electron's `process.parentPort` (inside a utility process) the adapter uses. */
+export interface ParentPortLike {
+  postMessage(message: unknown): void
+  on(event: 'message', listener: (e: MainMessageEventLike) => void): unknown
+  off(event: 'message', listener: (e: MainMessageEventLike) => void): unknown
+}
+
+const rawPorts = new WeakMap<Port, MessagePortMainLike>()
+
+/** The MessagePortMain behind a Port this adapter made, to hand it over to another process. */
+export function unwrapMainPort(port: Port): MessagePortMainLike {
+  const raw = rawPorts.get(port)
+  if (!raw) {
+    throw new LabFailure(
+      labError('Internal', 'only ports made by the Electron adapter can be handed over on an Electron link')
+    )
+  }
+  rawPorts.delete(port)
+  return raw
+}
+
+function unwrapAll(ports: readonly Port[] | undefined): MessagePortMainLike[] | undefined {
+  return ports && ports.length > 0 ? ports.map(unwrapMainPort) : undefined
+}
+
+export function wrapMainPort(port: MessagePortMainLike): Port {
+  let closed = false
+  let started = false
+  port.on('close', () => {
+    closed = true
+  })
+  const wrapper: Port = {
+    post(message, opts) {
+      port.postMessage(message, unwrapAll(opts?.ports))
+    },
+    onMessage(handler) {
+      const listener = (e: MainMessageEventLike): void => {
+        handler(e.data, e.ports.length > 0 ? e.ports.map(wrapMainPort) : NO_PORTS)
+      }
+      port.on('message', listener)
+      // A MessagePortMain holds messages back until it is started; start once a listener exists
+      // so that nothing sent before the subscription is lost.
+      if (!started) {
+        started = true
+        port.start()
+      }
+      return () => {
+        port.off('message', listener)
+      }
+    },
+    onClose(handler) {
+      if (closed) {
+        queueMicrotask(handler)
+        return () => {}
+      }
+      const once = (): void => {
+        port.off('close', once)
+        handler()
+      }
+      port.on('close', once)
+      return () => {
+        port.off('close', once)
+      }
+    },
+    close() {
+      port.close()
+    }
+  }
+  rawPorts.set(wrapper, port)
+  return wrapper
+}
+
+/**
+ * The child's link to the main process inside a utility process. ParentPort has no close event:
+ * when the main process goes, Electron ends its utility processes with it.
+ */
+export function wrapParentPort(parentPort: ParentPortLike): Port {
+  return {
+    post(message, opts) {
+      if (opts?.ports && opts.ports.length > 0) {
+        throw new LabFailure(
+          labError(
+            'Internal',
+            'a utility process cannot send ports through process.parentPort; let the main process create the channel'
+          )
+        )
+      }
+      parentPort.postMessage(message)
+    },
+    onMessage(handler) {
+      const listener = (e: MainMessageEventLike): void => {
+        handler(e.data, e.ports.length > 0 ? e.ports.map(wrapMainPort) : NO_PORTS)
+      }
+      parentPort.on('message', listener)
+      return () => {
+        parentPort.off('message', listener)
+      }
+    },
+    onClose() {
+      return () => {}
+    },
+    close() {
+      // Nothing to close: the link lives as long as the process.
+    }
+  }
+}
+
+const NO_PORTS: readonly Port[] = Object.freeze([])

@@ -1,0 +1,123 @@
+import { MessageChannel, Worker } from 'node:worker_threads'
+import { wrapNodePort, wrapWorker } from '../../engine/adapters/node-port'
+import type { Port } from '../../shared/port'
+import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
+import { pipeLines, stderrLogSink, type LogSink } from './log'
+import { engineEntry } from './paths'
+
+/** What a worker_threads child receives as `workerData` (read by src/engine/adapters/node.ts). */
+export interface EngineWorkerData {
+  readonly role: SpawnOptions['role']
+  readonly name: string
+  readonly testHooks: Readonly<Record<string, string | number | boolean>>
+}
+
+export interface NodeProcessHostOptions {
+  /** The built worker entry point; default out/main/engine-worker.js of this package. */
+  readonly entryPath?: string
+  /** Where children's stdout/stderr lines go; default `[name] line` on process.stderr. */
+  readonly log?: LogSink
+}
+
+/**
+ * Engine children as worker_threads (command line, web host, tests; DESIGN.md §1). Ports can be
+ * handed between threads and ArrayBuffers move without copying (toolchain.md §3).
+ */
+export class NodeProcessHost implements ProcessHost {
+  readonly flavor = 'node' as const
+  private readonly entryPath: string | undefined
+  private readonly log: LogSink
+  private readonly live = new Set<EngineChild>()
+
+  constructor(options: NodeProcessHostOptions = {}) {
+    this.entryPath = options.entryPath
+    this.log = options.log ?? stderrLogSink
+  }
+
+  get liveChildren(): ReadonlySet<EngineChild> {
+    return this.live
+  }
+
+  spawn(opts: SpawnOptions): EngineChild {
+    const workerData: EngineWorkerData = { role: opts.role, name: opts.name, testHooks: opts.testHooks ?? {} }
+    const worker = new Worker(this.entryPath ?? engineEntry('engine-worker'), {
+      workerData,
+      stdout: true,
+      stderr: true
+    })
+    const child = new NodeEngineChild(opts, worker, this.log)
+    this.live.add(child)
+    child.onExit(() => this.live.delete(child))
+    return child
+  }
+
+  createChannel(): readonly [Port, Port] {
+    const { port1, port2 } = new MessageChannel()
+    return [wrapNodePort(port1), wrapNodePort(port2)]
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all([...this.live].map((c) => c.kill()))
+  }
+}
+
+class NodeEngineChild implements EngineChild {
+  readonly name: string
+  readonly role: SpawnOptions['role']
+  readonly id: number
+  readonly control: Port
+  private readonly worker: Worker
+  private exit: ChildExit | undefined
+  private readonly exitHandlers = new Set<(exit: ChildExit) => void>()
+  private readonly gone: Promise<ChildExit>
+  private killed = false
+  private crash: Error | undefined
+
+  constructor(opts: SpawnOptions, worker: Worker, log: LogSink) {
+    this.name = opts.name
+    this.role = opts.role
+    this.worker = worker
+    this.id = worker.threadId
+    this.control = wrapWorker(worker)
+    pipeLines(worker.stdout, opts.name, 'stdout', log)
+    pipeLines(worker.stderr, opts.name, 'stderr', log)
+    // 'error' comes before 'exit' when the worker dies of an exception the runtime did not
+    // catch, e.g. an entry point that fails to load.
+    worker.on('error', (e) => {
+      this.crash ??= e
+    })
+    this.gone = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        const exit: ChildExit = this.killed
+          ? { code: null, reason: 'killed' }
+          : this.crash
+            ? { code, reason: `crashed: ${this.crash.message}` }
+            : { code, reason: `exited with code ${code}` }
+        this.exit = exit
+        for (const h of [...this.exitHandlers]) h(exit)
+        this.exitHandlers.clear()
+        resolve(exit)
+      })
+    })
+  }
+
+  onExit(handler: (exit: ChildExit) => void): () => void {
+    if (this.exit) {
+      const exit = this.exit
+      queueMicrotask(() => handler(exit))
+      return () => {}
+    }
+    this.exitHandlers.add(handler)
+    return () => {
+      this.exitHandlers.delete(handler)
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (!this.exit) {
+      this.killed = true
+      await this.worker.terminate()
+    }
+    await this.gone
+  }
+}
