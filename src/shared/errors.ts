@@ -13,6 +13,7 @@ export type LabErrorKind =
   | 'NotFound' // a run, an experiment or a file that does not exist
   | 'Database' // the history database is unreadable, foreign or corrupt
   | 'DbFromFuture' // the history database was written by a newer Migration Lab
+  | 'Disconnected' // the page lost its connection to the lab host before the host answered
   | 'Internal' // a bug: something that should not happen
 
 export interface LabError {

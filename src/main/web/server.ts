@@ -1,0 +1,352 @@
+import { createReadStream } from 'node:fs'
+import { realpath, stat } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { labError, type LabError } from '../../shared/errors'
+import {
+  LAB_WS_MAX_MESSAGE_BYTES,
+  LAB_WS_PATH,
+  UNREADABLE_SEQ,
+  fail,
+  parseWireRequest,
+  wireReply,
+  type LabWireServerMessage
+} from '../../shared/protocol/lab-api'
+import type { LabService } from '../lab/service'
+import {
+  contentSecurityPolicy,
+  isAllowedHostHeader,
+  isAllowedWebOrigin,
+  webSocketSources
+} from '../security-policy'
+
+/**
+ * The web host (DESIGN.md §1): serves the built renderer over HTTP and the LabApi over a
+ * WebSocket at /lab, on 127.0.0.1 only. Loopback is not a security boundary against the user's
+ * own browser, so every request must name our host (no DNS rebinding) and every WebSocket must
+ * come from a page we served (Origin check).
+ */
+
+export const LOOPBACK_ADDRESS = '127.0.0.1'
+
+export interface WebHostOptions {
+  readonly service: LabService
+  /** Directory of the built renderer (out/renderer). */
+  readonly rendererDir: string
+  /** TCP port; 0 picks a free one. */
+  readonly port?: number
+  /** How often idle WebSockets are pinged; a client that misses a pong is dropped. */
+  readonly heartbeatMs?: number
+  /** Where to log problems (one line each); silent by default. */
+  readonly log?: (line: string) => void
+}
+
+export interface WebHost {
+  readonly port: number
+  /** `http://127.0.0.1:PORT/` */
+  readonly url: string
+  /** Number of connected pages. */
+  clientCount(): number
+  /** Closes every WebSocket (1001, "going away") and the HTTP server. Idempotent. */
+  close(): Promise<void>
+}
+
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm'
+}
+
+export function mimeTypeOf(path: string): string {
+  return MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
+}
+
+type StaticLookup =
+  | { readonly kind: 'file'; readonly path: string; readonly size: number }
+  | { readonly kind: 'error'; readonly status: 400 | 403 | 404; readonly message: string }
+
+/**
+ * Maps a request path to a file inside `root`, refusing anything that would leave it: `..`
+ * segments (plain or percent-encoded), NUL bytes, and symbolic links that point outside.
+ */
+export async function lookupStatic(root: string, requestUrl: string): Promise<StaticLookup> {
+  let pathname: string
+  try {
+    pathname = decodeURIComponent(new URL(requestUrl, 'http://host.invalid').pathname)
+  } catch {
+    return { kind: 'error', status: 400, message: 'Bad request: the path is not a valid URL path.' }
+  }
+  if (pathname.includes('\0')) return { kind: 'error', status: 400, message: 'Bad request: NUL in path.' }
+  if (pathname.endsWith('/')) pathname += 'index.html'
+  const rootAbs = resolve(root)
+  const candidate = resolve(rootAbs, '.' + pathname)
+  if (!isInside(rootAbs, candidate))
+    return { kind: 'error', status: 403, message: 'Forbidden: outside the lab.' }
+  try {
+    const [realRoot, realFile] = await Promise.all([realpath(rootAbs), realpath(candidate)])
+    if (!isInside(realRoot, realFile))
+      return { kind: 'error', status: 403, message: 'Forbidden: outside the lab.' }
+    const info = await stat(realFile)
+    if (!info.isFile()) return { kind: 'error', status: 404, message: 'Not found.' }
+    return { kind: 'file', path: realFile, size: info.size }
+  } catch {
+    return { kind: 'error', status: 404, message: 'Not found.' }
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel))
+}
+
+function securityHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy({
+      delivery: 'header',
+      connectSrc: webSocketSources(port)
+    }),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin'
+  }
+}
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string>
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store'
+  })
+  res.end(message + '\n')
+}
+
+/** Refuses an upgrade before any WebSocket exists: a plain HTTP error on the raw socket. */
+function refuseUpgrade(socket: Duplex, status: 400 | 403 | 404, message: string): void {
+  const reason = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[status]
+  const body = message + '\n'
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  )
+  socket.destroy()
+}
+
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const { service } = opts
+  const log = opts.log ?? (() => {})
+  const rendererDir = resolve(opts.rendererDir)
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: LAB_WS_MAX_MESSAGE_BYTES,
+    perMessageDeflate: false
+  })
+  const alive = new WeakMap<WebSocket, boolean>()
+  let nextClient = 0
+  let port = 0
+
+  const server = createServer((req, res) => {
+    void serveHttp(req, res).catch((e: unknown) => {
+      log(`web host: ${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`)
+      if (!res.headersSent) sendText(res, 500, 'Internal error.', securityHeaders(port))
+      else res.destroy()
+    })
+  })
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const headers = securityHeaders(port)
+    if (!isAllowedHostHeader(req.headers.host, port)) {
+      sendText(res, 421, `Misdirected request: open the lab at http://${LOOPBACK_ADDRESS}:${port}/`, headers)
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'Method not allowed: the lab serves files with GET only.', {
+        ...headers,
+        Allow: 'GET, HEAD'
+      })
+      return
+    }
+    const found = await lookupStatic(rendererDir, req.url ?? '/')
+    if (found.kind === 'error') {
+      sendText(res, found.status, found.message, headers)
+      return
+    }
+    // Vite's hashed bundles never change under the same name; everything else is revalidated.
+    const immutable = relative(rendererDir, found.path).startsWith('assets' + sep)
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': mimeTypeOf(found.path),
+      'Content-Length': String(found.size),
+      'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache'
+    })
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
+    const stream = createReadStream(found.path)
+    stream.on('error', () => res.destroy())
+    stream.pipe(res)
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    let pathname: string
+    try {
+      pathname = new URL(req.url ?? '/', 'http://host.invalid').pathname
+    } catch {
+      refuseUpgrade(socket, 400, 'Bad request.')
+      return
+    }
+    if (pathname !== LAB_WS_PATH) {
+      refuseUpgrade(socket, 404, `Not found: the LabApi WebSocket is at ${LAB_WS_PATH}.`)
+      return
+    }
+    if (!isAllowedHostHeader(req.headers.host, port)) {
+      refuseUpgrade(socket, 403, 'Forbidden: the Host header does not name the lab.')
+      return
+    }
+    if (!isAllowedWebOrigin(req.headers.origin, port)) {
+      refuseUpgrade(socket, 403, 'Forbidden: only pages served by this lab host may connect.')
+      log(`web host: refused a WebSocket from origin ${JSON.stringify(req.headers.origin ?? null)}`)
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  })
+
+  wss.on('connection', (ws: WebSocket) => {
+    const ctx = { host: 'web' as const, clientId: `web-${++nextClient}` }
+    alive.set(ws, true)
+    const send = (message: LabWireServerMessage): void => {
+      if (ws.readyState !== WebSocket.OPEN) return
+      let text: string
+      try {
+        text = JSON.stringify(message)
+      } catch (e) {
+        // A result that is not plain data is a host bug; the page still gets an answer.
+        if (message.kind !== 'rep') return
+        const why = e instanceof Error ? e.message : String(e)
+        text = JSON.stringify(
+          wireReply(message.seq, fail(labError('Internal', `The reply could not be encoded: ${why}`)))
+        )
+      }
+      ws.send(text)
+    }
+    const replyError = (seq: number, error: LabError): void => send(wireReply(seq, fail(error)))
+    const unsubscribe = service.subscribe((message) => send({ kind: 'evt', ...message }))
+    send({ kind: 'evt', event: 'host.status', payload: service.status() })
+
+    ws.on('pong', () => alive.set(ws, true))
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        replyError(
+          UNREADABLE_SEQ,
+          labError('Validation', 'Binary messages are not part of LabApi; send JSON text.')
+        )
+        return
+      }
+      const parsed = parseWireRequest(rawDataToString(data))
+      if (!parsed.ok) {
+        replyError(parsed.seq, parsed.error)
+        return
+      }
+      const { seq, method, params } = parsed.request
+      service
+        .handle(method, params, ctx)
+        .then((outcome) => send(wireReply(seq, outcome)))
+        .catch((e: unknown) => log(`web host: ${ctx.clientId}: reply to ${method} failed: ${String(e)}`))
+    })
+    ws.on('error', (e) => log(`web host: ${ctx.clientId}: ${e.message}`))
+    ws.on('close', () => unsubscribe())
+  })
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate()
+        continue
+      }
+      alive.set(ws, false)
+      ws.ping()
+    }
+  }, opts.heartbeatMs ?? 30_000)
+  heartbeat.unref()
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen)
+    server.listen(opts.port ?? 0, LOOPBACK_ADDRESS, () => {
+      server.off('error', rejectListen)
+      resolveListen()
+    })
+  }).catch((e: unknown) => {
+    clearInterval(heartbeat)
+    throw e
+  })
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('The web host did not get a TCP port.')
+  port = address.port
+
+  let closing: Promise<void> | undefined
+  return {
+    port,
+    url: `http://${LOOPBACK_ADDRESS}:${port}/`,
+    clientCount: () => wss.clients.size,
+    close() {
+      closing ??= (async () => {
+        clearInterval(heartbeat)
+        const clients = [...wss.clients]
+        await Promise.all(
+          clients.map(
+            (ws) =>
+              new Promise<void>((done) => {
+                if (ws.readyState === WebSocket.CLOSED) return done()
+                const timer = setTimeout(() => {
+                  ws.terminate()
+                  done()
+                }, 1000)
+                ws.once('close', () => {
+                  clearTimeout(timer)
+                  done()
+                })
+                ws.close(1001, 'The lab host is shutting down.')
+              })
+          )
+        )
+        await new Promise<void>((done) => wss.close(() => done()))
+        await new Promise<void>((done) => {
+          server.close(() => done())
+          server.closeAllConnections()
+        })
+      })()
+      return closing
+    }
+  }
+}
+
+function rawDataToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8')
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data).toString('utf8')
+}

@@ -1,0 +1,68 @@
+import type { MessageSchema } from './en'
+
+/** 简体中文. Typed against the English catalogue, so a missing key fails the type check. */
+const zhCN: MessageSchema = {
+  app: {
+    name: '迁移实验室',
+    tagline: 'QEMU/KVM 热迁移实验室'
+  },
+  a11y: {
+    skipToContent: '跳到主要内容',
+    screens: '页面'
+  },
+  screens: {
+    overview: '概览'
+  },
+  preferences: {
+    label: '偏好设置',
+    language: '语言',
+    theme: '主题',
+    themes: {
+      system: '跟随系统',
+      light: '浅色',
+      dark: '深色'
+    }
+  },
+  connection: {
+    label: '与实验室主机的连接',
+    connected: '已连接到实验室主机',
+    connecting: '正在连接实验室主机…',
+    lost: '已断开：与实验室主机的连接中断。',
+    hostStopped: '已断开：实验室主机已关闭。',
+    unreachable: '已断开：无法连接到实验室主机。',
+    closed: '已断开。',
+    retryIn: '{seconds} 秒后重新连接…',
+    retrying: '正在重新连接…',
+    retryNow: '立即重新连接',
+    hostStopping: '实验室主机正在关闭。',
+    host: '主机：{host}',
+    hosts: {
+      electron: '桌面应用',
+      web: '网页浏览器'
+    }
+  },
+  overview: {
+    title: '概览',
+    intro: '迁移实验室模拟 QEMU/KVM 热迁移：客户机在内存被复制到目标主机期间持续运行，最后仅为切换短暂暂停。',
+    about: '关于本实验室',
+    appVersion: '版本',
+    host: '主机',
+    platform: '平台',
+    engineVersion: '模拟引擎',
+    apiVersion: 'LabApi 版本',
+    waiting: '正在等待实验室主机…',
+    helloFailed: '实验室主机未响应：{message}',
+    hosts: {
+      electron: '桌面应用（Electron）',
+      web: '网页浏览器（本地 Web 主机）'
+    }
+  },
+  platforms: {
+    linux: 'Linux',
+    darwin: 'macOS',
+    win32: 'Windows',
+    other: '其他（{name}）'
+  }
+}
+
+export default zhCN

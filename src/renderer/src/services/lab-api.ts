@@ -1,0 +1,314 @@
+import { labError, type LabError } from '../../../shared/errors'
+import {
+  LAB_WS_PATH,
+  fail,
+  labWireServerMessageSchema,
+  parseLabCall,
+  type HostKind,
+  type LabEventListener,
+  type LabEventMessage,
+  type LabMethod,
+  type LabOutcome,
+  type LabParams,
+  type LabResult
+} from '../../../shared/protocol/lab-api'
+import type { LabBridge } from '../../../shared/protocol/lab-bridge'
+
+/**
+ * The only place in the page that talks to the lab host (style.md rule 14). Two transports, one
+ * interface: the Electron preload bridge (`window.labBridge`) or a WebSocket to the web host
+ * (`ws://<host>/lab`), with automatic reconnect. Stores get the client from `labClient()`;
+ * tests install a fake with `installLabClient()`.
+ */
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected'
+
+/** Why the page is not connected (only set while disconnected). */
+export type DisconnectReason =
+  /** The connection was up and dropped. */
+  | 'lost'
+  /** The host announced it was shutting down, then went away. */
+  | 'host-stopped'
+  /** The page never got through to the host. */
+  | 'unreachable'
+  /** The page closed the connection itself. */
+  | 'closed'
+
+export interface ConnectionInfo {
+  readonly state: ConnectionState
+  readonly reason?: DisconnectReason
+  /** When the next reconnect attempt starts (epoch ms), while one is scheduled. */
+  readonly retryAt?: number
+}
+
+export interface LabClient {
+  /** How this page reaches its host. */
+  readonly transport: HostKind
+  /** Calls one LabApi method. Never throws: failures are LabError values. */
+  call<M extends LabMethod>(method: M, params?: LabParams<M>): Promise<LabOutcome<LabResult<M>>>
+  /** Subscribes to pushed events; returns an unsubscribe function. */
+  onEvent(listener: LabEventListener): () => void
+  /** Subscribes to connection changes; the listener is called at once with the current state. */
+  onConnection(listener: (info: ConnectionInfo) => void): () => void
+  connection(): ConnectionInfo
+  /** Skips the wait before the next reconnect attempt (no-op unless disconnected). */
+  reconnectNow(): void
+  /** Closes the connection for good. */
+  close(): void
+}
+
+// ---------------------------------------------------------------------------------------------
+// Electron: the preload bridge
+// ---------------------------------------------------------------------------------------------
+
+/** The desktop app: IPC to the main process, which lives exactly as long as the page. */
+export function createBridgeClient(bridge: LabBridge): LabClient {
+  const connected: ConnectionInfo = { state: 'connected' }
+  return {
+    transport: 'electron',
+    async call(method, params) {
+      const checked = parseLabCall(method, params)
+      if (!checked.ok) return checked
+      try {
+        return (await bridge.invoke(method, params ?? {})) as LabOutcome<LabResult<typeof method>>
+      } catch (e) {
+        return fail(labError('Internal', `The desktop host did not answer ${method}: ${String(e)}`))
+      }
+    },
+    onEvent: (listener) => bridge.onEvent(listener),
+    onConnection(listener) {
+      listener(connected)
+      return () => {}
+    },
+    connection: () => connected,
+    reconnectNow() {},
+    close() {}
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web: a WebSocket to the web host
+// ---------------------------------------------------------------------------------------------
+
+/** The subset of the browser's WebSocket the client uses (also satisfied by the `ws` package). */
+export interface WebSocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((event: unknown) => void) | null
+  onclose: ((event: unknown) => void) | null
+  onerror: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+}
+export type WebSocketFactory = (url: string) => WebSocketLike
+
+export interface WebSocketClientOptions {
+  readonly url: string
+  /** Creates the socket; default `new WebSocket(url)`. */
+  readonly createSocket?: WebSocketFactory
+  /** Waits between reconnect attempts, ms; the last one repeats. */
+  readonly reconnectDelaysMs?: readonly number[]
+  /** Called for messages from the host that break the contract (they are otherwise dropped). */
+  readonly onProtocolError?: (problem: string) => void
+}
+
+export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000]
+const WS_OPEN = 1
+
+/** `ws://host/lab` (or `wss:` for an https page) for the page's own location. */
+export function labWebSocketUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LAB_WS_PATH}`
+}
+
+function disconnected(method: string): LabError {
+  return labError(
+    'Disconnected',
+    `The page is not connected to the lab host, so ${method} was not run. It reconnects automatically.`
+  )
+}
+
+export function createWebSocketClient(options: WebSocketClientOptions): LabClient {
+  const createSocket: WebSocketFactory =
+    options.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike)
+  const delays = options.reconnectDelaysMs?.length ? options.reconnectDelaysMs : DEFAULT_RECONNECT_DELAYS_MS
+  const eventListeners = new Set<LabEventListener>()
+  const connectionListeners = new Set<(info: ConnectionInfo) => void>()
+  const pending = new Map<number, (outcome: LabOutcome<unknown>) => void>()
+  /** Calls made while connecting; they go out once the socket opens. */
+  let waiting: Array<() => void> = []
+  let info: ConnectionInfo = { state: 'connecting' }
+  let socket: WebSocketLike | undefined
+  let nextSeq = 1
+  let failedAttempts = 0
+  let hostStopping = false
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  let closedForGood = false
+
+  const setInfo = (next: ConnectionInfo): void => {
+    info = next
+    for (const listener of [...connectionListeners]) listener(info)
+  }
+
+  const flushWaiting = (): void => {
+    const run = waiting
+    waiting = []
+    for (const go of run) go()
+  }
+
+  const connect = (): void => {
+    if (closedForGood) return
+    retryTimer = undefined
+    hostStopping = false
+    setInfo({ state: 'connecting' })
+    let opened = false
+    let ws: WebSocketLike
+    try {
+      ws = createSocket(options.url)
+    } catch {
+      scheduleReconnect('unreachable')
+      return
+    }
+    socket = ws
+    ws.onopen = () => {
+      opened = true
+      failedAttempts = 0
+      setInfo({ state: 'connected' })
+      flushWaiting()
+    }
+    ws.onmessage = (event) => receive(event.data)
+    ws.onerror = () => {
+      // A close event always follows; it decides what happens next.
+    }
+    ws.onclose = () => {
+      if (socket !== ws) return
+      socket = undefined
+      for (const [seq, settle] of pending) {
+        pending.delete(seq)
+        settle(fail(labError('Disconnected', 'The connection to the lab host was lost before it answered.')))
+      }
+      if (closedForGood) {
+        setInfo({ state: 'disconnected', reason: 'closed' })
+        flushWaiting()
+        return
+      }
+      scheduleReconnect(!opened ? 'unreachable' : hostStopping ? 'host-stopped' : 'lost')
+    }
+  }
+
+  const scheduleReconnect = (reason: DisconnectReason): void => {
+    const delay = delays[Math.min(failedAttempts, delays.length - 1)]
+    failedAttempts++
+    setInfo({ state: 'disconnected', reason, retryAt: Date.now() + delay })
+    flushWaiting()
+    retryTimer = setTimeout(connect, delay)
+  }
+
+  const receive = (data: unknown): void => {
+    let message: unknown
+    try {
+      message = JSON.parse(typeof data === 'string' ? data : String(data))
+    } catch {
+      options.onProtocolError?.('The lab host sent a message that is not JSON.')
+      return
+    }
+    const parsed = labWireServerMessageSchema.safeParse(message)
+    if (!parsed.success) {
+      options.onProtocolError?.('The lab host sent a message that is not part of LabApi.')
+      return
+    }
+    const m = parsed.data
+    if (m.kind === 'rep') {
+      const settle = pending.get(m.seq)
+      if (!settle) {
+        // A reply to nobody: the host could not read a request's seq (it replies with -1).
+        if (!m.ok) options.onProtocolError?.(`The lab host refused a message: ${m.error.message}`)
+        return
+      }
+      pending.delete(m.seq)
+      settle(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error })
+      return
+    }
+    const event = { event: m.event, payload: m.payload } as LabEventMessage
+    if (event.event === 'host.status') hostStopping = event.payload.state === 'stopping'
+    for (const listener of [...eventListeners]) listener(event)
+  }
+
+  const send = (method: string, params: unknown): Promise<LabOutcome<unknown>> => {
+    const ws = socket
+    if (!ws || ws.readyState !== WS_OPEN) return Promise.resolve(fail(disconnected(method)))
+    const seq = nextSeq++
+    return new Promise((resolve) => {
+      pending.set(seq, resolve)
+      try {
+        ws.send(JSON.stringify({ kind: 'req', seq, method, params }))
+      } catch (e) {
+        pending.delete(seq)
+        resolve(fail(labError('Validation', `The parameters of ${method} cannot be sent: ${String(e)}`)))
+      }
+    })
+  }
+
+  connect()
+
+  return {
+    transport: 'web',
+    async call(method, params) {
+      const checked = parseLabCall(method, params)
+      if (!checked.ok) return checked
+      if (info.state === 'connecting') {
+        await new Promise<void>((resolve) => waiting.push(resolve))
+      }
+      return (await send(method, params ?? {})) as LabOutcome<LabResult<typeof method>>
+    },
+    onEvent(listener) {
+      eventListeners.add(listener)
+      return () => {
+        eventListeners.delete(listener)
+      }
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener)
+      listener(info)
+      return () => {
+        connectionListeners.delete(listener)
+      }
+    },
+    connection: () => info,
+    reconnectNow() {
+      if (info.state !== 'disconnected' || closedForGood) return
+      if (retryTimer !== undefined) clearTimeout(retryTimer)
+      connect()
+    },
+    close() {
+      closedForGood = true
+      if (retryTimer !== undefined) clearTimeout(retryTimer)
+      if (socket) socket.close(1000, 'The page closed the connection.')
+      else setInfo({ state: 'disconnected', reason: 'closed' })
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page's client
+// ---------------------------------------------------------------------------------------------
+
+let installed: LabClient | undefined
+
+/** Picks the transport: the preload bridge in Electron, else a WebSocket to where the page came from. */
+export function createDefaultLabClient(win: Window & { labBridge?: LabBridge } = window): LabClient {
+  if (win.labBridge) return createBridgeClient(win.labBridge)
+  return createWebSocketClient({
+    url: labWebSocketUrl(win.location),
+    onProtocolError: (problem) => console.warn(`Migration Lab: ${problem}`)
+  })
+}
+
+export function installLabClient(client: LabClient): void {
+  installed = client
+}
+
+/** The installed client (main.ts installs the real one, tests a fake). */
+export function labClient(): LabClient {
+  if (!installed) installed = createDefaultLabClient()
+  return installed
+}
