@@ -1,0 +1,210 @@
+/**
+ * Sweep expansion: a base config, up to two varied parameters and a number of repetitions become
+ * the list of runs an experiment performs (like guestperf's comparisons, which vary one knob,
+ * reference §13.7 — here one or two, and repeated, since guestperf never repeats, §13.10).
+ *
+ * Pure: it knows nothing of the config schema beyond the JSON it is given. A varied path must
+ * exist in the base config and keep its JSON type (a number stays a number), so a typo is
+ * reported with its path instead of silently running the same config N times.
+ */
+import { labError, type LabError } from './errors'
+import { splitConfigPath, valueAtPath } from './history'
+
+export type SweepValue = number | string | boolean
+
+/**
+ * One varied parameter: a dotted config path with either an explicit list of `values` or a
+ * numeric `range` `a..b:step` (inclusive of `b` when the steps land on it, e.g. `100..500:100`
+ * is 100, 200, 300, 400, 500).
+ */
+export type VariedParameter =
+  { path: string; values: readonly SweepValue[] } | { path: string; range: string }
+
+/**
+ * `paired` (default): repetition r uses the same seed at every point, so two points differ only
+ * in the varied parameters, not in the guest's randomness — the comparison is paired (common
+ * random numbers). `independent`: every run gets its own seed.
+ */
+export type SeedPolicy = 'paired' | 'independent'
+
+export interface SweepSpec {
+  base: Record<string, unknown>
+  varied: readonly VariedParameter[]
+  /** Runs per point, 1…1000. */
+  repetitions: number
+  /** First seed; default: the base config's `seed`, else 1. */
+  baseSeed?: number
+  seeding?: SeedPolicy
+}
+
+export interface SweepRun {
+  /** 0-based position in the sweep (points in order, repetitions inside a point). */
+  index: number
+  /** 0-based point (combination of varied values). */
+  point: number
+  /** 0-based repetition of that point. */
+  repetition: number
+  /** The base config with the varied values set (and `seed`, when the base has one). */
+  config: Record<string, unknown>
+  seed: number
+  /** e.g. `downtime-limit=300, max-bandwidth=33554432 #2`. */
+  label: string
+  /** Varied path → value at this point. */
+  varied: Record<string, SweepValue>
+}
+
+export type SweepOutcome = { ok: true; runs: SweepRun[] } | { ok: false; error: LabError }
+
+/** Upper bound on runs in one sweep: far beyond a useful experiment, well below a typo's 1e9. */
+export const MAX_SWEEP_RUNS = 10_000
+const MAX_VALUES_PER_PARAMETER = 1_000
+
+export function expandSweep(spec: SweepSpec): SweepOutcome {
+  const problems: string[] = []
+  const varied = spec.varied ?? []
+  if (varied.length > 2) problems.push(`varied: at most 2 parameters can be varied, got ${varied.length}`)
+  if (!Number.isInteger(spec.repetitions) || spec.repetitions < 1 || spec.repetitions > 1000)
+    problems.push(`repetitions: must be an integer from 1 to 1000, got ${String(spec.repetitions)}`)
+
+  const axes: { path: string; segments: string[]; values: SweepValue[] }[] = []
+  const seenPaths = new Set<string>()
+  varied.slice(0, 2).forEach((parameter, i) => {
+    const where = `varied[${i}]`
+    const segments = splitConfigPath(parameter.path)
+    if (!segments) {
+      problems.push(
+        `${where}.path: "${String(parameter.path)}" is not a dotted config path (e.g. migration.parameters.downtime-limit)`
+      )
+      return
+    }
+    if (seenPaths.has(parameter.path)) {
+      problems.push(`${where}.path: ${parameter.path} is varied twice`)
+      return
+    }
+    seenPaths.add(parameter.path)
+    const current = valueAtPath(spec.base, segments)
+    if (current === undefined) {
+      problems.push(`${where}.path: ${parameter.path} does not exist in the base config`)
+      return
+    }
+    if (current !== null && typeof current === 'object') {
+      problems.push(
+        `${where}.path: ${parameter.path} is ${Array.isArray(current) ? 'a list' : 'an object'}; vary one of its fields`
+      )
+      return
+    }
+    // Checked at run time too: a spec parsed from JSON may have both or neither.
+    const given = parameter as { values?: readonly SweepValue[]; range?: string }
+    if ((given.values === undefined) === (given.range === undefined)) {
+      problems.push(`${where}: give either values (a list) or range (start..end:step), not both`)
+      return
+    }
+    const values =
+      given.range !== undefined ? parseRange(given.range, `${where}.range`, problems) : given.values
+    if (!values) return
+    if (!Array.isArray(values) || values.length === 0) {
+      problems.push(`${where}.values: give at least one value`)
+      return
+    }
+    if (values.length > MAX_VALUES_PER_PARAMETER) {
+      problems.push(`${where}.values: at most ${MAX_VALUES_PER_PARAMETER} values, got ${values.length}`)
+      return
+    }
+    const expected = current === null ? null : typeof current
+    values.forEach((value, j) => {
+      if (expected !== null && typeof value !== expected)
+        problems.push(
+          `${where}.values[${j}]: ${parameter.path} is a ${expected} in the base config, got ${JSON.stringify(value)}`
+        )
+      else if (typeof value === 'number' && !Number.isFinite(value))
+        problems.push(`${where}.values[${j}]: not a finite number`)
+    })
+    axes.push({ path: parameter.path, segments, values: [...values] })
+  })
+
+  const total = axes.reduce((n, axis) => n * axis.values.length, 1) * (problems.length ? 1 : spec.repetitions)
+  if (problems.length === 0 && total > MAX_SWEEP_RUNS)
+    problems.push(`varied: the sweep would have ${total} runs; at most ${MAX_SWEEP_RUNS} are allowed`)
+  if (problems.length > 0)
+    return { ok: false, error: labError('Validation', 'The sweep is not valid', problems) }
+
+  const baseSeedValue = spec.baseSeed ?? (typeof spec.base.seed === 'number' ? spec.base.seed : 1)
+  const seeding: SeedPolicy = spec.seeding ?? 'paired'
+  const points = cartesian(axes.map((axis) => axis.values))
+  const runs: SweepRun[] = []
+  points.forEach((combination, point) => {
+    for (let repetition = 0; repetition < spec.repetitions; repetition++) {
+      const index = runs.length
+      const seed = seeding === 'paired' ? baseSeedValue + repetition : baseSeedValue + index
+      const config = structuredClone(spec.base)
+      const variedValues: Record<string, SweepValue> = {}
+      axes.forEach((axis, a) => {
+        setAtPath(config, axis.segments, combination[a])
+        variedValues[axis.path] = combination[a]
+      })
+      if (Object.hasOwn(config, 'seed')) config.seed = seed
+      const values = axes.map(
+        (axis, a) => `${axis.segments[axis.segments.length - 1]}=${String(combination[a])}`
+      )
+      const label =
+        [values.join(', '), spec.repetitions > 1 ? `#${repetition + 1}` : '']
+          .filter((part) => part !== '')
+          .join(' ') || `seed ${seed}`
+      runs.push({ index, point, repetition, config, seed, label, varied: variedValues })
+    }
+  })
+  return { ok: true, runs }
+}
+
+/**
+ * Parses `a..b:step` into its values. Values are computed as a + i·step and rounded to 12
+ * significant digits, so `0.1..0.3:0.1` gives 0.1, 0.2, 0.3 and not 0.30000000000000004.
+ */
+export function parseRange(text: string, where: string, problems: string[]): number[] | null {
+  const match =
+    /^\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*\.\.\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*:\s*([\d.]+(?:e[+-]?\d+)?)\s*$/i.exec(
+      typeof text === 'string' ? text : ''
+    )
+  if (!match) {
+    problems.push(`${where}: "${String(text)}" is not a range; write start..end:step, e.g. 100..500:100`)
+    return null
+  }
+  const [start, end, step] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  if (![start, end, step].every(Number.isFinite)) {
+    problems.push(`${where}: "${text}" has a number that is not finite`)
+    return null
+  }
+  if (step <= 0) {
+    problems.push(`${where}: the step must be greater than 0`)
+    return null
+  }
+  if (end < start) {
+    problems.push(`${where}: the end (${end}) is below the start (${start})`)
+    return null
+  }
+  // The tolerance lets 0..1:0.1 include 1 despite binary fractions.
+  const count = Math.floor((end - start) / step + 1e-9) + 1
+  if (count > MAX_VALUES_PER_PARAMETER) {
+    problems.push(`${where}: "${text}" has ${count} values; at most ${MAX_VALUES_PER_PARAMETER} are allowed`)
+    return null
+  }
+  return Array.from({ length: count }, (_, i) => Number((start + i * step).toPrecision(12)))
+}
+
+function cartesian(axes: readonly SweepValue[][]): SweepValue[][] {
+  let combinations: SweepValue[][] = [[]]
+  for (const values of axes)
+    combinations = combinations.flatMap((prefix) => values.map((v) => [...prefix, v]))
+  return combinations
+}
+
+function setAtPath(root: Record<string, unknown>, segments: readonly string[], value: SweepValue): void {
+  let node: unknown = root
+  for (let i = 0; i < segments.length - 1; i++) {
+    const segment = segments[i]
+    node = Array.isArray(node) ? node[Number(segment)] : (node as Record<string, unknown>)[segment]
+  }
+  const last = segments[segments.length - 1]
+  if (Array.isArray(node)) node[Number(last)] = value
+  else (node as Record<string, unknown>)[last] = value
+}
