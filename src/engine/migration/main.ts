@@ -1,4 +1,67 @@
+import type { LabConfig } from '../../shared/config/schema'
+import { LabFailure, labError } from '../../shared/errors'
+import type { MigrationControlContract } from '../../shared/protocol/migration'
+import type { NoContract } from '../../shared/protocol/rpc'
+import type { VcpuPeerContract } from '../../shared/protocol/vcpu'
 import type { EngineModule } from '../host'
+import { simulateMigration, type VcpuLink } from './simulator'
 
-// Placeholder: the migration engine module (QEMU's migration thread, wire, destination) is being written.
-export const migrationMain: EngineModule = () => {}
+/**
+ * The migration engine process (DESIGN.md §1): QEMU's migration thread, the wire and the
+ * destination. `init` brings the config and one port per vCPU; `run` runs the migration and
+ * streams `telemetry` events meanwhile; `cancel` stops it like migrate_cancel. Its core is
+ * MigrationSimulator; this file only wires it to ports.
+ *
+ * Test hook (internal, tests only): `skipFinalSync: true` — the final bitmap sync merges nothing.
+ */
+export const migrationMain: EngineModule = (host) => {
+  const rpc = host.rpc<MigrationControlContract>()
+  let setup: { config: LabConfig; seed: number; links: VcpuLink[] } | undefined
+  let cancelReason: string | undefined
+  let running = false
+
+  rpc.handle('init', (params, ports) => {
+    if (setup) throw new LabFailure(labError('Internal', `${host.name} was initialised twice`))
+    // Validated by the supervisor before any process started (parseConfig); the engine
+    // processes do not load the schema again, so they start fast (no zod in a worker).
+    const config = params.config
+    if (ports.length !== config.guest.vcpus)
+      throw new LabFailure(
+        labError(
+          'Internal',
+          `'init' brought ${ports.length} vCPU port(s) for a guest of ${config.guest.vcpus} vCPUs`
+        )
+      )
+    const links: VcpuLink[] = ports.map((port, i) => {
+      const peer = host.openEndpoint<NoContract, VcpuPeerContract>(port, `vcpu-${i}`)
+      host.onShutdown(() => peer.close())
+      return {
+        harvest: (req) => peer.request('harvest', req),
+        finish: (req) => peer.request('finish', req)
+      }
+    })
+    setup = { config, seed: params.seed, links }
+    return null
+  })
+
+  rpc.handle('run', async () => {
+    if (!setup) throw new LabFailure(labError('Internal', `'run' before 'init' on ${host.name}`))
+    if (running) throw new LabFailure(labError('Internal', `${host.name} runs one migration at a time`))
+    running = true
+    return simulateMigration({
+      config: setup.config,
+      seed: setup.seed,
+      links: setup.links,
+      hooks: { skipFinalSync: host.testHooks.skipFinalSync === true },
+      emit: (batch) => rpc.emit('telemetry', batch),
+      cancelRequested: () => cancelReason,
+      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      wallClockMs: () => performance.now()
+    })
+  })
+
+  rpc.handle('cancel', ({ reason }) => {
+    cancelReason ??= reason
+    return null
+  })
+}

@@ -1,4 +1,64 @@
+import { LabFailure, labError } from '../../shared/errors'
+import { layoutGuest } from '../../shared/engine/workload'
+import { withTransfer } from '../../shared/protocol/rpc'
+import type { VcpuControlContract, VcpuPeerContract } from '../../shared/protocol/vcpu'
 import type { EngineModule } from '../host'
+import { VcpuSimulator } from './simulator'
 
-// Placeholder: the vCPU engine module (guest workload, dirty log) is being written.
-export const vcpuMain: EngineModule = () => {}
+/**
+ * The vCPU engine process (DESIGN.md §1): answers `init` on its control link, then serves the
+ * migration process on the port handed over with it. Its core is VcpuSimulator; this file only
+ * wires it to ports.
+ *
+ * Test hooks (internal, tests only): `dropDirtyLogOfVcpu: n` — vCPU n loses its dirty log once
+ * after the first pass; `crashVcpu: n` with `crashAtHarvest: k` (default 2) — vCPU n throws an
+ * uncaught exception when asked for its k-th harvest, as a crashing process would.
+ */
+export const vcpuMain: EngineModule = (host) => {
+  const rpc = host.rpc<VcpuControlContract>()
+  let initialised = false
+  rpc.handle('init', (params, ports) => {
+    if (initialised) throw new LabFailure(labError('Internal', `${host.name} was initialised twice`))
+    const port = ports[0]
+    if (!port)
+      throw new LabFailure(
+        labError('Internal', `'init' of ${host.name} needs the port to the migration process`)
+      )
+    // The supervisor validated the config (parseConfig) before it started any process; the
+    // engine processes do not load the schema again, so they start fast (no zod in a worker).
+    const layout = layoutGuest(params.config.guest)
+    const plan = layout.vcpus[params.vcpu]
+    if (!plan)
+      throw new LabFailure(
+        labError('Internal', `vCPU ${params.vcpu} does not exist in a guest of ${layout.vcpus.length}`)
+      )
+    const hooks = host.testHooks
+    const sim = new VcpuSimulator({
+      plan,
+      totalPages: layout.totalPages,
+      nonZeroPages: layout.nonZeroPages,
+      seed: params.seed,
+      dropDirtyLogOnce: hooks.dropDirtyLogOfVcpu === params.vcpu
+    })
+    const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
+    let harvests = 0
+    const peer = host.openEndpoint<VcpuPeerContract>(port, 'the migration process')
+    peer.handle('harvest', (req) => {
+      if (++harvests === crashAt) {
+        setTimeout(() => {
+          throw new Error(`vCPU ${params.vcpu} crashed on purpose at harvest ${harvests} (test hook)`)
+        }, 0)
+        return new Promise<never>(() => {})
+      }
+      const reply = sim.harvest(req)
+      return withTransfer(reply, VcpuSimulator.transferList(reply))
+    })
+    peer.handle('finish', (req) => {
+      const reply = sim.finish(req)
+      return withTransfer(reply, VcpuSimulator.transferList(reply))
+    })
+    host.onShutdown(() => peer.close())
+    initialised = true
+    return null
+  })
+}

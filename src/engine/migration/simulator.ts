@@ -1,0 +1,1031 @@
+import type { LabConfig } from '../../shared/config/schema'
+import { LabFailure, labError } from '../../shared/errors'
+import {
+  BUFFER_DELAY_US,
+  CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
+  GIB,
+  MAX_WAIT_CHECK_PAGES,
+  MAX_WAIT_US,
+  TELEMETRY_TICK_US,
+  US_PER_MS
+} from '../../shared/engine/constants'
+import { verifyDestination, type OracleVerdict } from '../../shared/engine/oracle'
+import {
+  EOF_BYTES,
+  EOS_BYTES,
+  SECTION_FOOTER_BYTES,
+  SECTION_HEADER_BYTES,
+  SETUP_BYTES,
+  ZERO_PAGE_RECORD_BYTES,
+  averageMbps,
+  destinationLoadTailUs,
+  dirtyPagesRate,
+  isRateExceeded,
+  linkBytesPerSecond,
+  needsExactPending,
+  normalPageRecordBytes,
+  pendingBytes,
+  periodCloses,
+  rateLimitBytesPerWindow,
+  shouldComplete,
+  switchoverOutcome,
+  throttleStep,
+  throttleTrigger,
+  windowCounters,
+  windowElapsed
+} from '../../shared/engine/rules'
+import { ENGINE_VERSION } from '../../shared/engine/version'
+import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
+import { layoutGuest } from '../../shared/engine/workload'
+import type { TelemetryBatch } from '../../shared/protocol/migration'
+import type {
+  FinishReply,
+  FinishRequest,
+  HarvestReply,
+  HarvestRequest,
+  ThroughputChunk,
+  VcpuStats,
+  VcpuTimelineEntry
+} from '../../shared/protocol/vcpu'
+import type {
+  MigrationResult,
+  ProgressSample,
+  SyncRecord,
+  TimelineEvent,
+  VcpuThroughputSeries
+} from '../../shared/result'
+
+/** How the migration thread reaches one vCPU: over a port, or directly in tests. */
+export interface VcpuLink {
+  harvest(req: HarvestRequest): Promise<HarvestReply>
+  finish(req: FinishRequest): Promise<FinishReply>
+}
+
+export interface MigrationHooks {
+  /** Fault injection (tests only): the final bitmap sync merges nothing. */
+  readonly skipFinalSync?: boolean
+}
+
+export interface MigrationSimOptions {
+  readonly config: LabConfig
+  readonly seed: number
+  readonly links: readonly VcpuLink[]
+  readonly hooks?: MigrationHooks
+  /** Receives telemetry batches while the run goes. */
+  readonly emit?: (batch: TelemetryBatch) => void
+  /** Returns a reason once someone asked to cancel (checked between windows). */
+  readonly cancelRequested?: () => string | undefined
+  /** Lets incoming messages in during long stretches without a sync (a macrotask). */
+  readonly yieldToHost?: () => Promise<void>
+  /** Wall clock in ms, for `lab.wall-time-ms` only. */
+  readonly wallClockMs?: () => number
+}
+
+type MigrationPhase = 'setup' | 'active' | 'device' | 'completed' | 'cancelled'
+type SyncTrigger = SyncRecord['trigger']
+
+/** Send times are kept as µs + 1 in 32 bits (docs/engine.md "Oracle"). */
+const ORACLE_MAX_US = 0xffff_fffe
+/** vCPUs compute ahead in parallel with the sender, told to catch up this often. */
+const ADVANCE_EVERY_US = 1000 * US_PER_MS
+/** Let the host's event loop in this often (loop passes), so `cancel` can arrive. */
+const YIELD_EVERY_PASSES = 32
+/** A telemetry batch is sent at each sync and at least this often. */
+const BATCH_EVERY_SAMPLES = 10
+
+/**
+ * QEMU's migration thread, the wire and the destination, in virtual time
+ * (reference/qemu-migration.md §1–§5, §10, §14). One instance runs one migration.
+ */
+export class MigrationSimulator {
+  private readonly config: LabConfig
+  private readonly seed: number
+  private readonly links: readonly VcpuLink[]
+  private readonly hooks: MigrationHooks
+  private readonly emitBatch: (batch: TelemetryBatch) => void
+  private readonly cancelRequested: () => string | undefined
+  private readonly yieldToHost: () => Promise<void>
+  private readonly wallClockMs: () => number
+
+  // --- guest and wire, from the config
+  private readonly pageSize: number
+  private readonly totalPages: number
+  private readonly nonZeroPages: number
+  private readonly usPerByte: number
+  private readonly linkBytesPerS: number
+  private readonly normalBytes: number
+  private readonly normalUs: number
+  private readonly zeroBytes: number
+  private readonly zeroUs: number
+  private readonly zeroIsNormal: boolean
+  private readonly rateLimitBytes: number
+  private readonly downtimeLimitMs: number
+  private readonly syncCostUs: number
+  private readonly logStartUs: number
+  private readonly maxTimeUs: number
+  private readonly maxIterations: number
+  private readonly autoConverge: boolean
+
+  // --- RAM state (§14): bmap, migration_dirty_pages, the sweep
+  private readonly bmap: Int32Array
+  private dirtyPages: number
+  private cursor = 0
+  private firstRoundComplete = false
+
+  // --- destination: last send time + 1 per page (the oracle's half)
+  private readonly lastSendPlus1: Uint32Array
+  private pagesReceived = 0
+
+  // --- clock and counters
+  private nowUs = 0
+  private phase: MigrationPhase = 'setup'
+  private transferred = 0
+  private precopyBytes = 0
+  private downtimeBytes = 0
+  private normalPages = 0
+  private duplicatePages = 0
+  private vmRunning = true
+  private windowStartUs = 0
+  private windowStartBytes = 0
+  private windowPages = 0
+  private bandwidthBytesPerMs = 0
+  private thresholdBytes = 0
+  private mbps = 0
+  private pagesPerSecond = 0
+  private expectedDowntimeMs: number
+  private dirtyBytesLastSync = 0
+  private dirtyPagesRateValue = 0
+  private periodStartUs = -1
+  private numDirtyPagesPeriod = 0
+  private bytesXferPrev = 0
+  private dirtyRateHighCount = 0
+  private throttlePct = 0
+  private throttleEverActive = false
+  private dirtySyncCount = 0
+  private pagesSentSinceSync = 0
+  private setupEndUs = 0
+  private canSwitchoverAtUs = 0
+
+  // --- BQL (§1.6)
+  private bqlFreeAtUs = 0
+  private bqlHeldUs = 0
+  private bqlHolds = 0
+  private bqlLongestUs = 0
+
+  // --- auto-converge 5 s dirty-sync timer (§5.4)
+  private acTimerUs = Infinity
+  private acPrevSyncCount = 2
+
+  // --- vCPUs
+  private pendingEvents: VcpuScheduleEvent[] = []
+  private pendingAdvance: Promise<HarvestReply[]> | undefined
+  private lastAdvanceUs = 0
+  private vcpuStats: VcpuStats[]
+
+  // --- outputs
+  private readonly iterations: SyncRecord[] = []
+  private nextSampleUs = 0
+  private batchProgress: ProgressSample[] = []
+  private batchThroughput: VcpuThroughputSeries[] = []
+  private batchTimeline: TimelineEvent[] = []
+
+  constructor(opts: MigrationSimOptions) {
+    const c = opts.config
+    this.config = c
+    this.seed = opts.seed
+    this.links = opts.links
+    this.hooks = opts.hooks ?? {}
+    this.emitBatch = opts.emit ?? (() => {})
+    this.cancelRequested = opts.cancelRequested ?? (() => undefined)
+    this.yieldToHost = opts.yieldToHost ?? (() => Promise.resolve())
+    this.wallClockMs = opts.wallClockMs ?? (() => 0)
+
+    const layout = layoutGuest(c.guest)
+    this.pageSize = layout.pageSize
+    this.totalPages = layout.totalPages
+    this.nonZeroPages = layout.nonZeroPages
+    this.linkBytesPerS = linkBytesPerSecond(c.network['bandwidth-mbps'])
+    this.usPerByte = 1_000_000 / this.linkBytesPerS
+    this.normalBytes = normalPageRecordBytes(this.pageSize)
+    this.normalUs = this.normalBytes * this.usPerByte
+    // zero-page-detection none: zero pages go out as normal pages (§4.5); otherwise
+    // buffer_is_zero scans the whole page on the sender first.
+    this.zeroIsNormal = c.migration.parameters['zero-page-detection'] === 'none'
+    const scan = c.host['zero-scan-gib-per-s']
+    const scanUs = scan > 0 ? (this.pageSize * 1_000_000) / (scan * GIB) : 0
+    this.zeroBytes = this.zeroIsNormal ? this.normalBytes : ZERO_PAGE_RECORD_BYTES
+    this.zeroUs = this.zeroIsNormal ? this.normalUs : ZERO_PAGE_RECORD_BYTES * this.usPerByte + scanUs
+    this.rateLimitBytes = rateLimitBytesPerWindow(c.migration.parameters['max-bandwidth'])
+    this.downtimeLimitMs = c.migration.parameters['downtime-limit']
+    const ramGib = (this.totalPages * this.pageSize) / GIB
+    this.syncCostUs = Math.round(c.host['sync-ms-per-gib'] * ramGib * US_PER_MS)
+    this.logStartUs = Math.round(c.host['dirty-log-start-ms-per-gib'] * ramGib * US_PER_MS)
+    this.maxTimeUs = c.migration.policy['max-time-ms'] * US_PER_MS
+    this.maxIterations = c.migration.policy['max-iterations']
+    this.autoConverge = c.migration.capabilities['auto-converge']
+    // migration_connect: expected_downtime starts at downtime-limit (§1.2).
+    this.expectedDowntimeMs = this.downtimeLimitMs
+
+    // ram_init_bitmaps: every bit set, so every page is sent (§1.3).
+    this.bmap = new Int32Array(Math.ceil(this.totalPages / 32)).fill(-1)
+    const tail = this.totalPages & 31
+    if (tail !== 0) this.bmap[this.bmap.length - 1] = (1 << tail) - 1
+    this.dirtyPages = this.totalPages
+    this.lastSendPlus1 = new Uint32Array(this.totalPages)
+    this.vcpuStats = this.links.map(() => ({
+      writes: 0,
+      runUs: 0,
+      bqlWaitUs: 0,
+      longestStallUs: 0,
+      stalls: 0,
+      throttleSleepUs: 0
+    }))
+  }
+
+  /** Runs the migration to completion or cancellation. */
+  async run(): Promise<MigrationResult> {
+    const wallStart = this.wallClockMs()
+    await this.setup()
+    let passes = 0
+    let cancelReason: string | undefined
+    for (;;) {
+      this.sampleUpTo(this.nowUs)
+      cancelReason = this.policyCheck()
+      if (cancelReason !== undefined) break
+      await this.fireDueTimers()
+      if (this.nowUs >= this.lastAdvanceUs + ADVANCE_EVERY_US) await this.advanceVcpus()
+      if (++passes % YIELD_EVERY_PASSES === 0) await this.yieldToHost()
+      let sentPages = 0
+      if (!this.rateExceeded()) {
+        // migration_iteration_run (§2.3)
+        let pending = pendingBytes(this.dirtyPages, this.pageSize)
+        if (needsExactPending(pending, this.thresholdBytes)) {
+          await this.sync('lazy', this.nowUs, this.nowUs)
+          pending = pendingBytes(this.dirtyPages, this.pageSize)
+        }
+        if (shouldComplete(pending, this.thresholdBytes, this.nowUs >= this.canSwitchoverAtUs)) {
+          const result = await this.complete(pending)
+          result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
+          return result
+        }
+        sentPages = this.ramSaveIterate()
+      }
+      await this.rateLimit()
+      if (sentPages === 0 && this.dirtyPages === 0) {
+        // Nothing to send and no switchover yet (switchover-ack not in): QEMU would spin on
+        // syncs; jump to the next window instead.
+        await this.sleepUntil(Math.max(this.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
+      }
+    }
+    const result = await this.cancel(cancelReason)
+    result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
+    return result
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Phases
+
+  /** migration_thread setup (§1.3): header, dirty log start and the first sync under the BQL. */
+  private async setup(): Promise<void> {
+    this.timeline('migration', 0, 'setup')
+    this.timeline('destination', 0, 'idle')
+    for (let v = 0; v < this.links.length; v++) this.timeline(`vcpu-${v}`, 0, 'running')
+    // Auto-converge's 5 s dirty-sync timer starts before qemu_savevm_state_setup (§1.3 step 5).
+    if (this.autoConverge) this.acTimerUs = CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
+    // Header, RAM block list and EOS go out at link speed.
+    const setupBytesUs = Math.ceil(SETUP_BYTES * this.usPerByte)
+    this.transferred += SETUP_BYTES
+    const holdStartUs = 0
+    // memory_global_dirty_log_start, then migration_bitmap_sync_precopy: dirty-sync-count 1,
+    // nothing new since every bit is set (§1.3, §14).
+    const harvestUs = holdStartUs + this.logStartUs
+    await this.sync('setup', holdStartUs, harvestUs)
+    this.nowUs = Math.max(this.nowUs, setupBytesUs)
+    this.setupEndUs = this.nowUs
+    this.sampleUpTo(this.setupEndUs)
+    this.phase = 'active'
+    this.timeline('migration', this.nowUs, 'iterating')
+    this.timeline('destination', Math.round(this.oneWayUs()), 'loading')
+    // switchover-ack (§2.3): the destination acknowledges once it has the setup section, the ACK
+    // travels back; without the capability switchover is always allowed.
+    this.canSwitchoverAtUs = this.config.migration.capabilities['switchover-ack']
+      ? this.setupEndUs + Math.round(2 * this.oneWayUs())
+      : 0
+  }
+
+  /**
+   * migration_completion_precopy (§1.5): BQL, stop the vCPUs, final sync, all remaining RAM and
+   * the device state with the rate limit lifted (§10.5), then the destination loads and resumes.
+   */
+  private async complete(pendingAtDecision: number): Promise<MigrationResult> {
+    const c = this.config
+    const stopAtUs = this.nowUs
+    this.sampleUpTo(stopAtUs)
+    this.phase = 'device'
+    this.timeline('migration', stopAtUs, 'stop-and-copy')
+    const thresholdAtDecision = this.thresholdBytes
+    const syncCountAtDecision = this.dirtySyncCount
+    // migration_stop_vm: downtime_start, vm_stop_force_state (§1.5 step 2).
+    this.pendingEvents.push({ kind: 'stop', atUs: stopAtUs })
+    this.vmRunning = false
+    const bytesAtStop = this.transferred
+    const stopEndUs = stopAtUs + Math.round(c.host['stop-ms'] * US_PER_MS)
+    this.nowUs = stopEndUs
+    // ram_save_complete: the last migration_bitmap_sync (last_stage), inside the completion's
+    // BQL hold.
+    await this.sync('final', stopEndUs, stopEndUs, true)
+    const syncEndUs = this.nowUs
+    // Every remaining dirty page, no rate limit, no MAX_WAIT (§1.5 step 4).
+    let elapsedUs = this.sendBytes(SECTION_HEADER_BYTES, false)
+    elapsedUs = this.sendPages(syncEndUs, elapsedUs, Infinity, false).elapsedUs
+    elapsedUs += this.sendBytes(EOS_BYTES, true) + this.sendBytes(SECTION_FOOTER_BYTES, false)
+    const ramEndUs = syncEndUs + Math.ceil(elapsedUs)
+    // Non-iterable device state and EOF (§10.3).
+    const deviceBytes = Math.round(c.guest['device-state-kib'] * 1024) + EOF_BYTES
+    const deviceEndUs = ramEndUs + Math.ceil(this.sendBytes(deviceBytes, false))
+    this.nowUs = deviceEndUs
+    this.recordBqlHold(stopAtUs, deviceEndUs)
+    // Destination: the last byte arrives one way later; a load slower than the link leaves a
+    // tail; then block activation and vm_start (§10.1).
+    const oneWayUs = this.oneWayUs()
+    const loadTailUs = destinationLoadTailUs(
+      this.transferred - bytesAtStop,
+      this.linkBytesPerS,
+      c.host['dst-load-gib-per-s'] * GIB
+    )
+    const resumeUs = Math.ceil(oneWayUs + loadTailUs + c.host['resume-ms'] * US_PER_MS)
+    const dstStartUs = deviceEndUs + resumeUs
+    const returnPath = c.migration.capabilities['return-path']
+    const outcome = switchoverOutcome({
+      stopUs: stopEndUs - stopAtUs,
+      finalSyncUs: syncEndUs - stopEndUs,
+      ramUs: ramEndUs - syncEndUs,
+      deviceStateUs: deviceEndUs - ramEndUs,
+      resumeUs,
+      shutTripUs: Math.ceil(oneWayUs),
+      returnPath
+    })
+    const downtimeUs = outcome.downtimeUs
+    const endUs = stopAtUs + downtimeUs
+    this.nowUs = endUs
+    this.sampleUpTo(endUs)
+    this.phase = 'completed'
+    this.timeline('destination', dstStartUs, 'resumed')
+    this.timeline('migration', endUs, 'done')
+
+    const finishes = await this.finishVcpus(endUs, true)
+    const verdict = verifyDestination(
+      this.lastSendPlus1,
+      this.pagesReceived,
+      finishes.map((f) => f.oracle).filter((o) => o !== undefined)
+    )
+    this.pushSample(endUs)
+    this.flushBatch()
+    const why =
+      pendingAtDecision === 0
+        ? `nothing known dirty was left to send (pending 0)`
+        : `pending ${mb(pendingAtDecision)} MB fell below the threshold ${mb(thresholdAtDecision)} MB`
+    const reason =
+      `completed: ${why} at dirty-sync-count ${syncCountAtDecision}; downtime ${ms(downtimeUs)} ms ` +
+      `(limit ${this.downtimeLimitMs} ms)` +
+      (verdict.verified ? '' : `; ORACLE: ${describeVerdict(verdict)}`)
+    return this.result('completed', endUs, reason, verdict, {
+      downtimeUs,
+      guestPauseUs: outcome.guestPauseUs,
+      breakdownUs: outcome.breakdownUs
+    })
+  }
+
+  /** Lab policy or the user stopped the run (§13.4): QEMU's migrate_cancel, the guest runs on. */
+  private async cancel(reason: string): Promise<MigrationResult> {
+    const endUs = this.nowUs
+    this.sampleUpTo(endUs)
+    this.phase = 'cancelled'
+    this.timeline('migration', endUs, 'done', 'cancelled')
+    this.timeline('destination', endUs, 'idle')
+    await this.finishVcpus(endUs, false)
+    this.pushSample(endUs)
+    this.flushBatch()
+    return this.result('cancelled', endUs, reason, undefined, undefined)
+  }
+
+  /** guestperf's limits (§13.3, §13.4); undefined while the run may go on. */
+  private policyCheck(): string | undefined {
+    const expected = `expected-downtime ${ms(this.expectedDowntimeMs * US_PER_MS)} ms vs downtime-limit ${this.downtimeLimitMs} ms`
+    const user = this.cancelRequested()
+    if (user !== undefined) return `cancelled: ${user}; ${expected}`
+    if (this.nowUs > this.maxTimeUs)
+      return `cancelled by lab policy: virtual time ${ms(this.nowUs)} ms exceeded max-time-ms ${this.maxTimeUs / US_PER_MS}; ${expected}`
+    if (this.dirtySyncCount > this.maxIterations)
+      return `cancelled by lab policy: dirty-sync-count ${this.dirtySyncCount} exceeded max-iterations ${this.maxIterations}; ${expected}`
+    return undefined
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending (§3)
+
+  private rateExceeded(): boolean {
+    return isRateExceeded(this.transferred - this.windowStartBytes, this.rateLimitBytes)
+  }
+
+  /** Counts bytes that are not page records; returns their wire time, µs. */
+  private sendBytes(bytes: number, ramRecord: boolean): number {
+    this.transferred += bytes
+    if (ramRecord) {
+      if (this.vmRunning) this.precopyBytes += bytes
+      else this.downtimeBytes += bytes
+    }
+    return bytes * this.usPerByte
+  }
+
+  /**
+   * ram_save_iterate (§3.3), called by qemu_savevm_state_iterate only when the budget is not
+   * spent (§3.2). Sends pages in sweep order until the window's budget is exceeded, the sweep
+   * finds nothing dirty, or MAX_WAIT (50 ms) passed at a 64-page check. Returns pages sent.
+   */
+  private ramSaveIterate(): number {
+    const t0 = this.nowUs
+    let elapsedUs = this.sendBytes(SECTION_HEADER_BYTES, false)
+    const sent = this.sendPages(t0, elapsedUs, this.rateLimitBytes, true)
+    elapsedUs = sent.elapsedUs
+    elapsedUs += this.sendBytes(EOS_BYTES, true) + this.sendBytes(SECTION_FOOTER_BYTES, false)
+    this.nowUs = t0 + Math.ceil(elapsedUs)
+    return sent.pages
+  }
+
+  /**
+   * The page loop: runs of dirty pages from the sweep position, wrapping (§3.4). `rateLimit`
+   * Infinity = no budget (completion); `maxWait` applies MAX_WAIT. Page j of a run is read at
+   * t0 + elapsed: its send time, kept by the destination for the oracle.
+   */
+  private sendPages(
+    t0: number,
+    startElapsedUs: number,
+    rateLimit: number,
+    maxWait: boolean
+  ): { pages: number; elapsedUs: number } {
+    const limit = rateLimit === Infinity || rateLimit === 0 ? Infinity : rateLimit
+    let elapsedUs = startElapsedUs
+    let loopIndex = 0
+    let pages = 0
+    const bmap = this.bmap
+    const lastSend = this.lastSendPlus1
+    while (this.dirtyPages > 0) {
+      const windowBytes = this.transferred - this.windowStartBytes
+      if (windowBytes > limit) break
+      let p = this.findDirty(this.cursor)
+      if (p < 0) {
+        // End of the block list: wrap, a round is complete (find_dirty_block, §3.4).
+        this.firstRoundComplete = true
+        p = this.findDirty(0)
+        if (p < 0) break
+      }
+      const zero = p >= this.nonZeroPages
+      const bytes = zero ? this.zeroBytes : this.normalBytes
+      const costUs = zero ? this.zeroUs : this.normalUs
+      // How many pages may go before the budget or MAX_WAIT stops the loop; the run of dirty
+      // pages is searched only that far.
+      let cap = (zero ? this.totalPages : this.nonZeroPages) - p
+      // Budget: a page goes out while the window has not exceeded the budget before it.
+      if (limit !== Infinity) cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
+      let stopForWait = false
+      if (maxWait) {
+        const waitCount = this.pagesUntilMaxWait(loopIndex, elapsedUs, costUs)
+        if (waitCount <= cap) {
+          cap = waitCount
+          stopForWait = true
+        }
+      }
+      const n = this.runEnd(p, p + cap) - p
+      if (n < cap) stopForWait = false
+      if (t0 + elapsedUs + n * costUs >= ORACLE_MAX_US)
+        throw new LabFailure(
+          labError(
+            'ResourceLimit',
+            "The migration ran past 71 minutes of virtual time, beyond the range of the oracle's page clocks. " +
+              'Lower migration.parameters.downtime-limit or raise the bandwidth.'
+          )
+        )
+      this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
+      this.clearRun(bmap, p, n)
+      elapsedUs += n * costUs
+      this.dirtyPages -= n
+      this.transferred += n * bytes
+      if (this.vmRunning) this.precopyBytes += n * bytes
+      else this.downtimeBytes += n * bytes
+      if (zero && !this.zeroIsNormal) this.duplicatePages += n
+      else this.normalPages += n
+      this.windowPages += n
+      this.pagesSentSinceSync += n
+      pages += n
+      loopIndex += n
+      this.cursor = p + n
+      if (stopForWait) break
+    }
+    return { pages, elapsedUs }
+  }
+
+  /**
+   * How many more pages ram_save_iterate sends before its MAX_WAIT check breaks: the check runs
+   * after the page with loop index i when (i & 63) == 0 and breaks once the elapsed whole
+   * milliseconds exceed 50 (§3.3).
+   */
+  private pagesUntilMaxWait(loopIndex: number, elapsedUs: number, costUs: number): number {
+    const breakAtUs = MAX_WAIT_US + US_PER_MS // ⌊elapsed ms⌋ > 50 ⇔ elapsed ≥ 51 ms
+    const firstCheck = (MAX_WAIT_CHECK_PAGES - (loopIndex % MAX_WAIT_CHECK_PAGES)) % MAX_WAIT_CHECK_PAGES
+    let jMin = Math.max(0, Math.ceil((breakAtUs - elapsedUs) / costUs) - 1)
+    while (jMin > 0 && elapsedUs + jMin * costUs >= breakAtUs) jMin--
+    while (elapsedUs + (jMin + 1) * costUs < breakAtUs) jMin++
+    const from = Math.max(jMin, firstCheck)
+    const j = firstCheck + Math.ceil((from - firstCheck) / MAX_WAIT_CHECK_PAGES) * MAX_WAIT_CHECK_PAGES
+    return j + 1
+  }
+
+  /** First set bit at or after `from`, or -1. */
+  private findDirty(from: number): number {
+    if (from >= this.totalPages) return -1
+    const bmap = this.bmap
+    let w = from >>> 5
+    let bits = bmap[w] & (-1 << (from & 31))
+    while (bits === 0) {
+      if (++w >= bmap.length) return -1
+      bits = bmap[w]
+    }
+    const p = (w << 5) + (31 - Math.clz32(bits & -bits))
+    return p < this.totalPages ? p : -1
+  }
+
+  /** First clear bit after `p` (a set bit), bounded by `bound`. */
+  private runEnd(p: number, bound: number): number {
+    const bmap = this.bmap
+    let w = p >>> 5
+    let bits = ~bmap[w] & (-1 << (p & 31))
+    while (bits === 0) {
+      if (++w >= bmap.length) return bound
+      if (w << 5 >= bound) return bound
+      bits = ~bmap[w]
+    }
+    const end = (w << 5) + (31 - Math.clz32(bits & -bits))
+    return Math.min(end, bound)
+  }
+
+  private clearRun(bmap: Int32Array, p: number, n: number): void {
+    let page = p
+    const end = p + n
+    while (page < end) {
+      const w = page >>> 5
+      const bit = page & 31
+      const count = Math.min(32 - bit, end - page)
+      const mask = count === 32 ? -1 : ((1 << count) - 1) << bit
+      bmap[w] &= ~mask
+      page += count
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Windows and timers (§2.1, §3.1, §5.4)
+
+  /**
+   * migration_rate_limit (§3.1): close the window when 100 ms have passed; when the budget is
+   * spent, sleep to the end of the window.
+   */
+  private async rateLimit(): Promise<void> {
+    if (windowElapsed(this.windowStartUs, this.nowUs)) this.updateCounters()
+    if (this.rateExceeded()) {
+      await this.sleepUntil(this.windowStartUs + BUFFER_DELAY_US)
+      this.updateCounters()
+    }
+  }
+
+  /** The thread sleeps to `wakeUs`; main-loop timers due meanwhile run at their time. */
+  private async sleepUntil(wakeUs: number): Promise<void> {
+    while (this.acTimerUs <= wakeUs) {
+      this.nowUs = Math.max(this.nowUs, this.acTimerUs)
+      await this.autoConvergeTick()
+    }
+    this.nowUs = Math.max(this.nowUs, wakeUs)
+  }
+
+  /** migration_update_counters (§2.1), when the window has lasted BUFFER_DELAY. */
+  private updateCounters(): void {
+    if (!windowElapsed(this.windowStartUs, this.nowUs)) return
+    const counters = windowCounters({
+      transferredBytes: this.transferred - this.windowStartBytes,
+      timeSpentUs: this.nowUs - this.windowStartUs,
+      pagesSent: this.windowPages,
+      availSwitchoverBandwidth: this.config.migration.parameters['avail-switchover-bandwidth'],
+      downtimeLimitMs: this.downtimeLimitMs,
+      dirtyBytesLastSync: this.dirtyBytesLastSync,
+      dirtyPagesRate: this.dirtyPagesRateValue,
+      expectedDowntimeMs: this.expectedDowntimeMs
+    })
+    this.bandwidthBytesPerMs = counters.bandwidthBytesPerMs
+    this.thresholdBytes = counters.thresholdBytes
+    this.mbps = counters.mbps
+    this.pagesPerSecond = counters.pagesPerSecond
+    this.expectedDowntimeMs = counters.expectedDowntimeMs
+    // migration_rate_reset + update_iteration_initial_status
+    this.windowStartUs = this.nowUs
+    this.windowStartBytes = this.transferred
+    this.windowPages = 0
+  }
+
+  private async fireDueTimers(): Promise<void> {
+    while (this.acTimerUs <= this.nowUs) await this.autoConvergeTick()
+  }
+
+  /**
+   * cpu_throttle_dirty_sync_timer_tick (§5.4): every 5 s, a sync when none happened since the
+   * last tick and the first pass is over (dirty-sync-count > 1). A main-loop timer: it needs the
+   * BQL, and the sync waits for the sender's bitmap_mutex, so it runs after the current burst.
+   */
+  private async autoConvergeTick(): Promise<void> {
+    const dueUs = this.acTimerUs
+    const holdStartUs = Math.max(dueUs, this.bqlFreeAtUs)
+    let endUs = holdStartUs
+    const count = this.dirtySyncCount
+    if (this.phase === 'active' && count > 1 && count === this.acPrevSyncCount) {
+      await this.sync('throttle-timer', holdStartUs, Math.max(holdStartUs, this.nowUs))
+      endUs = this.nowUs
+    }
+    this.acPrevSyncCount = this.dirtySyncCount
+    this.acTimerUs = endUs + CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Dirty bitmap sync (§4.1)
+
+  /**
+   * migration_bitmap_sync: under the BQL, harvest every vCPU's dirty log at `harvestUs`, OR it
+   * into bmap counting only newly set bits, then the ≥1 s period rules: dirty-pages-rate and the
+   * auto-converge trigger (§5.2). `inCompletion`: part of the completion's single BQL hold.
+   */
+  private async sync(
+    trigger: SyncTrigger,
+    holdStartUs: number,
+    harvestUs: number,
+    inCompletion = false
+  ): Promise<void> {
+    this.dirtySyncCount++
+    if (this.periodStartUs < 0) this.periodStartUs = holdStartUs
+    const holdEndUs = harvestUs + this.syncCostUs
+    if (!inCompletion) this.pendingEvents.push({ kind: 'bql', startUs: holdStartUs, endUs: holdEndUs })
+    if (trigger === 'lazy' || trigger === 'throttle-timer')
+      this.timeline('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
+    const replies = await this.harvestAll(harvestUs, true)
+    let newlyDirty = 0
+    const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
+    if (merge) {
+      const bmap = this.bmap
+      for (const reply of replies) {
+        const pages = reply.pages
+        for (let i = 0; i < pages.length; i++) {
+          const p = pages[i]
+          const w = p >>> 5
+          const bit = 1 << (p & 31)
+          if ((bmap[w] & bit) === 0) {
+            bmap[w] |= bit
+            newlyDirty++
+          }
+        }
+      }
+    }
+    this.dirtyPages += newlyDirty
+    this.numDirtyPagesPeriod += newlyDirty
+    this.dirtyBytesLastSync = pendingBytes(this.dirtyPages, this.pageSize)
+    // The period rules run at the end of the sync, still under the BQL (§4.1 step 5).
+    if (periodCloses(this.periodStartUs, holdEndUs)) {
+      if (this.autoConverge && this.phase === 'active') this.triggerThrottle(holdEndUs)
+      this.dirtyPagesRateValue = dirtyPagesRate(this.numDirtyPagesPeriod, this.periodStartUs, holdEndUs)
+      this.periodStartUs = holdEndUs
+      this.numDirtyPagesPeriod = 0
+      this.bytesXferPrev = this.transferred
+    }
+    const expectedBwPerMs =
+      this.config.migration.parameters['avail-switchover-bandwidth'] > 0
+        ? this.config.migration.parameters['avail-switchover-bandwidth'] / 1000
+        : this.bandwidthBytesPerMs
+    this.iterations.push({
+      'dirty-sync-count': this.dirtySyncCount,
+      'time-ms': harvestUs / US_PER_MS,
+      trigger,
+      'pages-sent': this.pagesSentSinceSync,
+      'dirty-pages': newlyDirty,
+      'remaining-pages': this.dirtyPages,
+      'bandwidth-bytes-per-ms': round3(this.bandwidthBytesPerMs),
+      'threshold-bytes': this.thresholdBytes,
+      'expected-downtime-ms': round3(
+        expectedBwPerMs > 0 ? this.dirtyBytesLastSync / expectedBwPerMs : this.expectedDowntimeMs
+      ),
+      'cpu-throttle-percentage': this.throttlePct,
+      'bql-hold-ms': (holdEndUs - harvestUs + (harvestUs - holdStartUs)) / US_PER_MS
+    })
+    this.pagesSentSinceSync = 0
+    if (!inCompletion) this.recordBqlHold(holdStartUs, holdEndUs)
+    if (trigger === 'lazy' || trigger === 'throttle-timer') this.timeline('migration', holdEndUs, 'iterating')
+    this.nowUs = Math.max(this.nowUs, holdEndUs)
+    this.flushBatch()
+  }
+
+  /** migration_trigger_throttle + mig_throttle_guest_down (§5.2, §5.3), at the end of a sync. */
+  private triggerThrottle(atUs: number): void {
+    const p = this.config.migration.parameters
+    const outcome = throttleTrigger({
+      bytesXferPeriod: this.transferred - this.bytesXferPrev,
+      bytesDirtyPeriod: this.numDirtyPagesPeriod * this.pageSize,
+      triggerThresholdPct: p['throttle-trigger-threshold'],
+      dirtyRateHighCount: this.dirtyRateHighCount
+    })
+    this.dirtyRateHighCount = outcome.dirtyRateHighCount
+    if (!outcome.throttleDown) return
+    const pct = throttleStep({
+      throttlePct: this.throttlePct,
+      initialPct: p['cpu-throttle-initial'],
+      incrementPct: p['cpu-throttle-increment'],
+      tailslow: p['cpu-throttle-tailslow'],
+      maxPct: p['max-cpu-throttle'],
+      bytesDirtyPeriod: this.numDirtyPagesPeriod * this.pageSize,
+      bytesDirtyThreshold: outcome.bytesDirtyThreshold
+    })
+    if (pct === this.throttlePct) return
+    this.throttlePct = pct
+    this.throttleEverActive = true
+    this.pendingEvents.push({ kind: 'throttle', atUs, pct })
+  }
+
+  private recordBqlHold(startUs: number, endUs: number): void {
+    const held = endUs - startUs
+    if (held <= 0) return
+    this.bqlHolds++
+    this.bqlHeldUs += held
+    if (held > this.bqlLongestUs) this.bqlLongestUs = held
+    this.bqlFreeAtUs = Math.max(this.bqlFreeAtUs, endUs)
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // vCPUs
+
+  private takeEvents(): VcpuScheduleEvent[] {
+    const events = this.pendingEvents
+    this.pendingEvents = []
+    return events
+  }
+
+  /** Lets every vCPU compute up to now while the sender goes on (no dirty log taken). */
+  private async advanceVcpus(): Promise<void> {
+    await this.settleAdvance()
+    const untilUs = this.nowUs
+    this.lastAdvanceUs = untilUs
+    const events = this.takeEvents()
+    const request: HarvestRequest = {
+      untilUs,
+      events,
+      dirtyLog: false,
+      dirtySyncCount: 0,
+      firstRoundComplete: this.firstRoundComplete
+    }
+    this.pendingAdvance = Promise.all(this.links.map((l) => l.harvest(request)))
+  }
+
+  private async settleAdvance(): Promise<void> {
+    const pending = this.pendingAdvance
+    if (!pending) return
+    this.pendingAdvance = undefined
+    for (const reply of await pending)
+      this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
+  }
+
+  private async harvestAll(untilUs: number, dirtyLog: boolean): Promise<HarvestReply[]> {
+    await this.settleAdvance()
+    const request: HarvestRequest = {
+      untilUs,
+      events: this.takeEvents(),
+      dirtyLog,
+      dirtySyncCount: this.dirtySyncCount,
+      firstRoundComplete: this.firstRoundComplete
+    }
+    this.lastAdvanceUs = Math.max(this.lastAdvanceUs, untilUs)
+    const replies = await Promise.all(this.links.map((l) => l.harvest(request)))
+    for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
+    return replies
+  }
+
+  private async finishVcpus(untilUs: number, oracle: boolean): Promise<FinishReply[]> {
+    await this.settleAdvance()
+    const request: FinishRequest = { untilUs, events: this.takeEvents(), oracle }
+    const replies = await Promise.all(this.links.map((l) => l.finish(request)))
+    for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
+    return replies
+  }
+
+  private absorbVcpu(
+    vcpu: number,
+    stats: VcpuStats,
+    throughput: ThroughputChunk,
+    timeline: readonly VcpuTimelineEntry[]
+  ): void {
+    this.vcpuStats[vcpu] = stats
+    if (throughput.writes.length > 0) {
+      const mibPerWrite = this.pageSize / (1024 * 1024)
+      const perSecond = 1_000_000 / TELEMETRY_TICK_US
+      this.batchThroughput.push({
+        vcpu,
+        'bucket-ms': TELEMETRY_TICK_US / US_PER_MS,
+        'start-ms': (throughput.startBucket * TELEMETRY_TICK_US) / US_PER_MS,
+        'mib-per-s': throughput.writes.map((w) => round3(w * mibPerWrite * perSecond))
+      })
+    }
+    for (const e of timeline) {
+      // The initial 'running' is announced by the migration thread at setup.
+      if (e.timeUs === 0 && e.state === 'running') continue
+      this.timeline(`vcpu-${vcpu}`, e.timeUs, e.state, e.detail)
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Telemetry
+
+  private timeline(
+    lane: TimelineEvent['lane'],
+    timeUs: number,
+    state: TimelineEvent['state'],
+    detail?: string
+  ): void {
+    const event: TimelineEvent = { 'time-ms': timeUs / US_PER_MS, lane, state }
+    if (detail !== undefined) event.detail = detail
+    this.batchTimeline.push(event)
+  }
+
+  /**
+   * A progress sample at every 100 ms mark before `beforeUs` (DESIGN.md §4, guestperf §13.5);
+   * the run's end adds a last sample of its own.
+   */
+  private sampleUpTo(beforeUs: number): void {
+    while (this.nextSampleUs < beforeUs) {
+      this.pushSample(this.nextSampleUs)
+      this.nextSampleUs += TELEMETRY_TICK_US
+    }
+    if (this.batchProgress.length >= BATCH_EVERY_SAMPLES) this.flushBatch()
+  }
+
+  private pushSample(timeUs: number): void {
+    this.batchProgress.push({
+      'time-ms': timeUs / US_PER_MS,
+      status: this.phase,
+      'transferred-bytes': this.transferred,
+      'remaining-bytes': this.phase === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
+      'dirty-pages-rate': this.dirtyPagesRateValue,
+      mbps: round3(this.mbps),
+      'bandwidth-bytes-per-ms': round3(this.bandwidthBytesPerMs),
+      'threshold-bytes': this.thresholdBytes,
+      'expected-downtime-ms': round3(this.expectedDowntimeMs),
+      'dirty-sync-count': this.dirtySyncCount,
+      'cpu-throttle-percentage': this.throttlePct
+    })
+  }
+
+  private flushBatch(): void {
+    if (
+      this.batchProgress.length === 0 &&
+      this.batchThroughput.length === 0 &&
+      this.batchTimeline.length === 0
+    )
+      return
+    const batch: TelemetryBatch = {
+      'time-ms': this.nowUs / US_PER_MS,
+      progress: this.batchProgress,
+      throughput: this.batchThroughput,
+      timeline: this.batchTimeline
+    }
+    this.batchProgress = []
+    this.batchThroughput = []
+    this.batchTimeline = []
+    this.emitBatch(batch)
+  }
+
+  private oneWayUs(): number {
+    return (this.config.network['rtt-ms'] * US_PER_MS) / 2
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Result (DESIGN.md §4)
+
+  private result(
+    status: 'completed' | 'cancelled',
+    endUs: number,
+    reason: string,
+    verdict: OracleVerdict | undefined,
+    switchover: { downtimeUs: number; guestPauseUs: number; breakdownUs: SwitchoverBreakdownUs } | undefined
+  ): MigrationResult {
+    const totalMs = endUs / US_PER_MS
+    const setupMs = this.setupEndUs / US_PER_MS
+    const vcpuWaitUs = this.vcpuStats.reduce((sum, s) => sum + s.bqlWaitUs, 0)
+    const longestStallUs = this.vcpuStats.reduce((m, s) => Math.max(m, s.longestStallUs), 0)
+    const b = switchover?.breakdownUs
+    const result: MigrationResult = {
+      status,
+      'total-time': totalMs,
+      'setup-time': setupMs,
+      'expected-downtime': round3(this.expectedDowntimeMs),
+      ram: {
+        transferred: this.transferred,
+        remaining: status === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
+        total: this.totalPages * this.pageSize,
+        duplicate: this.duplicatePages,
+        normal: this.normalPages,
+        'normal-bytes': this.normalPages * this.pageSize,
+        'dirty-pages-rate': this.dirtyPagesRateValue,
+        mbps: round3(averageMbps(this.transferred, totalMs, setupMs)),
+        'dirty-sync-count': this.dirtySyncCount,
+        'page-size': this.pageSize,
+        'pages-per-second': round3(this.pagesPerSecond),
+        'precopy-bytes': this.precopyBytes,
+        'downtime-bytes': this.downtimeBytes,
+        'postcopy-bytes': 0,
+        'multifd-bytes': 0
+      },
+      lab: {
+        verified: verdict?.verified ?? false,
+        seed: this.seed,
+        'engine-version': ENGINE_VERSION,
+        reason,
+        converged: status === 'completed',
+        'guest-pause-ms': switchover ? switchover.guestPauseUs / US_PER_MS : 0,
+        'downtime-breakdown': {
+          'stop-ms': b ? b.stop / US_PER_MS : 0,
+          'final-sync-ms': b ? b.finalSync / US_PER_MS : 0,
+          'ram-ms': b ? b.ram / US_PER_MS : 0,
+          'device-state-ms': b ? b.deviceState / US_PER_MS : 0,
+          'resume-ms': b ? b.resume / US_PER_MS : 0
+        },
+        iterations: this.iterations,
+        bql: {
+          'held-ms': this.bqlHeldUs / US_PER_MS,
+          holds: this.bqlHolds,
+          'longest-hold-ms': this.bqlLongestUs / US_PER_MS,
+          'vcpu-wait-ms': vcpuWaitUs / US_PER_MS,
+          'longest-vcpu-stall-ms': longestStallUs / US_PER_MS
+        },
+        'wall-time-ms': 0,
+        'virtual-time-ms': totalMs,
+        source: 'simulated'
+      }
+    }
+    if (verdict) result.lab['mismatched-pages'] = verdict.mismatchedPages
+    if (switchover) result.downtime = switchover.downtimeUs / US_PER_MS
+    if (this.throttleEverActive) result['cpu-throttle-percentage'] = this.throttlePct
+    return result
+  }
+}
+
+/**
+ * Page p + j is read at ⌊startUs + j × costUs⌋ µs: store it + 1 (0 = never received). Returns how
+ * many of the pages were received for the first time. A tight loop: it runs once per page sent.
+ */
+function recordSendTimes(
+  lastSendPlus1: Uint32Array,
+  p: number,
+  n: number,
+  startUs: number,
+  costUs: number
+): number {
+  let firstTime = 0
+  for (let j = 0; j < n; j++) {
+    const page = p + j
+    firstTime += lastSendPlus1[page] === 0 ? 1 : 0
+    lastSendPlus1[page] = Math.floor(startUs + j * costUs) + 1
+  }
+  return firstTime
+}
+
+interface SwitchoverBreakdownUs {
+  readonly stop: number
+  readonly finalSync: number
+  readonly ram: number
+  readonly deviceState: number
+  readonly resume: number
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(1)
+}
+
+function ms(us: number): string {
+  return (us / US_PER_MS).toFixed(1)
+}
+
+function describeVerdict(v: OracleVerdict): string {
+  const parts: string[] = [`${v.mismatchedPages} page(s) differ at switchover`]
+  if (v.unsentPages > 0) parts.push(`${v.unsentPages} never sent`)
+  if (v.examples.length > 0) parts.push(`e.g. page ${v.examples.join(', ')}`)
+  return parts.join(', ')
+}
+
+/** Runs one migration over the given vCPU links (the migration process and tests use this). */
+export function simulateMigration(opts: MigrationSimOptions): Promise<MigrationResult> {
+  return new MigrationSimulator(opts).run()
+}

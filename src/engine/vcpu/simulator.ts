@@ -1,0 +1,332 @@
+import {
+  PAGE_CHUNK_PAGES,
+  PAGE_CHUNK_SHIFT,
+  TELEMETRY_TICK_US,
+  US_PER_S
+} from '../../shared/engine/constants'
+import { seedStream, type Sfc32State } from '../../shared/engine/random'
+import { VcpuClock, type VcpuClockSink, type VcpuLaneState } from '../../shared/engine/vcpu-clock'
+import type { VcpuPlan } from '../../shared/engine/workload'
+import type {
+  FinishReply,
+  FinishRequest,
+  HarvestReply,
+  HarvestRequest,
+  LastWriteChunks,
+  ThroughputChunk,
+  VcpuStats,
+  VcpuTimelineEntry
+} from '../../shared/protocol/vcpu'
+
+const CHUNK_WORDS = PAGE_CHUNK_PAGES >>> 5
+const CHUNK_MASK = PAGE_CHUNK_PAGES - 1
+
+export interface VcpuSimulatorOptions {
+  readonly plan: VcpuPlan
+  readonly totalPages: number
+  /** Pages at or above this bound are zero; working sets wrap here. */
+  readonly nonZeroPages: number
+  readonly seed: number
+  /** Test hook (fault injection): lose this vCPU's dirty log once, at a sync after the first pass. */
+  readonly dropDirtyLogOnce?: boolean
+}
+
+/**
+ * One guest vCPU: its workload generator, dirty log and last-write record (DESIGN.md §2).
+ *
+ * Writes happen at fixed steps of guest run time — write k at run time ⌊k × 10⁶ / rate⌋ µs — and
+ * the VcpuClock maps run time to virtual time through throttle sleeps, BQL stalls and stop. So a
+ * vCPU's writes over any interval depend only on (seed, index, workload, schedule), and it
+ * computes them lazily when the migration thread asks. Everything is kept in chunks of 2^15
+ * pages allocated on first write, so an idle vCPU of a huge guest costs nothing.
+ */
+export class VcpuSimulator {
+  readonly vcpu: number
+  private readonly plan: VcpuPlan
+  private readonly clock: VcpuClock
+  private readonly random: Sfc32State
+  private readonly usPerWrite: number
+  private readonly wrapPages: number
+  /** Index of the next write (k). */
+  private nextWrite = 0
+  private writes = 0
+
+  /** Dirty log since the last harvest: a bitmap per chunk. */
+  private readonly dirtyChunks: (Int32Array | undefined)[]
+  private readonly dirtyChunkTouched: Uint8Array
+  private dirtyChunkList: number[] = []
+  private dirtyCount = 0
+
+  /** The oracle's record: last write time + 1 per page, per chunk. */
+  private readonly lastWriteChunks: (Uint32Array | undefined)[]
+
+  /** Writes per telemetry bucket, from `bucketBase` on. */
+  private bucketBase = 0
+  private buckets: number[] = []
+
+  private timeline: VcpuTimelineEntry[] = []
+  private dropDirtyLogOnce: boolean
+
+  constructor(opts: VcpuSimulatorOptions) {
+    this.plan = opts.plan
+    this.vcpu = opts.plan.vcpu
+    this.clock = new VcpuClock(opts.plan.ioExitsPerSecond)
+    this.random = seedStream(opts.seed, opts.plan.vcpu)
+    this.usPerWrite = opts.plan.writesPerSecond > 0 ? US_PER_S / opts.plan.writesPerSecond : Infinity
+    this.wrapPages = opts.nonZeroPages
+    const chunks = Math.ceil(opts.totalPages / PAGE_CHUNK_PAGES)
+    this.dirtyChunks = new Array(chunks)
+    this.dirtyChunkTouched = new Uint8Array(chunks)
+    this.lastWriteChunks = new Array(chunks)
+    this.dropDirtyLogOnce = opts.dropDirtyLogOnce ?? false
+    this.timeline.push({ timeUs: 0, state: opts.plan.pattern === 'idle' ? 'running' : 'running' })
+  }
+
+  /** Runs the guest to `req.untilUs` and returns (and clears) the dirty log when asked. */
+  harvest(req: HarvestRequest): HarvestReply {
+    this.clock.addEvents(req.events)
+    this.advance(req.untilUs)
+    let pages: Uint32Array = EMPTY
+    if (req.dirtyLog) {
+      pages = this.takeDirtyLog()
+      if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
+        // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
+        this.dropDirtyLogOnce = false
+        pages = EMPTY
+      }
+    }
+    return {
+      vcpu: this.vcpu,
+      untilUs: req.untilUs,
+      pages,
+      stats: this.stats(),
+      throughput: this.takeBuckets(req.untilUs, false),
+      timeline: this.takeTimeline()
+    }
+  }
+
+  /** Runs the guest to the end of the run; hands over the last-write record when asked. */
+  finish(req: FinishRequest): FinishReply {
+    this.clock.addEvents(req.events)
+    this.advance(req.untilUs)
+    return {
+      vcpu: this.vcpu,
+      untilUs: req.untilUs,
+      stats: this.stats(),
+      throughput: this.takeBuckets(req.untilUs, true),
+      timeline: this.takeTimeline(),
+      oracle: req.oracle ? this.lastWrites() : undefined
+    }
+  }
+
+  /** The ArrayBuffers of a reply, to move them instead of copying. */
+  static transferList(reply: HarvestReply | FinishReply): ArrayBuffer[] {
+    const out: ArrayBuffer[] = []
+    if ('pages' in reply && reply.pages.byteLength > 0) out.push(reply.pages.buffer as ArrayBuffer)
+    if ('oracle' in reply && reply.oracle)
+      for (const a of reply.oracle.lastWritePlus1) out.push(a.buffer as ArrayBuffer)
+    return out
+  }
+
+  private stats(): VcpuStats {
+    const c = this.clock
+    return {
+      writes: this.writes,
+      runUs: c.runUs,
+      bqlWaitUs: c.bqlWaitUs,
+      longestStallUs: c.longestStallUs,
+      stalls: c.stalls,
+      throttleSleepUs: c.throttleSleepUs
+    }
+  }
+
+  private advance(untilUs: number): void {
+    const sink: VcpuClockSink = {
+      run: (startUs, endUs, runStartUs) => this.writeRun(startUs, endUs, runStartUs),
+      state: (timeUs: number, state: VcpuLaneState, detail?: string) =>
+        this.timeline.push(detail === undefined ? { timeUs, state } : { timeUs, state, detail })
+    }
+    this.clock.advance(untilUs, sink)
+  }
+
+  /**
+   * The guest runs over virtual [startUs, endUs) from run time runStartUs: make its writes.
+   * The hot loop of the whole lab: locals only, the sfc32 step of random.ts inlined (the tests
+   * check both give the same pages), no allocation per write.
+   */
+  private writeRun(startUs: number, endUs: number, runStartUs: number): void {
+    const perWrite = this.usPerWrite
+    if (perWrite === Infinity) return
+    const runEndUs = runStartUs + (endUs - startUs)
+    const plan = this.plan
+    const regionStart = plan.regionStartPage
+    const regionPages = plan.regionPages
+    const wrap = this.wrapPages
+    const pattern = plan.pattern === 'uniform' ? UNIFORM : plan.pattern === 'hotspot' ? HOTSPOT : SEQUENTIAL
+    const hotPages = plan.hotPages
+    const coldPages = regionPages - hotPages
+    const hotFraction = plan.hotFraction
+    const seqStart = plan.sequentialStartOffset
+    const dirtyChunks = this.dirtyChunks
+    const lastWriteChunks = this.lastWriteChunks
+    const touched = this.dirtyChunkTouched
+    const random = this.random
+    let a = random.a
+    let b = random.b
+    let c = random.c
+    let d = random.d
+    let dirtyCount = this.dirtyCount
+    const first = this.nextWrite
+    let k = first
+    let bucket = -1
+    let bucketEndUs = -1
+    let count = 0
+    for (;;) {
+      const runAt = Math.floor(k * perWrite)
+      if (runAt >= runEndUs) break
+      const t = startUs + (runAt - runStartUs)
+      let offset: number
+      if (pattern === SEQUENTIAL) {
+        offset = (seqStart + k) % regionPages
+      } else {
+        // sfc32 step (random.ts nextUint32), then nextBelow / nextUnit.
+        let r = (((a + b) | 0) + d) | 0
+        d = (d + 1) | 0
+        a = b ^ (b >>> 9)
+        b = (c + (c << 3)) | 0
+        c = (c << 21) | (c >>> 11)
+        c = (c + r) | 0
+        let u = r >>> 0
+        if (pattern === UNIFORM) {
+          offset = Math.floor((u * regionPages) / TWO_POW_32)
+          if (offset >= regionPages) offset = regionPages - 1
+        } else {
+          let hot = true
+          if (coldPages !== 0) {
+            hot = u / TWO_POW_32 < hotFraction
+            r = (((a + b) | 0) + d) | 0
+            d = (d + 1) | 0
+            a = b ^ (b >>> 9)
+            b = (c + (c << 3)) | 0
+            c = (c << 21) | (c >>> 11)
+            c = (c + r) | 0
+            u = r >>> 0
+          }
+          const n = hot ? hotPages : coldPages
+          let o = Math.floor((u * n) / TWO_POW_32)
+          if (o >= n) o = n - 1
+          offset = hot ? o : hotPages + o
+        }
+      }
+      let page = regionStart + offset
+      if (page >= wrap) page -= wrap
+      const chunk = page >>> PAGE_CHUNK_SHIFT
+      const index = page & CHUNK_MASK
+      let lw = lastWriteChunks[chunk]
+      if (lw === undefined) lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
+      lw[index] = t + 1
+      let dirty = dirtyChunks[chunk]
+      if (dirty === undefined) dirtyChunks[chunk] = dirty = new Int32Array(CHUNK_WORDS)
+      if (touched[chunk] === 0) {
+        touched[chunk] = 1
+        this.dirtyChunkList.push(chunk)
+      }
+      const word = index >>> 5
+      const bit = 1 << (index & 31)
+      const bits = dirty[word]
+      if ((bits & bit) === 0) {
+        dirty[word] = bits | bit
+        dirtyCount++
+      }
+      if (t >= bucketEndUs) {
+        if (bucket >= 0) this.addToBucket(bucket, count)
+        bucket = Math.floor(t / TELEMETRY_TICK_US)
+        bucketEndUs = (bucket + 1) * TELEMETRY_TICK_US
+        count = 0
+      }
+      count++
+      k++
+    }
+    if (bucket >= 0) this.addToBucket(bucket, count)
+    random.a = a
+    random.b = b
+    random.c = c
+    random.d = d
+    this.dirtyCount = dirtyCount
+    this.writes += k - first
+    this.nextWrite = k
+  }
+
+  private addToBucket(bucket: number, count: number): void {
+    const i = bucket - this.bucketBase
+    while (this.buckets.length <= i) this.buckets.push(0)
+    this.buckets[i] += count
+  }
+
+  /** Buckets that ended by `untilUs` (all of them, the last partial, when `final`). */
+  private takeBuckets(untilUs: number, final: boolean): ThroughputChunk {
+    const end = final ? Math.ceil(untilUs / TELEMETRY_TICK_US) : Math.floor(untilUs / TELEMETRY_TICK_US)
+    const n = Math.max(0, end - this.bucketBase)
+    while (this.buckets.length < n) this.buckets.push(0)
+    const chunk: ThroughputChunk = { startBucket: this.bucketBase, writes: this.buckets.slice(0, n) }
+    this.buckets = this.buckets.slice(n)
+    this.bucketBase += n
+    return chunk
+  }
+
+  private takeTimeline(): VcpuTimelineEntry[] {
+    const out = this.timeline
+    this.timeline = []
+    return out
+  }
+
+  /** The dirty log as sorted unique page numbers; clears it (like KVM_CLEAR_DIRTY_LOG). */
+  private takeDirtyLog(): Uint32Array {
+    if (this.dirtyCount === 0) {
+      for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
+      this.dirtyChunkList = []
+      return EMPTY
+    }
+    const out = new Uint32Array(this.dirtyCount)
+    let n = 0
+    const list = this.dirtyChunkList.sort((a, b) => a - b)
+    for (const chunk of list) {
+      this.dirtyChunkTouched[chunk] = 0
+      const words = this.dirtyChunks[chunk]
+      if (words === undefined) continue
+      const base = chunk << PAGE_CHUNK_SHIFT
+      for (let w = 0; w < CHUNK_WORDS; w++) {
+        let bits = words[w]
+        if (bits === 0) continue
+        words[w] = 0
+        const wordBase = base + (w << 5)
+        while (bits !== 0) {
+          const low = bits & -bits
+          out[n++] = wordBase + (31 - Math.clz32(low))
+          bits ^= low
+        }
+      }
+    }
+    this.dirtyChunkList = []
+    this.dirtyCount = 0
+    return n === out.length ? out : out.slice(0, n)
+  }
+
+  private lastWrites(): LastWriteChunks {
+    const chunks: number[] = []
+    const arrays: Uint32Array[] = []
+    this.lastWriteChunks.forEach((a, i) => {
+      if (a !== undefined) {
+        chunks.push(i)
+        arrays.push(a)
+      }
+    })
+    return { chunkShift: PAGE_CHUNK_SHIFT, chunks, lastWritePlus1: arrays }
+  }
+}
+
+const EMPTY = new Uint32Array(0)
+const TWO_POW_32 = 4294967296
+const UNIFORM = 0
+const HOTSPOT = 1
+const SEQUENTIAL = 2

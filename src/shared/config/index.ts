@@ -1,0 +1,6 @@
+export { LIMITS, labConfigSchema } from './schema'
+export type { LabConfig, LabConfigInput, WorkloadConfig } from './schema'
+export { parseConfig, defaultConfig, configJsonSchema, canonicalConfigJson, formatPath } from './parse'
+export type { ParseConfigResult, ParseConfigOptions } from './parse'
+export { estimateRunMemory, checkRunResources } from './resources'
+export type { MemoryEstimate } from './resources'

@@ -1,0 +1,240 @@
+import { z } from 'zod'
+import { labError, type LabError } from '../errors'
+import { MIB } from '../engine/constants'
+import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '../engine/workload'
+import { checkRunResources } from './resources'
+import { labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
+
+export type ParseConfigResult = { ok: true; config: LabConfig } | { ok: false; error: LabError }
+
+export interface ParseConfigOptions {
+  /**
+   * Memory this machine can give the run, bytes. When given, a run whose estimate does not fit
+   * is refused with a `ResourceLimit` error (the caller measures it, so parsing stays pure).
+   */
+  readonly availableMemoryBytes?: number
+}
+
+/** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
+const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt', 'dirty-limit'] as const
+
+/** `guest.workloads[0].vcpus` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`
+    else out += out === '' ? String(key) : `.${String(key)}`
+  }
+  return out === '' ? '(config)' : out
+}
+
+function zodProblems(error: z.ZodError): string[] {
+  const out: string[] = []
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown key`)
+    } else {
+      out.push(`${formatPath(issue.path)}: ${issue.message}`)
+    }
+  }
+  return out
+}
+
+const mib = (pages: number, pageSize: number): string => {
+  const v = (pages * pageSize) / MIB
+  return Number.isInteger(v) ? `${v} MiB` : `${v.toFixed(2)} MiB`
+}
+
+/**
+ * Fills the defaults that depend on other fields (working-set-mib, hot-set-mib) and checks the
+ * combinations the schema cannot see. Returns the problems as `path: message` lines.
+ */
+function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
+  config: LabConfig
+  problems: string[]
+} {
+  const problems: string[] = []
+  const guest = parsed.guest
+  const pageSize = guest['page-size']
+  const nonZeroPages = guestNonZeroPages(guest)
+  const owner = assignWorkloads(guest.vcpus, guest.workloads)
+
+  const workloads: WorkloadConfig[] = guest.workloads.map((w, index) => {
+    const at = `guest.workloads[${index}]`
+    if (w.vcpus !== 'all') {
+      w.vcpus.forEach((v, j) => {
+        if (v >= guest.vcpus)
+          problems.push(
+            `${at}.vcpus[${j}]: vCPU ${v} does not exist (guest.vcpus is ${guest.vcpus}, indexes 0–${guest.vcpus - 1})`
+          )
+      })
+    }
+    const driven = vcpusDrivenBy(owner, index).length
+    const writes = w.pattern !== 'idle' && w['dirty-rate-mibps'] > 0
+    // Default working set: the non-zero memory shared out among the entry's vCPUs, like
+    // guestperf's stress threads that each own ramsize / ncpus (§13.6).
+    const defaultWsPages = w.shared || driven <= 1 ? nonZeroPages : Math.floor(nonZeroPages / driven)
+    const workingSetMib = w['working-set-mib'] ?? (defaultWsPages * pageSize) / MIB
+    const wsPages = mibToPages(workingSetMib, pageSize)
+    const hotSetMib = w['hot-set-mib'] ?? Math.min(64, workingSetMib)
+    if (writes && driven > 0) {
+      if (nonZeroPages === 0) {
+        problems.push(`${at}.pattern: the workload writes but all memory is zero (guest.zero-fraction is 1)`)
+      } else if (wsPages < 1) {
+        problems.push(`${at}.working-set-mib: ${workingSetMib} MiB is less than one page (${pageSize} bytes)`)
+      } else if (wsPages > nonZeroPages) {
+        problems.push(
+          `${at}.working-set-mib: ${workingSetMib} MiB is larger than the non-zero memory ` +
+            `(${mib(nonZeroPages, pageSize)} = memory-mib × (1 − zero-fraction)); working sets lie in non-zero memory`
+        )
+      }
+      if (w.pattern === 'hotspot' && w['hot-set-mib'] !== undefined && hotSetMib > workingSetMib)
+        problems.push(
+          `${at}.hot-set-mib: ${hotSetMib} MiB is larger than the working set (${workingSetMib} MiB)`
+        )
+      if (w.pattern === 'hotspot' && mibToPages(hotSetMib, pageSize) < 1)
+        problems.push(`${at}.hot-set-mib: ${hotSetMib} MiB is less than one page (${pageSize} bytes)`)
+    }
+    return { ...w, 'working-set-mib': workingSetMib, 'hot-set-mib': hotSetMib }
+  })
+
+  // Capability interlocks (§12, migrate_caps_check).
+  const caps = parsed.migration.capabilities
+  const c = 'migration.capabilities'
+  if (caps['dirty-limit'] && caps['auto-converge'])
+    problems.push(`${c}.dirty-limit: cannot be used together with auto-converge (§6.1)`)
+  if (caps.multifd && caps.xbzrle) problems.push(`${c}.xbzrle: cannot be used together with multifd (§8.1)`)
+  if (caps.multifd && caps['postcopy-ram'])
+    problems.push(`${c}.postcopy-ram: cannot be used together with multifd at this QEMU version (§8.1)`)
+  if (caps['switchover-ack'] && !caps['return-path'])
+    problems.push(`${c}.switchover-ack: needs return-path (§2.3)`)
+  if (caps['postcopy-preempt'] && !caps['postcopy-ram'])
+    problems.push(`${c}.postcopy-preempt: needs postcopy-ram (§12)`)
+  for (const name of NOT_SIMULATED) if (caps[name]) problems.push(`${c}.${name}: not simulated yet`)
+
+  const params = parsed.migration.parameters
+  if (params['max-cpu-throttle'] < params['cpu-throttle-initial'])
+    problems.push(
+      `migration.parameters.max-cpu-throttle: ${params['max-cpu-throttle']} is below cpu-throttle-initial ` +
+        `(${params['cpu-throttle-initial']}); the range is initial–99 (§5.1)`
+    )
+  if (params['xbzrle-cache-size'] < pageSize)
+    problems.push(
+      `migration.parameters.xbzrle-cache-size: must be at least one page (${pageSize} bytes, §7.1)`
+    )
+
+  const config: LabConfig = { ...parsed, guest: { ...guest, workloads } }
+  return { config, problems }
+}
+
+/**
+ * Validates a config and fills every default. Bad input gives a `Validation` error listing every
+ * problem as `path: message`; a run that would not fit `availableMemoryBytes` gives a
+ * `ResourceLimit` error with the estimate. Pure: no I/O, no globals.
+ */
+export function parseConfig(input: unknown, options: ParseConfigOptions = {}): ParseConfigResult {
+  let candidate: unknown = input ?? {}
+  let parsed = labConfigSchema.safeParse(candidate)
+  const details: string[] = []
+  // Report every problem, not just the first layer: drop what the schema rejected (defaults take
+  // its place) and parse again, so the combination checks below still see the rest of the config.
+  for (let round = 0; !parsed.success && round < 8; round++) {
+    details.push(...zodProblems(parsed.error))
+    const stripped = stripRejected(candidate, parsed.error.issues)
+    if (stripped === undefined) break
+    candidate = stripped
+    parsed = labConfigSchema.safeParse(candidate)
+  }
+  if (parsed.success) {
+    const { config, problems } = resolveAndCheck(parsed.data)
+    for (const p of problems) if (!details.includes(p)) details.push(p)
+    if (details.length === 0) {
+      if (options.availableMemoryBytes !== undefined) {
+        const limit = checkRunResources(config, options.availableMemoryBytes)
+        if (limit) return { ok: false, error: limit }
+      }
+      return { ok: true, config }
+    }
+  }
+  return { ok: false, error: labError('Validation', `The config has ${details.length} problem(s).`, details) }
+}
+
+/**
+ * A copy of `input` without the values the schema rejected: unknown keys are removed, a bad value
+ * is removed so its default applies, a bad workload entry becomes `{}`, a bad element of a vCPU
+ * list removes the list. Undefined when nothing could be removed.
+ */
+function stripRejected(input: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+  if (input === null || typeof input !== 'object') return undefined
+  const copy = structuredClone(input) as Record<string, unknown>
+  let changed = false
+  const parentOf = (path: readonly PropertyKey[]): unknown => {
+    let node: unknown = copy
+    for (const key of path) {
+      if (node === null || typeof node !== 'object') return undefined
+      node = (node as Record<PropertyKey, unknown>)[key]
+    }
+    return node
+  }
+  for (const issue of issues) {
+    const path = issue.path
+    if (issue.code === 'unrecognized_keys') {
+      const node = parentOf(path)
+      if (node && typeof node === 'object')
+        for (const key of issue.keys) changed = delete (node as Record<string, unknown>)[key] || changed
+      continue
+    }
+    if (path.length === 0) return undefined
+    const last = path[path.length - 1]
+    if (typeof last === 'number') {
+      const arrayPath = path.slice(0, -1)
+      const owner = parentOf(arrayPath.slice(0, -1)) as Record<PropertyKey, unknown> | undefined
+      const arrayKey = arrayPath[arrayPath.length - 1]
+      if (!owner || arrayKey === undefined) continue
+      if (arrayKey === 'workloads') {
+        const list = owner[arrayKey]
+        if (Array.isArray(list)) {
+          list[last] = {}
+          changed = true
+        }
+      } else {
+        changed = delete owner[arrayKey] || changed
+      }
+      continue
+    }
+    const node = parentOf(path.slice(0, -1))
+    if (node && typeof node === 'object')
+      changed = delete (node as Record<PropertyKey, unknown>)[last] || changed
+  }
+  return changed ? copy : undefined
+}
+
+/** The fully defaulted config of an empty input. */
+export function defaultConfig(): LabConfig {
+  const r = parseConfig({})
+  if (!r.ok) throw new Error(`the default config is invalid: ${r.error.details?.join('; ')}`)
+  return r.config
+}
+
+/** JSON Schema of what a user may write (every field optional), for editors and `schema`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(labConfigSchema, { io: 'input' }) as Record<string, unknown>
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
+    return out
+  }
+  return value
+}
+
+/**
+ * The config as stable JSON: fully defaulted, keys sorted at every level, no whitespace. Equal
+ * experiments give equal strings, so this is what a history hashes.
+ */
+export function canonicalConfigJson(config: LabConfig): string {
+  return JSON.stringify(sortKeys(config))
+}

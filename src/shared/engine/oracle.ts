@@ -1,0 +1,73 @@
+/**
+ * The oracle (DESIGN.md §2): does the destination's memory equal the source's at switchover?
+ *
+ * It never looks at the dirty log. The destination keeps, per page, the virtual time of the last
+ * send (+1, 0 = never received); each vCPU keeps, per page it wrote, the virtual time of its last
+ * write (+1). A send at s carries the writes with t < s. So a page is right on the destination iff
+ * it was received and no source write happened at or after its last send. Pages nobody wrote
+ * during the migration hold what they held before it began, and any send carries that.
+ * §17 is why: a lost dirty page is silent in every statistic QEMU reports.
+ */
+
+/** A vCPU's last-write record, as sent back at the end of a run. */
+export interface LastWriteRecord {
+  readonly chunkShift: number
+  readonly chunks: readonly number[]
+  readonly lastWritePlus1: readonly Uint32Array[]
+}
+
+export interface OracleVerdict {
+  readonly verified: boolean
+  /** Distinct pages that differ. */
+  readonly mismatchedPages: number
+  /** Pages never received at all (also counted in mismatchedPages). */
+  readonly unsentPages: number
+  /** Up to 8 of the differing page numbers, ascending per cause, for the reason text. */
+  readonly examples: readonly number[]
+}
+
+/**
+ * Compares the destination's send times with every vCPU's last writes. `pagesReceived` is the
+ * number of pages with a non-zero send time (kept by the sender, so no scan is needed when all
+ * were received).
+ */
+export function verifyDestination(
+  lastSendPlus1: Uint32Array,
+  pagesReceived: number,
+  records: readonly LastWriteRecord[]
+): OracleVerdict {
+  const totalPages = lastSendPlus1.length
+  const examples: number[] = []
+  const unsentPages = totalPages - pagesReceived
+  if (unsentPages > 0) {
+    for (let p = 0; p < totalPages && examples.length < 4; p++) if (lastSendPlus1[p] === 0) examples.push(p)
+  }
+  // Written-after-send pages, deduplicated across vCPUs that share pages (unsent ones are
+  // counted above already).
+  let stale: Int32Array | undefined
+  let stalePages = 0
+  for (const record of records) {
+    const chunkPages = 1 << record.chunkShift
+    record.chunks.forEach((chunk, i) => {
+      const writes = record.lastWritePlus1[i]
+      const base = chunk * chunkPages
+      const n = Math.min(chunkPages, totalPages - base)
+      for (let o = 0; o < n; o++) {
+        const w = writes[o]
+        if (w === 0) continue
+        const page = base + o
+        const s = lastSendPlus1[page]
+        if (s === 0 || w < s) continue
+        stale ??= new Int32Array(Math.ceil(totalPages / 32))
+        const bit = 1 << (page & 31)
+        if ((stale[page >>> 5] & bit) === 0) {
+          stale[page >>> 5] |= bit
+          stalePages++
+          if (examples.length < 8) examples.push(page)
+        }
+      }
+    })
+  }
+  const mismatchedPages = unsentPages + stalePages
+  return { verified: mismatchedPages === 0, mismatchedPages, unsentPages, examples }
+}

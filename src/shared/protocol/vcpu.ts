@@ -1,0 +1,125 @@
+/**
+ * The contracts of a vCPU process (style.md rule 6): its control link to the supervisor, and the
+ * link to the migration process that the supervisor hands over (DESIGN.md §1).
+ *
+ * The migration process is the only clock driver. It tells each vCPU the schedule as it happens
+ * (BQL holds, throttle changes, stop) and asks it to run its guest up to a virtual time; the vCPU
+ * answers with its dirty log since the last harvest, like KVM_GET_DIRTY_LOG / a dirty-ring reap
+ * (reference/qemu-migration.md §4.1, §4.2), plus its own telemetry.
+ */
+import type { LabConfig } from '../config/schema'
+import type { VcpuLaneState, VcpuScheduleEvent } from '../engine/vcpu-clock'
+import type { LinkContract } from './rpc'
+
+export type { VcpuScheduleEvent, VcpuLaneState }
+
+/** Sent by the supervisor with the port to the migration process. */
+export interface VcpuInit {
+  readonly config: LabConfig
+  /** The run's seed (may differ from config.seed when the caller overrides it). */
+  readonly seed: number
+  /** This vCPU's index, 0-based. */
+  readonly vcpu: number
+}
+
+/** What a vCPU answers on its control link. */
+export interface VcpuControlContract extends LinkContract {
+  readonly requests: {
+    /** Sets the vCPU up and starts serving the migration link handed over with this request. */
+    readonly init: { readonly params: VcpuInit; readonly result: null }
+  }
+  readonly events: Record<never, never>
+}
+
+export interface HarvestRequest {
+  /** Run the guest up to this virtual time (exclusive): writes at t < untilUs are in this reply. */
+  readonly untilUs: number
+  /** Schedule entries the vCPU has not been told yet, in time order; none starts before untilUs's past. */
+  readonly events: readonly VcpuScheduleEvent[]
+  /**
+   * true: return and clear the dirty log (a bitmap sync, §4.1); false: only advance the guest and
+   * report telemetry (lets vCPUs compute in parallel with the migration thread).
+   */
+  readonly dirtyLog: boolean
+  /** dirty-sync-count this harvest belongs to (0 when dirtyLog is false). */
+  readonly dirtySyncCount: number
+  /** The sweep has wrapped at least once (complete_round, §3.4): the first pass is over. */
+  readonly firstRoundComplete: boolean
+}
+
+/** vCPU statistics, cumulative since the start of the run. */
+export interface VcpuStats {
+  /** Page writes the guest made. */
+  readonly writes: number
+  /** Guest run time, µs. */
+  readonly runUs: number
+  /** Time waiting for the BQL, µs (§1.7). */
+  readonly bqlWaitUs: number
+  readonly longestStallUs: number
+  readonly stalls: number
+  /** Time in auto-converge sleeps, µs (§5.4). */
+  readonly throttleSleepUs: number
+}
+
+/** Writes per telemetry bucket (TELEMETRY_TICK_US long), for buckets completed since the last reply. */
+export interface ThroughputChunk {
+  /** Index of the first bucket in `writes`. */
+  readonly startBucket: number
+  readonly writes: readonly number[]
+}
+
+export interface VcpuTimelineEntry {
+  readonly timeUs: number
+  readonly state: VcpuLaneState
+  readonly detail?: string
+}
+
+export interface HarvestReply {
+  readonly vcpu: number
+  readonly untilUs: number
+  /** Dirty pages since the last harvest: sorted, unique page numbers. Empty when dirtyLog was false. */
+  readonly pages: Uint32Array
+  readonly stats: VcpuStats
+  readonly throughput: ThroughputChunk
+  readonly timeline: readonly VcpuTimelineEntry[]
+}
+
+export interface FinishRequest {
+  /** Run the guest up to the end of the run. */
+  readonly untilUs: number
+  readonly events: readonly VcpuScheduleEvent[]
+  /** Send the last-write times for the oracle (only after a switchover). */
+  readonly oracle: boolean
+}
+
+/**
+ * The oracle's input (DESIGN.md §2 "Oracle"): for every page this vCPU wrote, the virtual time of
+ * its last write plus one (0 = not written), in chunks of 2^chunkShift pages. Kept apart from the
+ * dirty log, so a broken dirty log cannot hide from it.
+ */
+export interface LastWriteChunks {
+  readonly chunkShift: number
+  /** Chunk numbers, ascending. */
+  readonly chunks: readonly number[]
+  /** One array of 2^chunkShift entries per chunk. */
+  readonly lastWritePlus1: readonly Uint32Array[]
+}
+
+export interface FinishReply {
+  readonly vcpu: number
+  readonly untilUs: number
+  readonly stats: VcpuStats
+  /** Every remaining bucket, the last one possibly partial. */
+  readonly throughput: ThroughputChunk
+  readonly timeline: readonly VcpuTimelineEntry[]
+  readonly oracle?: LastWriteChunks
+}
+
+/** What a vCPU answers on its link to the migration process. */
+export interface VcpuPeerContract extends LinkContract {
+  readonly requests: {
+    readonly harvest: { readonly params: HarvestRequest; readonly result: HarvestReply }
+    readonly finish: { readonly params: FinishRequest; readonly result: FinishReply }
+  }
+  readonly events: Record<never, never>
+}
