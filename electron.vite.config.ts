@@ -4,7 +4,7 @@ import vue from '@vitejs/plugin-vue'
 
 // One main-process build holds every Node-side entry point:
 // - index: the Electron main process (the only entry that may import `electron`);
-// - cli / serve: the command line and the web host, which run under plain Node;
+// - cli / serve / bench: the command line, the web host and the benchmarks, under plain Node;
 // - engine-worker: the vCPU and migration engine processes under worker_threads;
 // - engine-utility: the same engine modules as Electron utility processes.
 export default defineConfig({
@@ -15,6 +15,7 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           serve: resolve('src/main/web/serve.ts'),
+          bench: resolve('src/main/bench/index.ts'),
           'engine-worker': resolve('src/engine/entry-worker.ts'),
           'engine-utility': resolve('src/engine/entry-utility.ts')
         }

@@ -11,10 +11,14 @@ const cli = resolve(root, 'out/main/cli.js')
 if (!existsSync(cli)) {
   process.stderr.write('migration-lab: building the lab once (out/ is missing)…\n')
   try {
-    execFileSync(process.execPath, [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit']
-    })
+    execFileSync(
+      process.execPath,
+      [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'ignore', 'inherit']
+      }
+    )
   } catch {
     process.stderr.write('migration-lab: the build failed; run `npm run build` in ' + root + ' to see why.\n')
     process.exit(1)

@@ -1,2 +1,179 @@
-// Placeholder entry point, replaced by its owner.
-export {}
+import { Command, CommanderError, Option } from 'commander'
+import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from './exit-codes'
+import { toLabError, LabFailure, labError, type LabError } from '../../shared/errors'
+import { runCommand, type RunCliOptions } from './run'
+import { sweepCommand, type SweepCliOptions } from './sweep'
+import {
+  deleteCommand,
+  exportCommand,
+  historyCommand,
+  importCommand,
+  restoreCommand,
+  showCommand
+} from './history'
+import { configJsonSchema, defaultConfig } from '../../shared/config'
+
+/** Parses a non-negative integer option, or fails with the option's name. */
+export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim()))
+      throw new LabFailure(labError('Validation', `${name}: "${value}" is not a whole number`))
+    const n = Number(value)
+    if (n < min || n > max)
+      throw new LabFailure(labError('Validation', `${name}: ${n} is out of range (${min} to ${max})`))
+    return n
+  }
+}
+
+function printError(error: LabError): void {
+  process.stderr.write(`migration-lab: ${error.message}\n`)
+  for (const d of error.details ?? []) process.stderr.write(`  ${d}\n`)
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('migration-lab')
+    .description('Migration Lab: simulate QEMU/KVM live migrations in virtual time and keep their history')
+    .showHelpAfterError('(run `migration-lab --help` for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+
+  const db = (): Option =>
+    new Option('--db <file>', 'history database (default: the lab’s database in your user data directory)')
+  const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+  program
+    .command('run')
+    .description('run one migration and print its result')
+    .argument('<config>', 'config file (JSON; - for standard input)')
+    .addOption(
+      new Option('--seed <n>', 'random seed (overrides the config)').argParser(
+        intOption('--seed', 0, 2 ** 32 - 1)
+      )
+    )
+    .option('--json', 'print the query-migrate-shaped result as JSON')
+    .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
+    .addOption(db())
+    .option('--no-db', 'do not record the run in the history')
+    .action(async (config: string, opts: RunCliOptions) => setExit(await runCommand(config, opts)))
+
+  program
+    .command('sweep')
+    .description('run an experiment: a base config with one or two varied parameters, repeated')
+    .argument('<config>', 'base config file (JSON; - for standard input)')
+    .requiredOption(
+      '--vary <path=values>',
+      'a varied parameter: PATH=V1,V2,... or PATH=start..end:step (once or twice)',
+      collect,
+      []
+    )
+    .addOption(
+      new Option('--repeat <n>', 'runs per point, each with its own seed')
+        .default(1)
+        .argParser(intOption('--repeat', 1, 1000))
+    )
+    .addOption(
+      new Option('--parallel <n>', 'runs at the same time (default: the number of cores)').argParser(
+        intOption('--parallel', 1, 64)
+      )
+    )
+    .option('--name <name>', 'name of the experiment')
+    .option('--json', 'print the experiment and its runs as JSON')
+    .addOption(db())
+    .action(async (config: string, opts: SweepCliOptions) => setExit(await sweepCommand(config, opts)))
+
+  program
+    .command('history')
+    .description('list recorded runs, newest first')
+    .option('--json', 'print the page of runs as JSON')
+    .addOption(
+      new Option('--limit <n>', 'runs per page').default(20).argParser(intOption('--limit', 1, 1000))
+    )
+    .addOption(new Option('--offset <n>', 'skip this many runs').default(0).argParser(intOption('--offset')))
+    .option(
+      '--filter <term>',
+      'status=…, tag=…, text=…, source=simulated|measured, experiment=ID, starred, or CONFIG.PATH<op>VALUE (repeatable)',
+      collect,
+      []
+    )
+    .option(
+      '--sort <key[:dir]>',
+      'started, downtime, guest-pause, total-time, transferred or syncs; :asc or :desc'
+    )
+    .addOption(db())
+    .action(async (opts) => setExit(await historyCommand(opts)))
+
+  program
+    .command('show')
+    .description('show one recorded run: its result and one line per dirty sync')
+    .argument('<run-id>')
+    .option('--json', 'print the run, its config, result and telemetry (downsampled) as JSON')
+    .addOption(db())
+    .action(async (id: string, opts) => setExit(await showCommand(id, opts)))
+
+  program
+    .command('delete')
+    .description('delete runs (asks first; `restore` brings them back)')
+    .argument('<run-id...>')
+    .option('--yes', 'do not ask')
+    .addOption(db())
+    .action(async (ids: string[], opts) => setExit(await deleteCommand(ids, opts)))
+
+  program
+    .command('restore')
+    .description('bring deleted runs back')
+    .argument('<run-id...>')
+    .addOption(db())
+    .action(async (ids: string[], opts) => setExit(await restoreCommand(ids, opts)))
+
+  program
+    .command('export')
+    .description('export a run (12) or an experiment (e12) as JSON that `import` reads back')
+    .argument('<id>')
+    .requiredOption('--out <file>', 'where to write it (never overwritten without --force)')
+    .option('--force', 'replace --out if it exists')
+    .addOption(db())
+    .action(async (id: string, opts) => setExit(await exportCommand(id, opts)))
+
+  program
+    .command('import')
+    .description('import a Migration Lab export or a QEMU guestperf report (as a measured run)')
+    .argument('<file>', 'JSON file (- for standard input)')
+    .addOption(db())
+    .action(async (file: string, opts) => setExit(await importCommand(file, opts)))
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the config')
+    .action(() => {
+      process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n')
+      setExit(EXIT_OK)
+    })
+
+  program
+    .command('defaults')
+    .description('print the default config (QEMU’s defaults), a starting point for your own')
+    .action(() => {
+      process.stdout.write(JSON.stringify(defaultConfig(), null, 2) + '\n')
+      setExit(EXIT_OK)
+    })
+
+  return program
+}
+
+/** Entry point of `npx migration-lab`: returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = EXIT_OK
+  const program = buildProgram((code) => (exitCode = code))
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return exitCode
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exitCode 0; usage errors are bad input.
+      return e.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT
+    }
+    const error = toLabError(e)
+    printError(error)
+    return exitCodeFor(error)
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Benchmark scenarios (issue 3 and 4 targets), run one per process by scripts/bench.mjs so each
+ * peak-memory figure (VmHWM) belongs to one scenario. Prints one JSON line of figures.
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NodeProcessHost } from '../process/node-host'
+import { runMigration } from '../lab/run'
+import { benchHistory } from '../storage/bench'
+import { openHistory } from '../storage'
+import { SweepRunner } from '../lab/sweep-runner'
+import { historyConfigJson } from '../lab/resources'
+import type { RunTelemetry } from '../../shared/result'
+
+const GIB = 1024
+
+export const SCENARIOS: Record<string, { title: string; config: Record<string, unknown> }> = {
+  default: { title: 'Default config (4 GiB, 2 vCPUs)', config: {} },
+  'large-uniform': {
+    title: '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s',
+    config: {
+      guest: {
+        'memory-mib': 64 * GIB,
+        vcpus: 16,
+        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
+      },
+      network: { 'bandwidth-mbps': 10_000 },
+      migration: { parameters: { 'max-bandwidth': 1024 ** 3 } }
+    }
+  },
+  'huge-idle': {
+    title: '1 TiB, 64 vCPUs, mostly idle (90 % zero pages, 64 MiB hot spots), 100 Gbit/s, no rate limit',
+    config: {
+      guest: {
+        'memory-mib': 1024 * GIB,
+        vcpus: 64,
+        'zero-fraction': 0.9,
+        workloads: [{ pattern: 'hotspot', 'dirty-rate-mibps': 1, 'working-set-mib': 64 }]
+      },
+      network: { 'bandwidth-mbps': 100_000 },
+      migration: { parameters: { 'max-bandwidth': 0 }, policy: { 'max-time-ms': 3_600_000 } }
+    }
+  }
+}
+
+function peakRssBytes(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss
+}
+
+/** Pages the guest wrote, from the per-vCPU throughput series (MiB/s per bucket). */
+function pagesWritten(telemetry: RunTelemetry, pageSize: number): number {
+  let mib = 0
+  for (const s of telemetry.throughput) for (const v of s['mib-per-s']) mib += (v * s['bucket-ms']) / 1000
+  return Math.round((mib * 1024 * 1024) / pageSize)
+}
+
+export async function benchScenario(name: string): Promise<Record<string, unknown>> {
+  const scenario = SCENARIOS[name]
+  if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`)
+  const host = new NodeProcessHost()
+  const t0 = performance.now()
+  const { result, telemetry } = await runMigration(scenario.config, { host })
+  const wallMs = performance.now() - t0
+  const virtualMs = result.lab['virtual-time-ms']
+  const written = pagesWritten(telemetry, result.ram['page-size'])
+  return {
+    scenario: name,
+    title: scenario.title,
+    status: result.status,
+    verified: result.lab.verified,
+    'dirty-sync-count': result.ram['dirty-sync-count'],
+    'downtime-ms': result.downtime ?? null,
+    'virtual-ms': virtualMs,
+    'wall-ms': Math.round(wallMs),
+    'speed-up': Math.round((virtualMs / wallMs) * 10) / 10,
+    'peak-rss-mib': Math.round(peakRssBytes() / 1024 / 1024),
+    'pages-written': written,
+    'pages-written-per-wall-s': Math.round(written / (wallMs / 1000)),
+    'pages-sent': result.ram.normal + result.ram.duplicate
+  }
+}
+
+/** A sweep of `runs` default-config runs (repetitions with distinct seeds), recorded in a fresh history. */
+async function benchSweep(runs: number): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-bench-'))
+  const history = openHistory(join(dir, 'history.db'), { canonicalConfigJson: historyConfigJson })
+  const host = new NodeProcessHost()
+  try {
+    let status = 'unknown'
+    const runner = new SweepRunner({ history, host, onFinished: (f) => (status = f.status) })
+    const t0 = performance.now()
+    // One varied value, repeated: 100 runs of the default config, each with its own seed.
+    const started = runner.start({
+      name: 'bench',
+      baseConfig: {},
+      vary: [{ path: 'migration.parameters.downtime-limit', values: [300] }],
+      repeat: runs,
+      seeding: 'independent'
+    })
+    await runner.whenFinished(started.experimentId)
+    const wallMs = performance.now() - t0
+    return {
+      scenario: `sweep-${runs}`,
+      title: `A ${runs}-run sweep of the default config, ${started.parallel} at a time`,
+      status,
+      'wall-ms': Math.round(wallMs),
+      'runs-per-s': Math.round((runs / (wallMs / 1000)) * 10) / 10,
+      'peak-rss-mib': Math.round(peakRssBytes() / 1024 / 1024)
+    }
+  } finally {
+    await host.killAll()
+    history.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function main(): Promise<void> {
+  const name = process.argv[2] ?? 'default'
+  if (name === 'sweep-100') {
+    process.stdout.write(JSON.stringify(await benchSweep(100)) + '\n')
+    return
+  }
+  if (name === 'history') {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-bench-'))
+    try {
+      process.stdout.write(JSON.stringify({ scenario: 'history', ...(await benchHistory(dir)) }) + '\n')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return
+  }
+  process.stdout.write(JSON.stringify(await benchScenario(name)) + '\n')
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`)
+  process.exitCode = 1
+})

@@ -1,0 +1,81 @@
+import type { MigrationResult } from '../../shared/result'
+
+/** Byte counts as people read them (binary units, like QEMU's HMP `info migrate`). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = bytes
+  let i = 0
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`
+  if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`
+  const s = ms / 1000
+  if (s < 600) return `${s.toFixed(s < 10 ? 2 : 1)} s`
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+}
+
+const num = new Intl.NumberFormat('en-US')
+
+/** The readable summary `migration-lab run` prints without --json. */
+export function formatResultSummary(result: MigrationResult, title: string): string {
+  const lab = result.lab
+  const ram = result.ram
+  const lines: string[] = []
+  const row = (label: string, value: string): void => {
+    lines.push(`${label.padEnd(13)}${value}`)
+  }
+  lines.push(title)
+  // The engine's reason may begin with the status itself ("completed: …"); say it once.
+  const reason = lab.reason.startsWith(`${result.status}: `)
+    ? lab.reason.slice(result.status.length + 2)
+    : lab.reason
+  row('Status', `${result.status} — ${reason}`)
+  if (result.status === 'completed') {
+    const bd = lab['downtime-breakdown']
+    row(
+      'Downtime',
+      `${formatMs(result.downtime ?? 0)} as QEMU reports it; the guest was paused ${formatMs(lab['guest-pause-ms'])}`
+    )
+    row(
+      '',
+      `stop ${formatMs(bd['stop-ms'])} · final sync ${formatMs(bd['final-sync-ms'])} · RAM ${formatMs(bd['ram-ms'])} · ` +
+        `device state ${formatMs(bd['device-state-ms'])} · resume ${formatMs(bd['resume-ms'])}`
+    )
+  } else {
+    row('Expected', `downtime ${formatMs(result['expected-downtime'])} when it stopped`)
+  }
+  row('Total time', `${formatMs(result['total-time'])} (setup ${formatMs(result['setup-time'])})`)
+  row(
+    'Transferred',
+    `${formatBytes(ram.transferred)} of ${formatBytes(ram.total)} RAM — ${num.format(ram.normal)} normal pages, ` +
+      `${num.format(ram.duplicate)} zero pages, ${formatBytes(ram['downtime-bytes'])} while stopped`
+  )
+  row('Dirty syncs', `${ram['dirty-sync-count']} (dirty-sync-count)`)
+  if (result['cpu-throttle-percentage'] !== undefined)
+    row('Throttle', `${result['cpu-throttle-percentage']} % at the end`)
+  const bql = lab.bql
+  row(
+    'BQL',
+    `held ${formatMs(bql['held-ms'])} in ${bql.holds} holds (longest ${formatMs(bql['longest-hold-ms'])}); ` +
+      `vCPUs waited ${formatMs(bql['vcpu-wait-ms'])} (longest stall ${formatMs(bql['longest-vcpu-stall-ms'])})`
+  )
+  row(
+    'Verified',
+    lab.verified
+      ? 'yes — destination memory equals source memory at switchover'
+      : result.status === 'completed'
+        ? `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages differ at switchover`
+        : 'not applicable (no switchover)'
+  )
+  row(
+    'Seed',
+    `${lab.seed} · engine ${lab['engine-version']} · ${formatMs(lab['virtual-time-ms'])} simulated in ${formatMs(lab['wall-time-ms'])}`
+  )
+  return lines.join('\n')
+}
