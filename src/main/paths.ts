@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, posix, win32 } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { LabFailure, labError } from '../shared/errors'
 
 /**
  * Where the lab keeps things on disk. The desktop app, the web host and the command line all
@@ -78,7 +79,12 @@ export function appRoot(): string {
     }
     const parent = dirname(dir)
     if (parent === dir)
-      throw new Error('Cannot find the Migration Lab project root (package.json "migration-lab").')
+      throw new LabFailure(
+        labError(
+          'Internal',
+          'Cannot find the Migration Lab project root (package.json "migration-lab"); is the install complete?'
+        )
+      )
     dir = parent
   }
 }
