@@ -89,6 +89,13 @@ describe('first screen in a browser', () => {
     await expect.poll(() => status().textContent()).toContain('Connected')
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content')
+    // The screen navigation comes next, one button per screen.
+    for (const id of ['overview', 'configure', 'live', 'compare', 'history']) {
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+        `screen-${id}`
+      )
+    }
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
       'locale-select'

@@ -3,9 +3,12 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
+import { historyConfigJson, openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
-import { PRODUCT_NAME, rendererDir, userDataDir } from '../paths'
+import { PRODUCT_NAME, defaultHistoryDbPath, rendererDir, userDataDir } from '../paths'
+import { openHistory, type HistoryDb } from '../storage'
 import type { AppPageLocation } from '../security-policy'
+import { UtilityProcessHost } from './utility-host'
 import { applySessionPolicy, hardenAllWebContents } from './hardening'
 import { registerLabIpc, sendEventToPage } from './ipc'
 import { createMainWindow } from './window'
@@ -23,18 +26,27 @@ export function startDesktopApp(): LabService {
   // One user data directory for the desktop app, the web host and the command line.
   app.setPath('userData', userDataDir())
 
-  const service = new LabService({
-    appVersion: version,
-    engineVersion: ENGINE_VERSION,
-    platform: process.platform
-  })
-  // The run code plugs the Electron ProcessHost (utility processes) in here, and registers
-  // `service.onShutdown(() => stopAllRuns())` so no engine process outlives the app.
-
+  const baseDeps = { appVersion: version, engineVersion: ENGINE_VERSION, platform: process.platform }
   if (!app.requestSingleInstanceLock()) {
+    // Another instance owns the window, the engine processes and the history database.
     app.quit()
-    return service
+    return new LabService(baseDeps)
   }
+
+  // Engine runs start utility processes; every run is recorded in the shared history database.
+  // The run handlers cancel their runs in service.shutdown(); resources.close() then kills any
+  // engine process left and closes the database, so no engine process outlives the app.
+  const resources = openLabResources({
+    processHost: new UtilityProcessHost(),
+    historyFile: defaultHistoryDbPath(),
+    openHistory: openHistoryInElectron,
+    log: (line) => process.stderr.write(line + '\n')
+  })
+  const service = new LabService({
+    ...baseDeps,
+    processHost: resources.processHost,
+    ...(resources.history ? { history: resources.history } : {})
+  })
 
   const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
   const page: AppPageLocation = {
@@ -73,11 +85,23 @@ export function startDesktopApp(): LabService {
     if (stopped) return
     event.preventDefault()
     const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())
-    void Promise.race([service.shutdown(), grace]).finally(() => {
-      stopped = true
-      app.quit()
-    })
+    void Promise.race([service.shutdown(), grace])
+      .then(() => Promise.race([resources.close(), grace]))
+      .finally(() => {
+        stopped = true
+        app.quit()
+      })
   })
 
   return service
+}
+
+/**
+ * The history database inside Electron. better-sqlite3's binding in node_modules is built for
+ * Node's ABI; `npm start` builds one for Electron's ABI at sqliteNativeBinding().
+ * TODO(storage): pass `nativeBinding: sqliteNativeBinding()` once openHistory accepts it; until
+ * then the desktop app logs why the database could not be opened and keeps runs in memory.
+ */
+function openHistoryInElectron(file: string): HistoryDb {
+  return openHistory(file, { canonicalConfigJson: historyConfigJson })
 }

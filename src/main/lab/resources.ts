@@ -40,13 +40,16 @@ export function historyConfigJson(config: Record<string, unknown>): string {
 }
 
 export function openLabResources(options: OpenLabResourcesOptions): LabResources {
-  const open = options.openHistory ?? ((file) => openHistory(file, { canonicalConfigJson: historyConfigJson }))
+  const open =
+    options.openHistory ?? ((file) => openHistory(file, { canonicalConfigJson: historyConfigJson }))
   let history: HistoryDb | undefined
   let historyError: LabError | undefined
   try {
     history = open(options.historyFile)
     for (const run of history.interruptedAtOpen)
-      options.log(`migration-lab: run ${run.id} was interrupted when the lab last stopped; what it recorded is kept.`)
+      options.log(
+        `migration-lab: run ${run.id} was interrupted when the lab last stopped; what it recorded is kept.`
+      )
   } catch (e) {
     historyError = toLabError(e, 'Database')
     options.log(

@@ -16,6 +16,9 @@ import {
   type LabResult
 } from '../../shared/protocol/lab-api'
 import type { ProcessHost } from '../process/host'
+import { historyHandlers } from './handlers/history'
+import { runHandlers } from './handlers/runs'
+import type { HistoryDb } from '../storage'
 
 /**
  * The lab's one dispatcher for LabApi calls, whatever the transport (Electron IPC or WebSocket).
@@ -48,6 +51,8 @@ export interface LabServiceDeps {
   readonly engineVersion?: string
   /** Starts engine processes for runs (worker_threads under Node, utility processes in Electron). */
   readonly processHost?: ProcessHost
+  /** The history database every run is recorded in (absent: runs are kept in memory only). */
+  readonly history?: HistoryDb
 }
 
 export type ShutdownHook = () => void | Promise<void>
@@ -72,7 +77,10 @@ export class LabService {
         platform: deps.platform,
         apiVersion: LAB_API_VERSION
       }),
-      'app.ping': (params) => (params.echo !== undefined ? { pong: true, echo: params.echo } : { pong: true })
+      'app.ping': (params) =>
+        params.echo !== undefined ? { pong: true, echo: params.echo } : { pong: true },
+      ...historyHandlers(this),
+      ...runHandlers(this)
     }
   }
 

@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
+import { openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
-import { rendererDir } from '../paths'
+import { defaultHistoryDbPath, rendererDir } from '../paths'
+import { NodeProcessHost } from '../process/node-host'
 import { SERVE_USAGE, parseServeArgs } from './args'
 import { startWebHost } from './server'
 
@@ -30,11 +32,18 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1
   }
 
-  // The run code plugs the Node ProcessHost (worker_threads) in here.
+  // Engine runs start worker_threads; every run is recorded in the shared history database.
+  const resources = openLabResources({
+    processHost: new NodeProcessHost(),
+    historyFile: defaultHistoryDbPath(),
+    log: (line) => process.stderr.write(line + '\n')
+  })
   const service = new LabService({
     appVersion: version,
     engineVersion: ENGINE_VERSION,
-    platform: process.platform
+    platform: process.platform,
+    processHost: resources.processHost,
+    ...(resources.history ? { history: resources.history } : {})
   })
   let host
   try {
@@ -55,6 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
             ? e.message
             : String(e)
     process.stderr.write(`migration-lab serve: cannot start: ${why}\n`)
+    await resources.close()
     return 1
   }
   process.stdout.write(`Migration Lab is serving on ${host.url}\n`)
@@ -70,12 +80,14 @@ async function main(argv: readonly string[]): Promise<number> {
         resolveStopped(1)
       }, SHUTDOWN_GRACE_MS)
       force.unref()
-      // Tell the pages and stop engine children first, then close the connections.
+      // Tell the pages and stop every run (each records how it ended), then kill what is left of
+      // the engine, close the history database and the connections.
       void service
         .shutdown()
-        .then((errors) => {
+        .then(async (errors) => {
           for (const error of errors)
             process.stderr.write(`migration-lab serve: while stopping: ${error.message}\n`)
+          await resources.close()
           return host.close()
         })
         .then(() => {

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { isLabError, labError, type LabError } from '../errors'
+import { historyMethodSchemas, type HistoryEvents, type HistoryMethodResults } from './lab-api-history'
+import { runMethodSchemas, type RunEvents, type RunMethodResults } from './lab-api-runs'
 
 /**
  * LabApi: the one contract between the page (renderer) and the lab host (Electron main process
@@ -35,7 +37,9 @@ export const labMethodSchemas = {
   /** Who is on the other side: product, versions, host kind, platform. */
   'app.hello': z.strictObject({}),
   /** Liveness check; echoes `echo` back so a caller can match its probe. */
-  'app.ping': z.strictObject({ echo: z.string().max(1024).optional() })
+  'app.ping': z.strictObject({ echo: z.string().max(1024).optional() }),
+  ...historyMethodSchemas,
+  ...runMethodSchemas
 } as const satisfies Record<string, z.ZodType>
 
 export interface AppHello {
@@ -55,7 +59,7 @@ export interface AppPong {
 }
 
 /** Result type of every method. */
-export interface LabMethodResults {
+export interface LabMethodResults extends HistoryMethodResults, RunMethodResults {
   'app.hello': AppHello
   'app.ping': AppPong
 }
@@ -85,7 +89,7 @@ export interface HostStatus {
 }
 
 /** Payload type of every event. */
-export interface LabEvents {
+export interface LabEvents extends HistoryEvents, RunEvents {
   'host.status': HostStatus
 }
 

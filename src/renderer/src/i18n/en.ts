@@ -1,5 +1,9 @@
 /** English messages: the reference catalogue; every other language must have every key. */
+import historyEn from './history.en'
+import runEn from './run.en'
 const en = {
+  history: historyEn,
+  ...runEn,
   app: {
     name: 'Migration Lab',
     tagline: 'A laboratory for QEMU/KVM live migration'

@@ -1,7 +1,11 @@
 import type { MessageSchema } from './en'
+import historyZhCN from './history.zh-CN'
+import runZhCN from './run.zh-CN'
 
 /** 简体中文. Typed against the English catalogue, so a missing key fails the type check. */
 const zhCN: MessageSchema = {
+  history: historyZhCN,
+  ...runZhCN,
   app: {
     name: '迁移实验室',
     tagline: 'QEMU/KVM 热迁移实验室'

@@ -1,0 +1,155 @@
+import { LabFailure, labError } from '../../../shared/errors'
+import { EXPORT_FORMAT } from '../../../shared/history'
+import type { HistoryMethod, ImportOutcome } from '../../../shared/protocol/lab-api-history'
+import type { ProcessHost } from '../../process/host'
+import type { HistoryDb } from '../../storage'
+import type { LabHandler, LabService } from '../service'
+import { SweepRunner } from '../sweep-runner'
+
+/**
+ * LabApi handlers for the history and for sweeps (contract: src/shared/protocol/lab-api-history.ts).
+ * Params arrive validated by the contract's schemas; the history database checks what a schema
+ * cannot (that a run exists, that an imported file is well-formed) and its LabFailures travel to
+ * the page as data.
+ */
+
+/** What the handlers need of the LabService (its deps, its events, its shutdown hooks). */
+export interface HistoryHandlerHost {
+  readonly deps: {
+    /** The history database the host opened (web host, desktop app). */
+    readonly history?: HistoryDb
+    /** Starts engine processes for the runs of a sweep. */
+    readonly processHost?: ProcessHost
+    readonly engineVersion?: string
+  }
+  emit: LabService['emit']
+  onShutdown: LabService['onShutdown']
+}
+
+export type HistoryHandlers = { [M in HistoryMethod]: LabHandler<M> }
+
+export function historyHandlers(service: HistoryHandlerHost): HistoryHandlers {
+  let sweeps: SweepRunner | undefined
+
+  const history = (): HistoryDb => {
+    const db = service.deps.history
+    if (!db || !db.isOpen)
+      throw new LabFailure(
+        labError(
+          'Database',
+          'The lab host has no history database open, so runs cannot be listed or recorded. Restart the lab; if this persists, the host log names the database file and why it could not be opened.'
+        )
+      )
+    return db
+  }
+
+  const sweepRunner = (): SweepRunner => {
+    if (sweeps) return sweeps
+    const db = history()
+    const host = service.deps.processHost
+    if (!host)
+      throw new LabFailure(
+        labError('Internal', 'This lab host cannot start engine processes, so it cannot run sweeps.')
+      )
+    const runner = new SweepRunner({
+      history: db,
+      host,
+      engineVersion: service.deps.engineVersion,
+      onProgress: (progress) => service.emit('sweep.progress', progress),
+      onFinished: (finished) => service.emit('sweep.finished', finished)
+    })
+    // No sweep outlives the host: cancel them and let each record its end before the DB closes.
+    service.onShutdown(() => runner.cancelAll())
+    sweeps = runner
+    return runner
+  }
+
+  const forTarget = (
+    params: { runId?: number; experimentId?: number },
+    onRun: (db: HistoryDb, id: number) => void,
+    onExperiment: (db: HistoryDb, id: number) => void
+  ): null => {
+    const db = history()
+    if (params.runId !== undefined) onRun(db, params.runId)
+    else if (params.experimentId !== undefined) onExperiment(db, params.experimentId)
+    return null
+  }
+
+  return {
+    'history.listRuns': (query) => history().listRuns(query),
+    'history.listExperiments': (query) => history().listExperiments(query),
+    'history.getExperiment': ({ experimentId }) => history().getExperiment(experimentId),
+    'history.getRun': ({ runId, maxPoints }) =>
+      history().getRun(runId, maxPoints !== undefined ? { maxPoints } : {}),
+    'history.summarize': ({ target, groupBy }) => history().summarize(target, groupBy ?? null),
+    'history.setNote': (params) =>
+      forTarget(
+        params,
+        (db, id) => db.setRunNotes(id, params.notes),
+        (db, id) => db.setExperimentNotes(id, params.notes)
+      ),
+    'history.setTags': (params) =>
+      forTarget(
+        params,
+        (db, id) => db.setRunTags(id, params.tags),
+        (db, id) => db.setExperimentTags(id, params.tags)
+      ),
+    'history.setStarred': (params) =>
+      forTarget(
+        params,
+        (db, id) => db.setRunStarred(id, params.starred),
+        (db, id) => db.setExperimentStarred(id, params.starred)
+      ),
+    'history.delete': ({ runIds, experimentIds }) => {
+      const db = history()
+      let runs = db.deleteRuns(runIds)
+      for (const id of experimentIds) {
+        runs += db.getExperiment(id).runCount
+        db.deleteExperiment(id)
+      }
+      return { runs, experiments: experimentIds.length }
+    },
+    'history.restore': ({ runIds, experimentIds }) => {
+      const db = history()
+      let runs = db.restore(runIds)
+      for (const id of experimentIds) {
+        db.restoreExperiment(id)
+        runs += db.getExperiment(id).runCount
+      }
+      return { runs, experiments: experimentIds.length }
+    },
+    'history.export': ({ runIds, experimentId }) => {
+      const db = history()
+      return experimentId !== undefined ? db.exportExperiment(experimentId) : db.exportRuns(runIds ?? [])
+    },
+    'history.import': ({ document, fileName }): ImportOutcome => {
+      const db = history()
+      const doc = document as Record<string, unknown>
+      const name = fileName ?? 'the file'
+      if (doc.format === EXPORT_FORMAT) {
+        const report = db.importDocument(doc)
+        return {
+          format: 'migration-lab-export',
+          runIds: report.runs.map((r) => r.to),
+          experimentIds: report.experiments.map((e) => e.to)
+        }
+      }
+      if ('progress_history' in doc || 'scenario' in doc || 'hardware' in doc) {
+        const runId = db.importGuestperf(doc, fileName !== undefined ? { source: fileName } : {})
+        return { format: 'guestperf', runIds: [runId], experimentIds: [] }
+      }
+      throw new LabFailure(
+        labError(
+          'Validation',
+          `${name} is neither a Migration Lab export ("format": "${EXPORT_FORMAT}") nor a guestperf report (with "hardware", "scenario" and "progress_history"). Choose a file exported from History or written by guestperf.`
+        )
+      )
+    },
+    'sweeps.start': (params) => sweepRunner().start(params),
+    'sweeps.cancel': ({ experimentId }) => {
+      history().getExperiment(experimentId) // NotFound for an unknown experiment
+      return { cancelled: sweeps?.cancel(experimentId) ?? false }
+    },
+    'sweeps.active': () => sweeps?.active() ?? []
+  }
+}

@@ -1,0 +1,442 @@
+import { freemem } from 'node:os'
+import { canonicalConfigJson, parseConfig, type LabConfig } from '../../../shared/config'
+import { downsampleRecords, downsampleXy } from '../../../shared/downsample'
+import { appendTelemetry, emptyTelemetry } from '../../../shared/engine/telemetry'
+import { ENGINE_VERSION } from '../../../shared/engine/version'
+import { LabFailure, labError, toLabError, type LabError } from '../../../shared/errors'
+import type { RunStatus, ThroughputPoints } from '../../../shared/history'
+import {
+  DEFAULT_RUN_POINTS,
+  type RunCancelled,
+  type RunSnapshot,
+  type RunStarted
+} from '../../../shared/protocol/lab-api-runs'
+import type { TelemetryBatch } from '../../../shared/protocol/migration'
+import type {
+  MigrationResult,
+  ProgressSample,
+  RunTelemetry,
+  VcpuThroughputSeries
+} from '../../../shared/result'
+import type { HistoryDb } from '../../storage'
+import { runMigration, type RunMigrationOptions, type RunOutput } from '../run'
+import type { LabHandlers, LabService } from '../service'
+
+/**
+ * The run path of the LabApi (src/shared/protocol/lab-api-runs.ts): `runs.start`, `runs.cancel`
+ * and `runs.get`, and the `run.*` events.
+ *
+ * A run validates its config before any process starts, is recorded in the history database as
+ * it goes (beginRun → append every engine batch → finish or fail; the storage batches its own
+ * writes), and streams its telemetry to the pages merged to at most ~10 events a second
+ * (DESIGN.md §1: the supervisor forwards a decimated stream, the engine's pace is not the
+ * page's). Without a history database (tests, a host that could not open it) runs are kept in
+ * memory, the last few of them, so a page can still reopen them.
+ */
+
+/** Pages get at most one `run.telemetry` per run this often… */
+export const TELEMETRY_EVENT_INTERVAL_MS = 100
+/**
+ * …unless the merged batch grows past this many points (a 64-vCPU guest streams 64 throughput
+ * values per 100 ms of virtual time, and the engine runs far faster than real time). Bounding an
+ * event keeps every WebSocket message far below its size limit and the page's parse time short.
+ */
+export const MAX_POINTS_PER_EVENT = 20_000
+/** Finished runs kept in memory for `runs.get` when there is no history database. */
+const MEMORY_RUNS_KEPT = 16
+
+/** The engine, replaceable in tests that need a crash or a stall on demand. */
+export type RunEngine = (config: LabConfig, opts: RunMigrationOptions) => Promise<RunOutput>
+
+export interface RunHandlerOptions {
+  /** Default: runMigration (src/main/lab/run.ts). */
+  readonly engine?: RunEngine
+  /** Memory a run may use, bytes; default what the OS reports available. */
+  readonly availableMemoryBytes?: () => number
+  /** Timers of the telemetry forwarder (tests). */
+  readonly timers?: ForwarderTimers
+}
+
+type RunHandlers = Pick<LabHandlers, 'runs.start' | 'runs.cancel' | 'runs.get'>
+
+/** Registers the run handlers' shutdown work on `service` and returns the handlers. */
+export function runHandlers(service: LabService, options: RunHandlerOptions = {}): RunHandlers {
+  const manager = new RunManager(service, options)
+  service.onShutdown(() => manager.stopAll('the lab host is shutting down'))
+  return {
+    'runs.start': (params) => manager.start(params.config, params.seed),
+    'runs.cancel': (params) => manager.cancel(params.runId),
+    'runs.get': (params) => manager.get(params.runId, params.maxPoints ?? DEFAULT_RUN_POINTS)
+  }
+}
+
+interface ActiveRun {
+  readonly runId: number
+  readonly config: LabConfig
+  readonly seed: number
+  readonly abort: AbortController
+  readonly telemetry: RunTelemetry
+  /** Settles when the run has ended and is recorded (never rejects). */
+  done: Promise<void>
+}
+
+interface MemoryRun {
+  readonly runId: number
+  readonly config: LabConfig
+  readonly seed: number
+  readonly status: RunStatus
+  readonly result: MigrationResult | null
+  readonly error: LabError | null
+  readonly telemetry: RunTelemetry
+}
+
+class RunManager {
+  private readonly active = new Map<number, ActiveRun>()
+  /** Runs kept when there is no history database (oldest first). */
+  private readonly memory = new Map<number, MemoryRun>()
+  private nextMemoryId = 1
+  private readonly engine: RunEngine
+  private readonly availableMemoryBytes: () => number
+
+  constructor(
+    private readonly service: LabService,
+    private readonly options: RunHandlerOptions
+  ) {
+    this.engine = options.engine ?? ((config, opts) => runMigration(config, opts))
+    this.availableMemoryBytes = options.availableMemoryBytes ?? defaultAvailableMemoryBytes
+  }
+
+  private get history(): HistoryDb | undefined {
+    return this.service.deps.history
+  }
+
+  start(input: unknown, seedOverride: number | undefined): RunStarted {
+    const host = this.service.deps.processHost
+    if (!host)
+      throw new LabFailure(
+        labError(
+          'Internal',
+          'This lab host cannot start engine processes (it was started without a process host).'
+        )
+      )
+    // Validate here, before anything is recorded, so the page gets every problem as the reply.
+    const parsed = parseConfig(input, { availableMemoryBytes: this.availableMemoryBytes() })
+    if (!parsed.ok) throw new LabFailure(parsed.error)
+    const config = parsed.config
+    const seed = seedOverride ?? config.seed
+
+    const runId = this.history
+      ? this.history.beginRun({
+          config: config as unknown as Record<string, unknown>,
+          configJson: canonicalConfigJson(config),
+          seed,
+          engineVersion: ENGINE_VERSION,
+          label: config.name === 'unnamed' ? '' : config.name
+        })
+      : this.nextMemoryId++
+
+    const run: ActiveRun = {
+      runId,
+      config,
+      seed,
+      abort: new AbortController(),
+      telemetry: emptyTelemetry(),
+      done: Promise.resolve()
+    }
+    this.active.set(runId, run)
+    run.done = this.execute(run)
+    return { runId }
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    const { runId } = run
+    const forwarder = new TelemetryForwarder(
+      (batch) => this.service.emit('run.telemetry', { runId, batch }),
+      this.options.timers
+    )
+    let storageError: LabError | undefined
+    const onTelemetry = (batch: TelemetryBatch): void => {
+      appendTelemetry(run.telemetry, batch)
+      forwarder.push(batch)
+      if (!this.history || storageError) return
+      try {
+        this.history.append(runId, {
+          progress: batch.progress,
+          throughput: batch.throughput,
+          timeline: batch.timeline
+        })
+      } catch (e) {
+        // A history that cannot record the run makes the run worthless to keep going.
+        storageError = toLabError(e, 'Database')
+        run.abort.abort()
+      }
+    }
+
+    let outcome: { result: MigrationResult } | { error: LabError }
+    try {
+      // Let the reply to runs.start go out before the first event of the run.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      const output = await this.engine(run.config, {
+        host: this.service.deps.processHost!,
+        seed: run.seed,
+        signal: run.abort.signal,
+        onTelemetry
+      })
+      outcome = storageError ? { error: storageError } : { result: output.result }
+    } catch (e) {
+      outcome = { error: storageError ?? toLabError(e) }
+    }
+    forwarder.close()
+
+    if ('result' in outcome) {
+      try {
+        this.history?.finish(runId, outcome.result)
+      } catch (e) {
+        outcome = { error: toLabError(e, 'Database') }
+      }
+    }
+    if ('error' in outcome) {
+      try {
+        this.history?.fail(runId, outcome.error)
+      } catch {
+        // The history is unusable; the page still learns why the run failed.
+      }
+    }
+
+    this.active.delete(runId)
+    if (!this.history) this.remember(run, outcome)
+    if ('result' in outcome) this.service.emit('run.finished', { runId, result: outcome.result })
+    else this.service.emit('run.failed', { runId, error: outcome.error })
+  }
+
+  private remember(run: ActiveRun, outcome: { result: MigrationResult } | { error: LabError }): void {
+    this.memory.set(run.runId, {
+      runId: run.runId,
+      config: run.config,
+      seed: run.seed,
+      status:
+        'result' in outcome
+          ? outcome.result.status
+          : outcome.error.kind === 'Cancelled'
+            ? 'cancelled'
+            : 'failed',
+      result: 'result' in outcome ? outcome.result : null,
+      error: 'error' in outcome ? outcome.error : null,
+      telemetry: run.telemetry
+    })
+    while (this.memory.size > MEMORY_RUNS_KEPT) {
+      const oldest = this.memory.keys().next().value
+      if (oldest === undefined) break
+      this.memory.delete(oldest)
+    }
+  }
+
+  cancel(runId: number): RunCancelled {
+    const run = this.active.get(runId)
+    if (!run) {
+      if (this.knows(runId)) return { runId, cancelled: false }
+      throw new LabFailure(labError('NotFound', `There is no run ${runId}.`))
+    }
+    run.abort.abort()
+    return { runId, cancelled: true }
+  }
+
+  private knows(runId: number): boolean {
+    if (this.memory.has(runId)) return true
+    if (!this.history) return false
+    try {
+      this.history.getRunRecord(runId)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  get(runId: number, maxPoints: number): RunSnapshot {
+    const run = this.active.get(runId)
+    if (run)
+      return snapshotFromMemory(
+        {
+          runId,
+          config: run.config,
+          seed: run.seed,
+          status: 'running',
+          result: null,
+          error: null,
+          telemetry: run.telemetry
+        },
+        null,
+        maxPoints
+      )
+    const kept = this.memory.get(runId)
+    if (kept)
+      return snapshotFromMemory(kept, kept.result?.lab.reason ?? kept.error?.message ?? null, maxPoints)
+    if (!this.history) throw new LabFailure(labError('NotFound', `There is no run ${runId}.`))
+    const detail = this.history.getRun(runId, { maxPoints })
+    return {
+      runId,
+      status: detail.run.status,
+      reason: detail.run.reason,
+      seed: detail.run.seed,
+      config: detail.config,
+      result: detail.result,
+      error: null,
+      progress: detail.progress,
+      throughput: detail.throughput,
+      timeline: detail.timeline,
+      downsampled: detail.downsampled
+    }
+  }
+
+  /** Cancels every run and waits until each is recorded. */
+  async stopAll(reason: string): Promise<void> {
+    const runs = [...this.active.values()]
+    for (const run of runs) run.abort.abort(new Error(reason))
+    await Promise.all(runs.map((run) => run.done))
+  }
+}
+
+const PROGRESS_COLUMNS: readonly ((p: ProgressSample) => number)[] = [
+  (p) => p['transferred-bytes'],
+  (p) => p['remaining-bytes'],
+  (p) => p['dirty-pages-rate'],
+  (p) => p['bandwidth-bytes-per-ms'],
+  (p) => p['threshold-bytes'],
+  (p) => p['expected-downtime-ms'],
+  (p) => p['cpu-throttle-percentage']
+]
+
+function snapshotFromMemory(run: MemoryRun, reason: string | null, maxPoints: number): RunSnapshot {
+  const progress = downsampleRecords(run.telemetry.progress, PROGRESS_COLUMNS, maxPoints)
+  let downsampled = progress.length < run.telemetry.progress.length
+  const throughput = run.telemetry.throughput.map((series): ThroughputPoints => {
+    const values = series['mib-per-s']
+    const times = values.map((_, i) => series['start-ms'] + i * series['bucket-ms'])
+    const kept = downsampleXy(times, values, maxPoints)
+    if (kept.x.length < values.length) downsampled = true
+    return { vcpu: series.vcpu, 'bucket-ms': series['bucket-ms'], 'time-ms': kept.x, 'mib-per-s': kept.y }
+  })
+  return {
+    runId: run.runId,
+    status: run.status,
+    reason,
+    seed: run.seed,
+    config: run.config as unknown as Record<string, unknown>,
+    result: run.result,
+    error: run.error,
+    progress,
+    throughput,
+    timeline: [...run.telemetry.timeline],
+    downsampled
+  }
+}
+
+function defaultAvailableMemoryBytes(): number {
+  const measured = (process as { availableMemory?: () => number }).availableMemory?.()
+  return typeof measured === 'number' && measured > 0 ? measured : freemem()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telemetry forwarding: merge the engine's batches, send at most ~10 a second per run
+// ---------------------------------------------------------------------------------------------
+
+export interface ForwarderTimers {
+  now(): number
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+const realTimers: ForwarderTimers = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
+}
+
+/** Points in a batch: what it costs to send and to draw. */
+export function batchPoints(batch: TelemetryBatch): number {
+  let points = batch.progress.length + batch.timeline.length
+  for (const series of batch.throughput) points += series['mib-per-s'].length
+  return points
+}
+
+interface MutableBatch {
+  'time-ms': number
+  progress: ProgressSample[]
+  throughput: VcpuThroughputSeries[]
+  timeline: TelemetryBatch['timeline'][number][]
+}
+
+/**
+ * Appends `next` to `into` so that appending the merged batch to a run's telemetry gives exactly
+ * what appending both would: series pieces of a vCPU that continue each other are joined.
+ */
+export function mergeTelemetryBatch(into: MutableBatch, next: TelemetryBatch): void {
+  into['time-ms'] = Math.max(into['time-ms'], next['time-ms'])
+  for (const p of next.progress) into.progress.push(p)
+  for (const e of next.timeline) into.timeline.push(e)
+  for (const piece of next.throughput) {
+    let last: VcpuThroughputSeries | undefined
+    for (let i = into.throughput.length - 1; i >= 0; i--)
+      if (into.throughput[i].vcpu === piece.vcpu) {
+        last = into.throughput[i]
+        break
+      }
+    const lastEnd = last ? last['start-ms'] + last['mib-per-s'].length * last['bucket-ms'] : NaN
+    if (last && last['bucket-ms'] === piece['bucket-ms'] && Math.abs(lastEnd - piece['start-ms']) < 1e-6)
+      for (const v of piece['mib-per-s']) last['mib-per-s'].push(v)
+    else into.throughput.push({ ...piece, 'mib-per-s': [...piece['mib-per-s']] })
+  }
+}
+
+/**
+ * Sends a run's telemetry to the pages: the first batch at once, then whatever arrived in each
+ * following TELEMETRY_EVENT_INTERVAL_MS as one merged batch (sooner when it grows past
+ * MAX_POINTS_PER_EVENT). `close()` sends what is left, before the run's last event.
+ */
+export class TelemetryForwarder {
+  private pending: MutableBatch | undefined
+  private pendingPoints = 0
+  private lastSentAt = -Infinity
+  private timer: unknown
+  private readonly timers: ForwarderTimers
+
+  constructor(
+    private readonly send: (batch: TelemetryBatch) => void,
+    timers?: ForwarderTimers,
+    private readonly intervalMs = TELEMETRY_EVENT_INTERVAL_MS,
+    private readonly maxPoints = MAX_POINTS_PER_EVENT
+  ) {
+    this.timers = timers ?? realTimers
+  }
+
+  push(batch: TelemetryBatch): void {
+    if (!this.pending)
+      this.pending = { 'time-ms': batch['time-ms'], progress: [], throughput: [], timeline: [] }
+    mergeTelemetryBatch(this.pending, batch)
+    this.pendingPoints += batchPoints(batch)
+    const due = this.lastSentAt + this.intervalMs
+    if (this.pendingPoints >= this.maxPoints || this.timers.now() >= due) this.flush()
+    else if (this.timer === undefined)
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = undefined
+        this.flush()
+      }, due - this.timers.now())
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) {
+      this.timers.clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    const batch = this.pending
+    if (!batch) return
+    this.pending = undefined
+    this.pendingPoints = 0
+    this.lastSentAt = this.timers.now()
+    this.send(batch)
+  }
+
+  close(): void {
+    this.flush()
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * English strings of the Configure and Live run screens (merged into en.ts). QEMU's own names
+ * (downtime-limit, dirty-sync-count, …) are shown next to these labels and never translated.
+ */
+const runEn = {
+  run: {
+    units: {
+      bytes: 'bytes',
+      ms: 'ms',
+      s: 's',
+      min: 'min',
+      mibps: 'MiB/s',
+      gibps: 'GiB/s',
+      gbitps: 'Gbit/s',
+      mbitps: 'Mbit/s',
+      perSecond: 'per second',
+      msPerGib: 'ms per GiB',
+      mbpsDecimal: 'MB/s'
+    }
+  },
+  configure: {
+    screen: 'Configure',
+    title: 'Configure a migration',
+    intro:
+      'Describe the guest and what its workload does to memory, the network, and how QEMU migrates it. Every field starts at QEMU’s default; only what you change is saved in the config.',
+    preset: 'Start from',
+    presetCustom: 'Your own config (edited, pasted or restored from last time).',
+    presetCustomOption: 'Your own config',
+    presetEdited: '(edited)',
+    presets: {
+      'qemu-defaults': {
+        name: 'QEMU defaults',
+        description:
+          'Every value at QEMU’s default: downtime-limit 300 ms, max-bandwidth 128 MiB/s, a 4 GiB guest with 2 vCPUs writing 16 MiB/s each.'
+      },
+      'guestperf-defaults': {
+        name: 'guestperf defaults',
+        description:
+          'QEMU’s own benchmark: 1 vCPU and 1 GiB running its stress program (sequential writes over all memory), downtime-limit 500 ms, unlimited bandwidth.'
+      },
+      'guestperf-auto-converge': {
+        name: 'guestperf auto-converge',
+        description:
+          'guestperf’s auto-converge scenario: the stress guest is throttled from 20 % in steps of 10 % until the migration converges.'
+      },
+      'idle-desktop': {
+        name: 'Idle desktop',
+        description:
+          'A 4 GiB desktop that is mostly idle: 60 % of its memory is still zero, light writes over a small working set.'
+      },
+      'database-hot-set': {
+        name: 'Database with a hot set',
+        description:
+          'An 8 GiB database on 4 vCPUs: 90 % of writes hit a 512 MiB hot set inside a shared 6 GiB working set; max-bandwidth 1 GiB/s.'
+      },
+      'memory-stress': {
+        name: 'Memory stress',
+        description:
+          'Like guestperf’s stress program: every vCPU sweeps its share of memory at 512 MiB/s. At QEMU’s defaults it never converges.'
+      }
+    },
+    showJson: 'Show JSON',
+    hideJson: 'Hide JSON',
+    addToSweep: 'Add to sweep',
+    sweepBaseName: 'Configured migration',
+    run: 'Run',
+    starting: 'Starting…',
+    problems: 'The config has {count} problem(s); fix them to run it.',
+    fieldProblems: '{count} of them are marked at their fields below.',
+    goToProblem: 'Go to the first one',
+    refused: 'The lab host did not start the run ({kind}).',
+    notConnected: 'Not connected to the lab host: the run starts once the connection is back.',
+    sections: {
+      guest: 'Experiment and guest',
+      workloads: 'Workloads',
+      capabilities: 'Migration capabilities',
+      network: 'Network',
+      parameters: 'Migration parameters',
+      policy: 'Lab policy',
+      host: 'Host cost model'
+    },
+    sectionHelp: {
+      network:
+        'The link between source and destination. The final stop-and-copy runs at link speed, not at max-bandwidth.',
+      parameters:
+        'QEMU’s migrate-set-parameters, in QEMU’s units. The threshold for switchover is bandwidth × downtime-limit.',
+      policy:
+        'QEMU never gives up on a migration that does not converge; like guestperf, the lab cancels it after a time or a number of dirty syncs.',
+      host: 'What QEMU’s own work costs: bitmap syncs under the BQL, stopping the guest, the destination’s load and resume.'
+    },
+    advanced: 'advanced; the defaults suit most experiments',
+    workloadsHelp:
+      'What each vCPU does to memory. Each vCPU takes the first entry that names it; a vCPU named by none stays idle.',
+    capabilitiesHelp: 'QEMU’s migrate-set-capabilities. They must be chosen before a migration starts.',
+    noWorkloads: 'No workload: every vCPU is idle. Add one to make the guest write to memory.',
+    addWorkload: 'Add a workload',
+    workload: 'Workload {n}',
+    drives: 'Drives vCPUs {vcpus}',
+    drivesNone: 'Drives no vCPU: earlier entries already claim the ones it names.',
+    removeWorkload: 'Remove',
+    removeWorkloadNamed: 'Remove workload {n}',
+    workloadOrder: 'Entries are matched in order: put specific vCPU lists before an “all” entry.',
+    needs: 'used with {capability}',
+    needsNotSimulated: 'used with {capability}, which is not simulated yet',
+    notSimulated: 'not simulated yet',
+    notANumber: 'Enter a number (for example 128 or 1.5).',
+    badVcpuList: 'Enter “all” or vCPU numbers such as 0, 2-3.',
+    on: 'on',
+    off: 'off',
+    automatic: 'automatic',
+    automaticValue: 'Automatic: {value}',
+    defaultValue: 'Default: {value}',
+    unitOf: 'Unit of {field}',
+    resetField: 'Back to the default',
+    resetFieldNamed: 'Set {field} back to its default',
+    json: {
+      label: 'Config as JSON',
+      help: 'What a config file for “migration-lab run” holds: only what differs from QEMU’s defaults. Paste a config here and apply it.',
+      apply: 'Apply JSON',
+      revert: 'Discard edits',
+      applied: 'Applied.',
+      syntax: 'This is not valid JSON: {detail}',
+      notObject: 'A config is a JSON object: it starts with an opening curly brace.'
+    },
+    fields: {
+      name: { label: 'Experiment name', help: 'Shown in the history and in comparisons.' },
+      seed: { label: 'Seed', help: 'The same config and seed give the same result on any machine.' },
+      memory: { label: 'Guest memory', help: 'RAM of the guest, migrated page by page.' },
+      vcpus: { label: 'vCPUs', help: 'One engine process per vCPU.' },
+      pageSize: { label: 'Page size', help: 'TARGET_PAGE_SIZE; only 4096 is simulated.' },
+      zeroFraction: {
+        label: 'Zero memory',
+        help: 'Share of RAM never written yet; zero pages cost 9 bytes on the wire.'
+      },
+      deviceState: {
+        label: 'Device state',
+        help: 'Sent at switchover and not counted in pending, so outside QEMU’s prediction.'
+      },
+      workloadVcpus: { label: 'vCPUs', help: '“all” or a list such as 0, 2-3.' },
+      pattern: { label: 'Write pattern', help: 'How the vCPU picks the pages it writes.' },
+      dirtyRate: {
+        label: 'Dirty rate',
+        help: 'Written per second of guest run time, per vCPU, before throttling.'
+      },
+      workingSet: { label: 'Working set', help: 'Memory the pattern writes to.' },
+      hotSet: { label: 'Hot set', help: 'hotspot: the part of the working set most writes hit.' },
+      hotFraction: { label: 'Writes to the hot set', help: 'hotspot: share of writes that hit the hot set.' },
+      shared: {
+        label: 'Shared working set',
+        help: 'Off: each vCPU has its own region, like guestperf’s stress threads.'
+      },
+      ioExits: {
+        label: 'I/O exits',
+        help: 'Exits that need the BQL; they stall while the migration thread holds it.'
+      },
+      linkBandwidth: { label: 'Link bandwidth', help: 'Decimal bits per second.' },
+      rtt: { label: 'Round-trip time', help: 'Latency of the link.' },
+      downtimeLimit: { label: 'Downtime limit', help: 'Longest pause QEMU aims for at switchover.' },
+      maxBandwidth: {
+        label: 'Maximum bandwidth',
+        help: 'Rate limit while the guest runs; 0 means unlimited. Lifted for the final copy.'
+      },
+      availSwitchoverBandwidth: {
+        label: 'Switchover bandwidth',
+        help: 'If set, used instead of the measured bandwidth to decide switchover; 0 = measure.'
+      },
+      throttleTriggerThreshold: {
+        label: 'Throttle trigger',
+        help: 'Throttle when the guest dirties more than this share of what was sent.'
+      },
+      cpuThrottleInitial: { label: 'First throttle step' },
+      cpuThrottleIncrement: { label: 'Throttle increment' },
+      cpuThrottleTailslow: { label: 'Slow down the last steps' },
+      maxCpuThrottle: { label: 'Maximum throttle' },
+      zeroPageDetection: { label: 'Zero page detection', help: 'none sends zero pages in full.' },
+      xbzrleCacheSize: { label: 'XBZRLE cache', help: 'A power of two.' },
+      multifdChannels: { label: 'Multifd channels' },
+      dirtyLimitPeriod: { label: 'Dirty-limit period' },
+      vcpuDirtyLimit: { label: 'Dirty limit per vCPU' },
+      maxTime: { label: 'Give up after', help: 'Virtual time; guestperf’s max_time.' },
+      maxIterations: { label: 'Give up after syncs', help: 'Dirty syncs; guestperf’s max_iters.' },
+      dirtyLogStart: { label: 'Dirty logging start', help: 'Setup: write-protecting every memslot.' },
+      syncCost: { label: 'Bitmap sync', help: 'BQL hold of one dirty bitmap sync.' },
+      stopCost: { label: 'Stopping the guest', help: 'vm_stop: pause vCPUs, drain block I/O.' },
+      resumeCost: { label: 'Destination resume', help: 'Block activation, announce, vm_start.' },
+      zeroScan: { label: 'Zero page scan', help: 'Sender’s buffer_is_zero rate; 0 = free.' },
+      dstLoad: { label: 'Destination load', help: 'Slower than the link leaves a load tail; 0 = keeps up.' }
+    },
+    options: {
+      pattern: {
+        idle: 'idle — no writes',
+        uniform: 'uniform — random pages',
+        hotspot: 'hotspot — mostly a hot set',
+        sequential: 'sequential — sweeps memory (stress)'
+      }
+    },
+    capabilities: {
+      'auto-converge': {
+        label: 'Auto-converge',
+        help: 'Throttles every vCPU when the guest dirties memory faster than it is sent.'
+      },
+      'return-path': {
+        label: 'Return path',
+        help: 'The destination answers; the reported downtime then includes its resume.'
+      },
+      'switchover-ack': {
+        label: 'Switchover acknowledgement',
+        help: 'Switch over only once the destination agrees; needs return-path.'
+      },
+      xbzrle: { label: 'XBZRLE compression', help: 'Sends the changes of pages sent before.' },
+      multifd: { label: 'Multiple channels', help: 'Sends pages over several connections.' },
+      'postcopy-ram': {
+        label: 'Postcopy',
+        help: 'Runs the guest on the destination and fetches pages on demand.'
+      },
+      'postcopy-preempt': { label: 'Postcopy preemption', help: 'A separate channel for urgent pages.' },
+      'dirty-limit': {
+        label: 'Dirty limit',
+        help: 'Limits each vCPU’s dirty rate instead of throttling all.'
+      }
+    }
+  },
+  live: {
+    screen: 'Live run',
+    title: 'Live run',
+    untitled: 'Unnamed migration',
+    empty: 'No run yet. Configure a migration and press Run; it appears here as it goes.',
+    goConfigure: 'Configure a migration',
+    openFailed: 'The run could not be opened: {message}',
+    runNumber: 'run {id}',
+    shape: '{vcpus} vCPUs, {memory}',
+    status: {
+      idle: 'No run',
+      starting: 'Starting',
+      running: 'Running',
+      cancelling: 'Cancelling…',
+      replaying: 'Replaying',
+      completed: 'Completed',
+      cancelled: 'Cancelled',
+      failed: 'Failed'
+    },
+    cancel: 'Cancel',
+    backToConfigure: 'Back to Configure',
+    engine: {
+      starting: 'Starting the engine: one process per vCPU and one for the migration.',
+      running: 'The engine is computing the migration in virtual time; the screen replays it as it arrives.',
+      done: 'Computed in {wall} for {virtual} of virtual time.',
+      reopened: 'Reopened from the history.'
+    },
+    failed: 'The run failed ({kind}).',
+    failedHelp:
+      'Nothing was recorded as a result. Run it again; if it fails again, the lab host’s log names the cause.',
+    chartLabel:
+      'Timeline of the guest’s vCPUs, the migration thread and the destination, with the migration’s progress over virtual time',
+    waiting: 'Waiting for the first telemetry…',
+    legendLabel: 'Timeline colours',
+    lanesScroll: '{count} vCPUs: scroll the lanes with the bar on the right of the timeline.',
+    markersNote:
+      'Dashed lines: dirty syncs. Red lines: stop-and-copy, end of the migration, destination resume. Drag the bar under the charts to zoom.',
+    zoomSwitchover: 'Zoom to the switchover',
+    zoomAll: 'Show the whole run',
+    time: 'Virtual time',
+    lanes: {
+      migration: 'Migration thread',
+      destination: 'Destination',
+      vcpu: 'vCPU {n}'
+    },
+    states: {
+      setup: 'setup',
+      iterating: 'iterating',
+      syncing: 'syncing (BQL)',
+      'stop-and-copy': 'stop-and-copy',
+      done: 'done',
+      running: 'running',
+      throttled: 'throttled',
+      'bql-wait': 'waiting for the BQL',
+      stopped: 'stopped',
+      idle: 'idle',
+      loading: 'loading',
+      resumed: 'running (resumed)'
+    },
+    panels: {
+      timeline: 'Who runs when',
+      memory: 'Remaining memory vs threshold · ram.remaining',
+      rates: 'Dirty rate vs bandwidth estimate',
+      downtime: 'Expected downtime vs downtime-limit · expected-downtime',
+      throttle: 'Auto-converge throttle · cpu-throttle-percentage',
+      throughput: 'Guest memory throughput per vCPU'
+    },
+    series: {
+      remaining: 'Remaining',
+      threshold: 'Threshold',
+      transferred: 'Transferred',
+      dirtyRate: 'Dirty rate',
+      bandwidth: 'Bandwidth estimate',
+      expectedDowntime: 'Expected downtime',
+      downtimeLimit: 'downtime-limit',
+      throttle: 'Throttle',
+      vcpuMin: 'Slowest vCPU',
+      vcpuMean: 'Mean of vCPUs',
+      vcpuMax: 'Fastest vCPU'
+    },
+    markers: {
+      'stop-and-copy': 'stop-and-copy',
+      done: 'done',
+      resumed: 'resumed'
+    },
+    playback: {
+      label: 'Playback speed',
+      max: 'max',
+      of: 'of {end} virtual time',
+      computing: 'virtual time (computing…)',
+      skip: 'Skip to the end'
+    },
+    summary: {
+      title: 'Result',
+      downtime: 'Downtime (as QEMU reports it)',
+      limit: 'limit {limit}',
+      guestPause: 'Guest pause',
+      guestPauseHelp: 'last instruction on the source to the first on the destination',
+      expectedDowntime: 'Expected downtime',
+      versusLimit: 'vs downtime-limit {limit}',
+      totalTime: 'Total time',
+      setupTime: 'setup {setup}',
+      transferred: 'Transferred',
+      ofMemory: 'guest memory {total}',
+      syncs: 'Dirty syncs',
+      converged: 'Converged',
+      yes: 'yes',
+      no: 'no',
+      verified: 'Verified (oracle)',
+      verifiedYes: 'memory identical',
+      verifiedNo: '{pages} pages differ',
+      verifiedHelp: 'destination memory checked against the source at switchover',
+      notChecked: 'not checked',
+      notCheckedHelp: 'the oracle checks at switchover, and this migration never switched over',
+      bql: 'BQL held by migration',
+      bqlDetail: '{holds} holds, longest {longest}; vCPUs waited {wait}',
+      breakdownTitle: 'Where the guest’s {pause} pause went',
+      parts: {
+        stop: 'stop',
+        finalSync: 'final sync',
+        ram: 'remaining RAM',
+        deviceState: 'device state',
+        resume: 'destination resume'
+      },
+      qemuEnds: 'QEMU’s downtime ends here (no return path: the destination’s resume is not counted)',
+      qemuEndsReturnPath: 'QEMU’s downtime ends here (return path: it waits for the destination)'
+    },
+    syncs: {
+      title: 'Dirty syncs ({count})',
+      help: 'One row per dirty bitmap sync. A new sync happens only when what remains falls below the threshold.',
+      time: 'Time',
+      trigger: 'Why',
+      sent: 'Sent since last',
+      dirtied: 'Newly dirty',
+      remaining: 'Remaining',
+      threshold: 'Threshold',
+      expected: 'Expected downtime',
+      throttle: 'Throttle',
+      bql: 'BQL hold',
+      triggers: {
+        setup: 'setup',
+        lazy: 'below threshold',
+        'throttle-timer': 'auto-converge timer',
+        final: 'final'
+      },
+      more: '… and {count} more'
+    }
+  }
+}
+
+export type RunMessages = typeof runEn
+export default runEn

@@ -1,0 +1,332 @@
+import type { RunMessages } from './run.en'
+
+/** 配置与实时运行界面的简体中文文本（并入 zh-CN.ts）。QEMU 自己的名称保持原样，不翻译。 */
+const runZhCN: RunMessages = {
+  run: {
+    units: {
+      bytes: '字节',
+      ms: '毫秒',
+      s: '秒',
+      min: '分钟',
+      mibps: 'MiB/秒',
+      gibps: 'GiB/秒',
+      gbitps: 'Gbit/秒',
+      mbitps: 'Mbit/秒',
+      perSecond: '次/秒',
+      msPerGib: '毫秒/GiB',
+      mbpsDecimal: 'MB/秒'
+    }
+  },
+  configure: {
+    screen: '配置',
+    title: '配置一次迁移',
+    intro:
+      '描述虚拟机及其工作负载如何写内存、网络，以及 QEMU 如何迁移它。每个字段都从 QEMU 的默认值开始；配置中只保存你修改过的内容。',
+    preset: '起点',
+    presetCustom: '你自己的配置（已编辑、粘贴或从上次恢复）。',
+    presetCustomOption: '你自己的配置',
+    presetEdited: '（已修改）',
+    presets: {
+      'qemu-defaults': {
+        name: 'QEMU 默认值',
+        description:
+          '全部使用 QEMU 的默认值：downtime-limit 300 毫秒，max-bandwidth 128 MiB/秒，4 GiB 虚拟机，2 个 vCPU，每个每秒写 16 MiB。'
+      },
+      'guestperf-defaults': {
+        name: 'guestperf 默认值',
+        description:
+          'QEMU 自带的基准测试：1 个 vCPU、1 GiB，运行其 stress 程序（顺序写遍全部内存），downtime-limit 500 毫秒，带宽不限。'
+      },
+      'guestperf-auto-converge': {
+        name: 'guestperf 自动收敛',
+        description:
+          'guestperf 的自动收敛场景：对 stress 虚拟机从 20 % 开始节流，每步增加 10 %，直到迁移收敛。'
+      },
+      'idle-desktop': {
+        name: '空闲桌面',
+        description: '一台基本空闲的 4 GiB 桌面：60 % 的内存仍为零页，在较小的工作集上少量写入。'
+      },
+      'database-hot-set': {
+        name: '带热点数据的数据库',
+        description:
+          '4 个 vCPU、8 GiB 的数据库：90 % 的写入落在共享 6 GiB 工作集中 512 MiB 的热点区域；max-bandwidth 1 GiB/秒。'
+      },
+      'memory-stress': {
+        name: '内存压力',
+        description:
+          '类似 guestperf 的 stress 程序：每个 vCPU 以 512 MiB/秒顺序写遍自己的那部分内存。在 QEMU 默认值下永不收敛。'
+      }
+    },
+    showJson: '显示 JSON',
+    hideJson: '隐藏 JSON',
+    addToSweep: '加入参数扫描',
+    sweepBaseName: '已配置的迁移',
+    run: '运行',
+    starting: '正在启动…',
+    problems: '配置有 {count} 个问题；修正后才能运行。',
+    fieldProblems: '其中 {count} 个已在下方对应字段处标出。',
+    goToProblem: '跳到第一个',
+    refused: '实验室主机没有启动这次运行（{kind}）。',
+    notConnected: '未连接到实验室主机：连接恢复后即可运行。',
+    sections: {
+      guest: '实验与虚拟机',
+      workloads: '工作负载',
+      capabilities: '迁移功能',
+      network: '网络',
+      parameters: '迁移参数',
+      policy: '实验室策略',
+      host: '主机开销模型'
+    },
+    sectionHelp: {
+      network: '源端与目的端之间的链路。最后的停机拷贝以链路速度进行，而不是 max-bandwidth。',
+      parameters: 'QEMU 的 migrate-set-parameters，使用 QEMU 的单位。切换阈值为 带宽 × downtime-limit。',
+      policy: 'QEMU 从不放弃一次不收敛的迁移；实验室像 guestperf 一样，在一段时间或若干次脏页同步后取消它。',
+      host: 'QEMU 自身工作的开销：持有 BQL 的位图同步、暂停虚拟机、目的端的加载与恢复。'
+    },
+    advanced: '高级；默认值适合大多数实验',
+    workloadsHelp:
+      '每个 vCPU 对内存做什么。每个 vCPU 采用第一个指定它的条目；没有被任何条目指定的 vCPU 保持空闲。',
+    capabilitiesHelp: 'QEMU 的 migrate-set-capabilities。必须在迁移开始前选定。',
+    noWorkloads: '没有工作负载：所有 vCPU 都空闲。添加一个，让虚拟机写内存。',
+    addWorkload: '添加工作负载',
+    workload: '工作负载 {n}',
+    drives: '驱动 vCPU {vcpus}',
+    drivesNone: '不驱动任何 vCPU：它指定的 vCPU 已被前面的条目占用。',
+    removeWorkload: '删除',
+    removeWorkloadNamed: '删除工作负载 {n}',
+    workloadOrder: '条目按顺序匹配：把具体的 vCPU 列表放在“all”条目之前。',
+    needs: '与 {capability} 一起使用',
+    needsNotSimulated: '与 {capability} 一起使用，而它尚未模拟',
+    notSimulated: '尚未模拟',
+    notANumber: '请输入数字（例如 128 或 1.5）。',
+    badVcpuList: '请输入“all”或 vCPU 编号，例如 0, 2-3。',
+    on: '开',
+    off: '关',
+    automatic: '自动',
+    automaticValue: '自动：{value}',
+    defaultValue: '默认：{value}',
+    unitOf: '{field} 的单位',
+    resetField: '恢复默认值',
+    resetFieldNamed: '将 {field} 恢复为默认值',
+    json: {
+      label: 'JSON 形式的配置',
+      help: '即“migration-lab run”所用配置文件的内容：只包含与 QEMU 默认值不同的部分。可在此粘贴配置并应用。',
+      apply: '应用 JSON',
+      revert: '放弃修改',
+      applied: '已应用。',
+      syntax: '这不是有效的 JSON：{detail}',
+      notObject: '配置必须是一个 JSON 对象：以左花括号开头。'
+    },
+    fields: {
+      name: { label: '实验名称', help: '显示在历史记录和对比中。' },
+      seed: { label: '随机种子', help: '相同的配置和种子在任何机器上得到相同的结果。' },
+      memory: { label: '虚拟机内存', help: '虚拟机的内存，逐页迁移。' },
+      vcpus: { label: 'vCPU 数', help: '每个 vCPU 一个引擎进程。' },
+      pageSize: { label: '页大小', help: 'TARGET_PAGE_SIZE；只模拟 4096。' },
+      zeroFraction: { label: '零页比例', help: '尚未写过的内存比例；零页在线路上只占 9 字节。' },
+      deviceState: { label: '设备状态', help: '在切换时发送，不计入待发送量，因此不在 QEMU 的预测之内。' },
+      workloadVcpus: { label: 'vCPU', help: '“all”或列表，例如 0, 2-3。' },
+      pattern: { label: '写入模式', help: 'vCPU 如何选择要写的页。' },
+      dirtyRate: { label: '脏页速率', help: '每个 vCPU 每秒运行时间写入的量，未计节流。' },
+      workingSet: { label: '工作集', help: '写入模式所覆盖的内存。' },
+      hotSet: { label: '热点区域', help: 'hotspot：工作集中承受大部分写入的部分。' },
+      hotFraction: { label: '写入热点的比例', help: 'hotspot：落在热点区域的写入比例。' },
+      shared: { label: '共享工作集', help: '关闭时每个 vCPU 有自己的区域，类似 guestperf 的 stress 线程。' },
+      ioExits: { label: 'I/O 退出', help: '需要 BQL 的退出；迁移线程持有 BQL 时它们会停顿。' },
+      linkBandwidth: { label: '链路带宽', help: '十进制比特每秒。' },
+      rtt: { label: '往返时延', help: '链路的延迟。' },
+      downtimeLimit: { label: '停机时间上限', help: 'QEMU 在切换时力求不超过的暂停时长。' },
+      maxBandwidth: { label: '最大带宽', help: '虚拟机运行期间的限速；0 表示不限。最后的拷贝不受此限。' },
+      availSwitchoverBandwidth: {
+        label: '切换带宽',
+        help: '若设置，则代替测得的带宽来判断是否切换；0 表示使用测量值。'
+      },
+      throttleTriggerThreshold: {
+        label: '节流触发点',
+        help: '当虚拟机弄脏的量超过已发送量的这一比例时节流。'
+      },
+      cpuThrottleInitial: { label: '首次节流幅度' },
+      cpuThrottleIncrement: { label: '节流增量' },
+      cpuThrottleTailslow: { label: '放缓最后几步' },
+      maxCpuThrottle: { label: '最大节流' },
+      zeroPageDetection: { label: '零页检测', help: 'none 会完整发送零页。' },
+      xbzrleCacheSize: { label: 'XBZRLE 缓存', help: '必须是 2 的幂。' },
+      multifdChannels: { label: 'multifd 通道数' },
+      dirtyLimitPeriod: { label: '脏页限速周期' },
+      vcpuDirtyLimit: { label: '每 vCPU 脏页上限' },
+      maxTime: { label: '超时放弃', help: '虚拟时间；即 guestperf 的 max_time。' },
+      maxIterations: { label: '同步次数上限', help: '脏页同步次数；即 guestperf 的 max_iters。' },
+      dirtyLogStart: { label: '开启脏页记录', help: '准备阶段：对每个内存槽加写保护。' },
+      syncCost: { label: '位图同步', help: '一次脏页位图同步持有 BQL 的时间。' },
+      stopCost: { label: '暂停虚拟机', help: 'vm_stop：暂停 vCPU、排空块设备 I/O。' },
+      resumeCost: { label: '目的端恢复', help: '激活块设备、广播、vm_start。' },
+      zeroScan: { label: '零页扫描', help: '发送端 buffer_is_zero 的速率；0 表示无开销。' },
+      dstLoad: { label: '目的端加载', help: '比链路慢时会留下加载尾巴；0 表示跟得上。' }
+    },
+    options: {
+      pattern: {
+        idle: 'idle — 不写入',
+        uniform: 'uniform — 随机页',
+        hotspot: 'hotspot — 主要写热点区域',
+        sequential: 'sequential — 顺序扫过内存（stress）'
+      }
+    },
+    capabilities: {
+      'auto-converge': { label: '自动收敛', help: '当虚拟机弄脏内存比发送更快时，对所有 vCPU 节流。' },
+      'return-path': { label: '回传通道', help: '目的端会应答；此时报告的停机时间包含其恢复过程。' },
+      'switchover-ack': { label: '切换确认', help: '只在目的端同意后才切换；需要 return-path。' },
+      xbzrle: { label: 'XBZRLE 压缩', help: '只发送已发送过的页的变化部分。' },
+      multifd: { label: '多通道', help: '通过多个连接发送页面。' },
+      'postcopy-ram': { label: '后拷贝', help: '在目的端运行虚拟机，按需拉取页面。' },
+      'postcopy-preempt': { label: '后拷贝抢占', help: '为紧急页面单独开一个通道。' },
+      'dirty-limit': { label: '脏页限速', help: '限制每个 vCPU 的脏页速率，而不是整体节流。' }
+    }
+  },
+  live: {
+    screen: '实时运行',
+    title: '实时运行',
+    untitled: '未命名的迁移',
+    empty: '还没有运行。配置一次迁移并点击“运行”，过程会显示在这里。',
+    goConfigure: '配置一次迁移',
+    openFailed: '无法打开这次运行：{message}',
+    runNumber: '第 {id} 次运行',
+    shape: '{vcpus} 个 vCPU，{memory}',
+    status: {
+      idle: '无运行',
+      starting: '正在启动',
+      running: '运行中',
+      cancelling: '正在取消…',
+      replaying: '回放中',
+      completed: '已完成',
+      cancelled: '已取消',
+      failed: '失败'
+    },
+    cancel: '取消',
+    backToConfigure: '返回配置',
+    engine: {
+      starting: '正在启动引擎：每个 vCPU 一个进程，迁移另用一个进程。',
+      running: '引擎正在以虚拟时间计算这次迁移；界面按到达的数据回放。',
+      done: '用 {wall} 计算了 {virtual} 的虚拟时间。',
+      reopened: '从历史记录中重新打开。'
+    },
+    failed: '运行失败（{kind}）。',
+    failedHelp: '没有记录任何结果。请重新运行；如果再次失败，实验室主机的日志会写明原因。',
+    chartLabel: '虚拟机各 vCPU、迁移线程与目的端的时间线，以及迁移随虚拟时间的进展',
+    waiting: '正在等待第一批遥测数据…',
+    legendLabel: '时间线颜色',
+    lanesScroll: '{count} 个 vCPU：用时间线右侧的滚动条浏览各条泳道。',
+    markersNote: '虚线：脏页同步。红线：停机拷贝、迁移结束、目的端恢复。拖动图表下方的滑块可缩放。',
+    zoomSwitchover: '放大到切换时刻',
+    zoomAll: '显示整个运行',
+    time: '虚拟时间',
+    lanes: {
+      migration: '迁移线程',
+      destination: '目的端',
+      vcpu: '虚拟 CPU {n}'
+    },
+    states: {
+      setup: '准备',
+      iterating: '迭代',
+      syncing: '同步（BQL）',
+      'stop-and-copy': '停机拷贝',
+      done: '完成',
+      running: '运行',
+      throttled: '被节流',
+      'bql-wait': '等待 BQL',
+      stopped: '已暂停',
+      idle: '空闲',
+      loading: '加载',
+      resumed: '运行（已恢复）'
+    },
+    panels: {
+      timeline: '谁在何时运行',
+      memory: '剩余内存与阈值 · ram.remaining',
+      rates: '脏页速率与带宽估计',
+      downtime: '预计停机时间与 downtime-limit · expected-downtime',
+      throttle: '自动收敛节流 · cpu-throttle-percentage',
+      throughput: '每个 vCPU 的内存写入吞吐'
+    },
+    series: {
+      remaining: '剩余',
+      threshold: '阈值',
+      transferred: '已传输',
+      dirtyRate: '脏页速率',
+      bandwidth: '带宽估计',
+      expectedDowntime: '预计停机时间',
+      downtimeLimit: '停机上限 downtime-limit',
+      throttle: '节流',
+      vcpuMin: '最慢的 vCPU',
+      vcpuMean: 'vCPU 平均',
+      vcpuMax: '最快的 vCPU'
+    },
+    markers: {
+      'stop-and-copy': '停机拷贝',
+      done: '完成',
+      resumed: '已恢复'
+    },
+    playback: {
+      label: '回放速度',
+      max: '最快',
+      of: '/ 共 {end} 虚拟时间',
+      computing: '虚拟时间（计算中…）',
+      skip: '跳到结尾'
+    },
+    summary: {
+      title: '结果',
+      downtime: '停机时间（QEMU 报告值）',
+      limit: '上限 {limit}',
+      guestPause: '虚拟机暂停',
+      guestPauseHelp: '从源端最后一条指令到目的端第一条指令',
+      expectedDowntime: '预计停机时间',
+      versusLimit: '对比 downtime-limit {limit}',
+      totalTime: '总时间',
+      setupTime: '准备 {setup}',
+      transferred: '已传输',
+      ofMemory: '虚拟机内存 {total}',
+      syncs: '脏页同步次数',
+      converged: '是否收敛',
+      yes: '是',
+      no: '否',
+      verified: '校验（独立核对）',
+      verifiedYes: '内存一致',
+      verifiedNo: '{pages} 页不一致',
+      verifiedHelp: '在切换时将目的端内存与源端核对',
+      notChecked: '未核对',
+      notCheckedHelp: '核对在切换时进行，而这次迁移从未切换',
+      bql: '迁移持有 BQL',
+      bqlDetail: '共 {holds} 次，最长 {longest}；vCPU 等待 {wait}',
+      breakdownTitle: '虚拟机 {pause} 的暂停花在了哪里',
+      parts: {
+        stop: '暂停',
+        finalSync: '最后一次同步',
+        ram: '剩余内存',
+        deviceState: '设备状态',
+        resume: '目的端恢复'
+      },
+      qemuEnds: 'QEMU 的停机时间到此为止（无回传通道：不计目的端的恢复）',
+      qemuEndsReturnPath: 'QEMU 的停机时间到此为止（有回传通道：等待目的端完成）'
+    },
+    syncs: {
+      title: '脏页同步（{count}）',
+      help: '每次脏页位图同步一行。只有当剩余量低于阈值时才会进行新的同步。',
+      time: '时间',
+      trigger: '原因',
+      sent: '自上次以来发送',
+      dirtied: '新脏页',
+      remaining: '剩余',
+      threshold: '阈值',
+      expected: '预计停机时间',
+      throttle: '节流',
+      bql: '持有 BQL',
+      triggers: {
+        setup: '准备',
+        lazy: '低于阈值',
+        'throttle-timer': '自动收敛定时器',
+        final: '最后'
+      },
+      more: '… 还有 {count} 行'
+    }
+  }
+}
+
+export default runZhCN

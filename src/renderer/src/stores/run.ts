@@ -1,0 +1,294 @@
+import { defineStore } from 'pinia'
+import { computed, markRaw, ref, shallowRef } from 'vue'
+import { parseConfig, type LabConfig } from '../../../shared/config'
+import type { LabError } from '../../../shared/errors'
+import type { LabEventMessage } from '../../../shared/protocol/lab-api'
+import type { RunSnapshot } from '../../../shared/protocol/lab-api-runs'
+import type { MigrationResult } from '../../../shared/result'
+import { RunData } from '../charts/run-data'
+import { labClient } from '../services/lab-api'
+
+/**
+ * The live run: what was started, the telemetry received so far, and the playback clock.
+ *
+ * The engine computes a migration in virtual time far faster than real time (a 40 s migration in
+ * a fraction of a second). The screen replays what it received against virtual time at 1× or 10×
+ * real time, or shows it as it arrives (max). The playhead advances at most 10 times a second;
+ * telemetry lives in a non-reactive RunData (style.md rule 15) and a version counter tells the
+ * charts it grew.
+ */
+
+export type PlaybackSpeed = 1 | 10 | 'max'
+export const PLAYBACK_SPEEDS: readonly PlaybackSpeed[] = [1, 10, 'max']
+/** The playhead moves at most this often (issue 5: ≤ 10 updates a second). */
+export const PLAYBACK_TICK_MS = 100
+export const SPEED_STORAGE_KEY = 'migration-lab.live.speed'
+
+/**
+ * `starting`: runs.start sent; `running`: the engine computes; the others are how it ended.
+ * `failed` has an error and no result.
+ */
+export type RunPhase = 'idle' | 'starting' | 'running' | 'completed' | 'cancelled' | 'failed'
+
+/**
+ * The playback clock as a pure function: virtual ms shown at wall time `nowMs`, given where it was
+ * anchored and how far the data goes. It never passes what was received, and `max` shows all of it.
+ */
+export function playheadAt(
+  anchor: { wallMs: number; virtualMs: number },
+  nowMs: number,
+  speed: PlaybackSpeed,
+  reachedMs: number
+): number {
+  if (speed === 'max') return reachedMs
+  const virtual = anchor.virtualMs + Math.max(0, nowMs - anchor.wallMs) * speed
+  return Math.min(virtual, reachedMs)
+}
+
+function storedSpeed(): PlaybackSpeed {
+  try {
+    const text = window.localStorage.getItem(SPEED_STORAGE_KEY)
+    if (text === 'max') return 'max'
+    if (text === '1') return 1
+  } catch {
+    // Storage unavailable: use the default.
+  }
+  return 10
+}
+
+export const useRunStore = defineStore('run', () => {
+  const client = labClient()
+
+  const runId = ref<number | null>(null)
+  const phase = ref<RunPhase>('idle')
+  /** The config that runs (fully defaulted). */
+  const config = shallowRef<LabConfig | null>(null)
+  const result = shallowRef<MigrationResult | null>(null)
+  const error = shallowRef<LabError | null>(null)
+  /** A runs.start or runs.get that the host refused (shown where the user asked). */
+  const startError = shallowRef<LabError | null>(null)
+  const data = shallowRef<RunData>(markRaw(new RunData()))
+  /** Bumped whenever `data` grows. */
+  const dataVersion = ref(0)
+  const speed = ref<PlaybackSpeed>(storedSpeed())
+  const playheadMs = ref(0)
+  const cancelling = ref(false)
+  /** Reopened from the history (no playback). */
+  const reopened = ref(false)
+
+  const engineRunning = computed(() => phase.value === 'starting' || phase.value === 'running')
+  const engineDone = computed(
+    () => phase.value === 'completed' || phase.value === 'cancelled' || phase.value === 'failed'
+  )
+  /** The virtual ms the run ends at, once the engine is done. */
+  const endMs = computed(() => {
+    void dataVersion.value
+    const total = result.value?.['total-time'] ?? 0
+    return Math.max(data.value.endMs, total)
+  })
+  /** Playback reached the end of a finished run: time for the summary. */
+  const playbackDone = computed(() => engineDone.value && playheadMs.value >= endMs.value)
+  const vcpuCount = computed(() => config.value?.guest.vcpus ?? 0)
+
+  let anchor = { wallMs: Date.now(), virtualMs: 0 }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  /** Events that arrived before runs.start answered (their run id was not known yet). */
+  let early: LabEventMessage[] = []
+
+  function reachedMs(): number {
+    return engineDone.value ? endMs.value : data.value.reachedMs
+  }
+
+  /** Moves the playhead to wall time `nowMs` (the loop calls it; tests call it with their clock). */
+  function advance(nowMs: number = Date.now()): void {
+    const reached = reachedMs()
+    const next = playheadAt(anchor, nowMs, speed.value, reached)
+    // When the data stalls the playhead waits, then resumes from there (no jump).
+    if (speed.value !== 'max' && next >= reached) anchor = { wallMs: nowMs, virtualMs: reached }
+    if (next !== playheadMs.value) playheadMs.value = next
+  }
+
+  function loop(): void {
+    timer = undefined
+    advance()
+    if (!playbackDone.value && phase.value !== 'idle') timer = setTimeout(loop, PLAYBACK_TICK_MS)
+  }
+
+  function ensureLoop(): void {
+    if (timer === undefined && !playbackDone.value && phase.value !== 'idle')
+      timer = setTimeout(loop, PLAYBACK_TICK_MS)
+  }
+
+  function stopLoop(): void {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+
+  function setSpeed(next: PlaybackSpeed): void {
+    const now = Date.now()
+    advance(now)
+    anchor = { wallMs: now, virtualMs: playheadMs.value }
+    speed.value = next
+    try {
+      window.localStorage.setItem(SPEED_STORAGE_KEY, String(next))
+    } catch {
+      // Not remembered.
+    }
+    advance(now)
+    ensureLoop()
+  }
+
+  /** Shows everything received at once (and the summary, if the run is over). */
+  function skipToEnd(): void {
+    setSpeed('max')
+  }
+
+  function reset(next: LabConfig | null): void {
+    stopLoop()
+    data.value = markRaw(new RunData(next?.guest['page-size'] ?? 4096))
+    dataVersion.value++
+    result.value = null
+    error.value = null
+    startError.value = null
+    cancelling.value = false
+    reopened.value = false
+    config.value = next
+    playheadMs.value = 0
+    anchor = { wallMs: Date.now(), virtualMs: 0 }
+  }
+
+  function handle(message: LabEventMessage): void {
+    if (
+      message.event !== 'run.telemetry' &&
+      message.event !== 'run.finished' &&
+      message.event !== 'run.failed'
+    )
+      return
+    if (phase.value === 'starting' && runId.value === null) {
+      early.push(message)
+      return
+    }
+    if (message.payload.runId !== runId.value || !engineRunning.value) return
+    if (message.event === 'run.telemetry') {
+      data.value.append(message.payload.batch)
+      dataVersion.value++
+    } else if (message.event === 'run.finished') {
+      result.value = message.payload.result
+      phase.value = message.payload.result.status
+      cancelling.value = false
+      dataVersion.value++
+    } else {
+      error.value = message.payload.error
+      phase.value = 'failed'
+      cancelling.value = false
+    }
+    advance()
+    ensureLoop()
+  }
+
+  let listening = false
+  function listen(): void {
+    if (listening) return
+    listening = true
+    client.onEvent(handle)
+  }
+
+  /**
+   * Starts a run of `input` (any config; the host validates it). Resolves with the error when the
+   * host refused it, else null — the run then goes on and its events fill the store.
+   */
+  async function start(input: Record<string, unknown>, seed?: number): Promise<LabError | null> {
+    listen()
+    const parsed = parseConfig(input)
+    reset(parsed.ok ? parsed.config : null)
+    runId.value = null
+    phase.value = 'starting'
+    early = []
+    const outcome = await client.call(
+      'runs.start',
+      seed === undefined ? { config: input } : { config: input, seed }
+    )
+    if (!outcome.ok) {
+      phase.value = 'idle'
+      startError.value = outcome.error
+      return outcome.error
+    }
+    runId.value = outcome.value.runId
+    phase.value = 'running'
+    const pending = early
+    early = []
+    for (const message of pending) handle(message)
+    ensureLoop()
+    return null
+  }
+
+  /** Asks the host to stop the run (migrate_cancel); it then ends as `cancelled`. */
+  async function cancel(): Promise<void> {
+    if (runId.value === null || !engineRunning.value || cancelling.value) return
+    cancelling.value = true
+    const outcome = await client.call('runs.cancel', { runId: runId.value })
+    if (!outcome.ok) {
+      cancelling.value = false
+      error.value = outcome.error
+    }
+  }
+
+  /** Reopens a recorded run (from the history): everything at once, no playback. */
+  async function open(id: number): Promise<LabError | null> {
+    listen()
+    const outcome = await client.call('runs.get', { runId: id })
+    if (!outcome.ok) {
+      startError.value = outcome.error
+      return outcome.error
+    }
+    loadSnapshot(outcome.value)
+    return null
+  }
+
+  function loadSnapshot(snapshot: RunSnapshot): void {
+    const parsed = parseConfig(snapshot.config)
+    reset(parsed.ok ? parsed.config : null)
+    runId.value = snapshot.runId
+    data.value = markRaw(RunData.fromSnapshot(snapshot, parsed.ok ? parsed.config.guest['page-size'] : 4096))
+    dataVersion.value++
+    result.value = snapshot.result
+    reopened.value = true
+    if (snapshot.status === 'running') phase.value = 'running'
+    else if (snapshot.result) phase.value = snapshot.result.status
+    else {
+      phase.value = snapshot.status === 'cancelled' ? 'cancelled' : 'failed'
+      error.value = snapshot.error ?? { kind: 'Internal', message: snapshot.reason ?? snapshot.status }
+    }
+    playheadMs.value = reachedMs()
+    anchor = { wallMs: Date.now(), virtualMs: playheadMs.value }
+    ensureLoop()
+  }
+
+  return {
+    runId,
+    phase,
+    config,
+    result,
+    error,
+    startError,
+    data,
+    dataVersion,
+    speed,
+    playheadMs,
+    cancelling,
+    reopened,
+    engineRunning,
+    engineDone,
+    endMs,
+    playbackDone,
+    vcpuCount,
+    listen,
+    start,
+    cancel,
+    open,
+    setSpeed,
+    skipToEnd,
+    advance,
+    stopLoop
+  }
+})

@@ -1,0 +1,160 @@
+import type { LabConfigInput } from './config/schema'
+
+/**
+ * Starting points for an experiment: QEMU's defaults, the scenarios of QEMU's own benchmark
+ * (guestperf, reference/qemu-migration.md §13) that the engine simulates, and a few realistic
+ * guests. Each preset is a sparse config: what it leaves out keeps QEMU's default, so the JSON of
+ * a preset says exactly what it changes. Shared by the desktop UI and the command line; the UI
+ * shows each preset's name and description from its own translations (keyed by `id`).
+ */
+
+export type PresetId =
+  | 'qemu-defaults'
+  | 'guestperf-defaults'
+  | 'guestperf-auto-converge'
+  | 'idle-desktop'
+  | 'database-hot-set'
+  | 'memory-stress'
+
+export interface ConfigPreset {
+  readonly id: PresetId
+  /** English name, also the config's `name`. */
+  readonly name: string
+  /** English one-line description (the UI translates by id). */
+  readonly description: string
+  readonly config: LabConfigInput
+}
+
+/**
+ * guestperf's "effectively unlimited" bandwidth: 125000 MiB/s, set as
+ * `max-bandwidth = bandwidth × 1024 × 1024` bytes/s (§13.3).
+ */
+export const GUESTPERF_UNLIMITED_BANDWIDTH = 125_000 * 1024 * 1024
+
+/**
+ * guestperf's hardware and scenario defaults (§13.2, §13.3): 1 vCPU, 1 GiB, downtime 500 ms,
+ * unlimited bandwidth, give up after 30 syncs or 300 s. Its guest runs stress.c (§13.6): one
+ * thread per vCPU sweeping its share of memory sequentially, pages never zero. Real stress.c
+ * writes at memory speed; 1 GiB/s per vCPU is a conservative stand-in that already outruns a
+ * 10 Gbit/s link, as on guestperf's hosts.
+ */
+const guestperfBase: LabConfigInput = {
+  guest: {
+    'memory-mib': 1024,
+    vcpus: 1,
+    'zero-fraction': 0,
+    workloads: [{ vcpus: 'all', pattern: 'sequential', 'dirty-rate-mibps': 1024, 'io-exits-per-second': 0 }]
+  },
+  network: { 'bandwidth-mbps': 10_000 },
+  migration: {
+    parameters: { 'downtime-limit': 500, 'max-bandwidth': GUESTPERF_UNLIMITED_BANDWIDTH },
+    policy: { 'max-time-ms': 300_000, 'max-iterations': 30 }
+  }
+}
+
+export const CONFIG_PRESETS: readonly ConfigPreset[] = [
+  {
+    id: 'qemu-defaults',
+    name: 'QEMU defaults',
+    description:
+      'Every value at QEMU’s default: downtime-limit 300 ms, max-bandwidth 128 MiB/s, a 4 GiB guest with 2 vCPUs writing 16 MiB/s each.',
+    config: { name: 'QEMU defaults' }
+  },
+  {
+    id: 'guestperf-defaults',
+    name: 'guestperf defaults',
+    description:
+      'QEMU’s benchmark: 1 vCPU, 1 GiB running stress (sequential writes over all memory), downtime-limit 500 ms, unlimited bandwidth.',
+    config: { ...guestperfBase, name: 'guestperf defaults' }
+  },
+  {
+    id: 'guestperf-auto-converge',
+    name: 'guestperf auto-converge',
+    description:
+      'guestperf’s auto-converge scenario: the stress guest throttled from 20 % in steps of 10 % until it converges.',
+    config: {
+      ...guestperfBase,
+      name: 'guestperf auto-converge',
+      migration: {
+        ...guestperfBase.migration,
+        capabilities: { 'auto-converge': true },
+        parameters: {
+          ...guestperfBase.migration?.parameters,
+          'cpu-throttle-initial': 20,
+          'cpu-throttle-increment': 10
+        }
+      }
+    }
+  },
+  {
+    id: 'idle-desktop',
+    name: 'Idle desktop',
+    description:
+      'A 4 GiB desktop that is mostly idle: 60 % of memory still zero, light writes over a small working set.',
+    config: {
+      name: 'Idle desktop',
+      guest: {
+        'memory-mib': 4096,
+        vcpus: 2,
+        'zero-fraction': 0.6,
+        workloads: [
+          {
+            vcpus: 'all',
+            pattern: 'uniform',
+            'dirty-rate-mibps': 2,
+            'working-set-mib': 256,
+            'io-exits-per-second': 50
+          }
+        ]
+      }
+    }
+  },
+  {
+    id: 'database-hot-set',
+    name: 'Database with a hot set',
+    description:
+      'An 8 GiB database on 4 vCPUs: 90 % of writes hit a 512 MiB hot set (buffer pool, logs) inside a shared 6 GiB working set.',
+    config: {
+      name: 'Database with a hot set',
+      guest: {
+        'memory-mib': 8192,
+        vcpus: 4,
+        'zero-fraction': 0.1,
+        workloads: [
+          {
+            vcpus: 'all',
+            pattern: 'hotspot',
+            'dirty-rate-mibps': 24,
+            'working-set-mib': 6144,
+            'hot-set-mib': 512,
+            'hot-fraction': 0.9,
+            shared: true,
+            'io-exits-per-second': 2000
+          }
+        ]
+      },
+      migration: { parameters: { 'max-bandwidth': 1024 * 1024 * 1024 } }
+    }
+  },
+  {
+    id: 'memory-stress',
+    name: 'Memory stress',
+    description:
+      'Like guestperf’s stress.c: every vCPU sweeps its share of all memory sequentially at 512 MiB/s. At QEMU’s defaults it never converges.',
+    config: {
+      name: 'Memory stress',
+      guest: {
+        'memory-mib': 2048,
+        vcpus: 2,
+        'zero-fraction': 0,
+        workloads: [
+          { vcpus: 'all', pattern: 'sequential', 'dirty-rate-mibps': 512, 'io-exits-per-second': 0 }
+        ]
+      }
+    }
+  }
+]
+
+export function findPreset(id: string): ConfigPreset | undefined {
+  return CONFIG_PRESETS.find((preset) => preset.id === id)
+}

@@ -1,0 +1,308 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import {
+  barPointCount,
+  formatNumber,
+  metricBarOption,
+  parameterLineOption,
+  progressOverlayOption,
+  whiskerBounds,
+  type ChartLabels
+} from '../../src/renderer/src/components/compare/chart-options'
+import { chartPalette } from '../../src/renderer/src/charts/palette'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import {
+  compareConfigs,
+  flattenConfig,
+  groupsOfRuns,
+  useCompareStore,
+  variedValues
+} from '../../src/renderer/src/stores/compare'
+import { metricStats, type ExperimentRecord } from '../../src/shared/history'
+import { FakeHistoryClient, makeRun, summaryOf } from './history-fake-client'
+
+let fake: FakeHistoryClient
+beforeEach(() => {
+  fake = new FakeHistoryClient()
+  installLabClient(fake)
+  setActivePinia(createPinia())
+})
+
+const LABELS: ChartLabels = {
+  title: 'Downtime',
+  mean: 'mean',
+  range: 'min–max',
+  stddev: '±sd',
+  runs: 'runs',
+  category: 'migration.parameters.downtime-limit',
+  seriesName: (v) => `bw = ${v}`,
+  measured: '(measured)',
+  noValue: 'no completed run'
+}
+
+const limit = (ms: number, extra: Record<string, unknown> = {}) => ({
+  seed: 1,
+  guest: { 'memory-mib': 4096 },
+  migration: { parameters: { 'downtime-limit': ms, 'max-bandwidth': 134217728, ...extra } }
+})
+
+function experiment(id: number, varied: ExperimentRecord['varied'], repetitions: number): ExperimentRecord {
+  return {
+    id,
+    name: 'limit sweep',
+    description: '',
+    baseConfig: {},
+    varied,
+    repetitions,
+    status: 'completed',
+    tags: [],
+    notes: '',
+    starred: false,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+    deletedAtMs: null,
+    runCount: 0,
+    finishedRunCount: 0
+  }
+}
+
+describe('which config fields differ', () => {
+  it('flattens a config to dotted paths, array items by index', () => {
+    expect([...flattenConfig({ a: { b: 1, c: [{ d: 'x' }] }, e: true }).entries()]).toEqual([
+      ['a.b', 1],
+      ['a.c.0.d', 'x'],
+      ['e', true]
+    ])
+  })
+
+  it('marks the fields whose values are not all equal, ignoring the config name', () => {
+    const fields = compareConfigs([
+      { name: 'a', ...limit(100) },
+      { name: 'b', ...limit(300) },
+      { name: 'c', ...limit(300), extra: 1 }
+    ])
+    const differing = fields.filter((f) => f.differs)
+    expect(differing.map((f) => f.path)).toEqual(['migration.parameters.downtime-limit', 'extra'])
+    expect(differing[0].values).toEqual([100, 300, 300])
+    expect(differing[1].values).toEqual([undefined, undefined, 1])
+    expect(fields.map((f) => f.path)).not.toContain('name')
+    expect(fields.find((f) => f.path === 'guest.memory-mib')).toMatchObject({
+      differs: false,
+      values: [4096, 4096, 4096]
+    })
+  })
+
+  it('finds nothing different in repetitions of one config', () => {
+    expect(compareConfigs([limit(300), limit(300)]).some((f) => f.differs)).toBe(false)
+  })
+})
+
+describe('compare store', () => {
+  it('groups an experiment by its varied parameter, with the spread of its repetitions', async () => {
+    fake.experiments = [
+      experiment(7, [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }], 2)
+    ]
+    let id = 1
+    for (const ms of [100, 300, 500])
+      for (const downtime of [ms * 0.5, ms * 0.7])
+        fake.runs.push(makeRun(id++, { experimentId: 7, config: limit(ms), downtimeMs: downtime }))
+    const compare = useCompareStore()
+    await compare.open({ kind: 'experiment', experimentId: 7 })
+    expect(compare.error).toBeNull()
+    expect(compare.groupBy).toBe('migration.parameters.downtime-limit')
+    expect(compare.groups.map((g) => g.key)).toEqual([100, 300, 500])
+    expect(compare.groups[1].stats.downtimeMs).toMatchObject({ n: 2, mean: 180, min: 150, max: 210 })
+    expect(compare.numericGroups).toBe(true)
+    // One progress curve and config column per configuration: its first run.
+    expect(compare.details.map((d) => d.run.id)).toEqual([1, 3, 5])
+    expect(compare.differingFields.map((f) => f.path)).toEqual(['migration.parameters.downtime-limit'])
+  })
+
+  it('makes one series per value of a second varied parameter', async () => {
+    fake.experiments = [
+      experiment(
+        8,
+        [
+          { path: 'migration.parameters.downtime-limit', values: [100, 300] },
+          { path: 'migration.parameters.max-bandwidth', range: '1..2:1' }
+        ],
+        1
+      )
+    ]
+    let id = 1
+    for (const ms of [100, 300])
+      for (const bw of [1, 2])
+        fake.runs.push(
+          makeRun(id++, { experimentId: 8, config: limit(ms, { 'max-bandwidth': bw }), downtimeMs: ms / bw })
+        )
+    const compare = useCompareStore()
+    await compare.open({ kind: 'experiment', experimentId: 8 })
+    expect(compare.seriesBy).toBe('migration.parameters.max-bandwidth')
+    expect(compare.groups.map((g) => [g.series, g.key, g.stats.downtimeMs.mean])).toEqual([
+      [1, 100, 100],
+      [1, 300, 300],
+      [2, 100, 50],
+      [2, 300, 150]
+    ])
+  })
+
+  it('compares hand-picked runs one by one, and can group them by a parameter that differs', async () => {
+    fake.runs = [
+      makeRun(1, { config: limit(100), downtimeMs: 40 }),
+      makeRun(2, { config: limit(100), downtimeMs: 60 }),
+      makeRun(3, { config: limit(300), downtimeMs: 90, source: 'measured' })
+    ]
+    const compare = useCompareStore()
+    await compare.open({ kind: 'runs', runIds: [1, 2, 3, 3] })
+    expect(compare.groupBy).toBeNull()
+    expect(compare.groups.map((g) => g.label)).toEqual(['#1 run 1', '#2 run 2', '#3 run 3'])
+    expect(compare.groupByOptions).toEqual(['migration.parameters.downtime-limit'])
+    expect(compare.columns.map((c) => c.source)).toEqual(['simulated', 'simulated', 'measured'])
+
+    await compare.setGroupBy('migration.parameters.downtime-limit')
+    expect(compare.groups.map((g) => [g.key, g.stats.downtimeMs.mean, g.sources])).toEqual([
+      [100, 50, ['simulated']],
+      [300, 90, ['measured']]
+    ])
+  })
+
+  it('reports a run that cannot be read', async () => {
+    fake.runs = [makeRun(1)]
+    const compare = useCompareStore()
+    await compare.open({ kind: 'runs', runIds: [1, 404] })
+    expect(compare.error?.kind).toBe('NotFound')
+  })
+
+  it('expands the values of a varied parameter given as a range', () => {
+    expect(variedValues({ path: 'x', range: '100..500:200' })).toEqual([100, 300, 500])
+    expect(variedValues({ path: 'x', values: [true, false] })).toEqual([true, false])
+  })
+})
+
+describe('chart options', () => {
+  const palette = chartPalette('light')
+
+  it('draws one bar per configuration and a whisker where there are repetitions', () => {
+    const groups = [
+      { key: 100, values: [50, 70] },
+      { key: 300, values: [150] },
+      { key: 500, values: [] as number[] }
+    ].map((g, i) => ({
+      id: String(i),
+      key: g.key,
+      series: null,
+      runId: null,
+      label: String(g.key),
+      runIds: [i],
+      statusCounts: { completed: 1 },
+      sources: ['simulated' as const],
+      stats: {
+        downtimeMs: metricStats(g.values),
+        guestPauseMs: metricStats(g.values),
+        totalTimeMs: metricStats([1000]),
+        transferredBytes: metricStats([2 ** 30])
+      }
+    }))
+    const option = metricBarOption(groups, 'downtimeMs', 'range', palette, LABELS)
+    const series = option.series as { type: string; data: unknown[] }[]
+    expect(series.map((s) => s.type)).toEqual(['bar', 'custom'])
+    expect(series[0].data).toEqual([60, 150, '-'])
+    expect(series[1].data).toEqual([[0, 50, 70]])
+    expect(barPointCount(option)).toBe(2)
+    expect((option.xAxis as { data: string[] }).data).toEqual(['100', '300', '500'])
+
+    const stddev = metricBarOption(groups, 'downtimeMs', 'stddev', palette, LABELS)
+    const whisker = (stddev.series as { data: number[][] }[])[1].data[0]
+    expect(whisker[1]).toBeCloseTo(60 - Math.SQRT2 * 10)
+    expect(whisker[2]).toBeCloseTo(60 + Math.SQRT2 * 10)
+
+    const bytes = metricBarOption(groups, 'transferredBytes', 'range', palette, LABELS)
+    expect((bytes.yAxis as { name: string }).name).toBe('Downtime (MiB)')
+    expect((bytes.series as { data: unknown[] }[])[0].data).toEqual([1024, 1024, 1024])
+  })
+
+  it('labels a configuration that holds measured runs', () => {
+    const runs = [makeRun(1).record, { ...makeRun(2).record, source: 'measured' as const }]
+    const option = metricBarOption(groupsOfRuns(runs), 'downtimeMs', 'range', palette, LABELS)
+    expect((option.xAxis as { data: string[] }).data).toEqual(['#1', '#2 (measured)'])
+    // The tooltip names the run in full.
+    const tooltip = option.tooltip as { formatter: (params: unknown) => string }
+    expect(tooltip.formatter([{ dataIndex: 1, seriesName: 'Downtime' }])).toMatch(
+      /^#2 run 2 \(measured\)<br\/>mean 102 ms/
+    )
+  })
+
+  it('plots the metric against a numeric parameter with every repetition as a point', () => {
+    const runs = [1, 2, 3, 4].map((id) => makeRun(id, { downtimeMs: id * 10 }).record)
+    const byId = new Map(runs.map((r) => [r.id, r]))
+    const groups = [
+      { key: 100, runIds: [1, 2] },
+      { key: 300, runIds: [3, 4] }
+    ].map((g) => ({
+      id: String(g.key),
+      key: g.key,
+      series: null,
+      runId: null,
+      label: String(g.key),
+      runIds: g.runIds,
+      statusCounts: { completed: 2 },
+      sources: ['simulated' as const],
+      stats: {
+        downtimeMs: metricStats(g.runIds.map((id) => id * 10)),
+        guestPauseMs: metricStats([]),
+        totalTimeMs: metricStats([]),
+        transferredBytes: metricStats([])
+      }
+    }))
+    const option = parameterLineOption(groups, byId, 'downtimeMs', 'range', chartPalette('dark'), LABELS)
+    const series = option.series as { type: string; data: unknown[] }[]
+    expect(series.map((s) => s.type)).toEqual(['line', 'custom', 'scatter'])
+    expect(series[0].data).toEqual([
+      [100, 15],
+      [300, 35]
+    ])
+    expect(series[2].data).toEqual([
+      [100, 10],
+      [100, 20],
+      [300, 30],
+      [300, 40]
+    ])
+  })
+
+  it('overlays remaining memory over time, dashed for measured runs', () => {
+    const simulated = makeRun(1)
+    const measured = makeRun(2, { source: 'measured' })
+    const detail = (r: ReturnType<typeof makeRun>) => ({
+      run: r.record,
+      config: r.config,
+      configJson: '{}',
+      result: null,
+      iterations: [],
+      progress: r.progress ?? [],
+      throughput: [],
+      timeline: [],
+      storedPoints: { progress: 3, throughput: 0 },
+      downsampled: false
+    })
+    const option = progressOverlayOption([detail(simulated), detail(measured)], palette, {
+      title: 'Remaining',
+      time: 'Time',
+      remaining: 'Remaining',
+      measured: '(measured)'
+    })
+    const series = option.series as { name: string; data: number[][]; lineStyle: { type: string } }[]
+    expect(series.map((s) => s.lineStyle.type)).toEqual(['solid', 'dashed'])
+    expect(series[1].name).toBe('#2 run 2 (measured)')
+    expect(series[0].data[0]).toEqual([0, 3e6 / 2 ** 20])
+  })
+
+  it('formats numbers and bounds for people', () => {
+    expect(formatNumber(1234.5)).toBe('1,235')
+    expect(formatNumber(12.345)).toBe('12.3')
+    expect(formatNumber(null)).toBe('—')
+    expect(whiskerBounds(metricStats([1]), 'range')).toBeNull()
+    expect(whiskerBounds(metricStats([1, 3]), 'range')).toEqual([1, 3])
+    expect(summaryOf(null).converged).toBe(false)
+  })
+})

@@ -1,0 +1,189 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import ConfigureView from '../../src/renderer/src/views/ConfigureView.vue'
+import { createLabI18n } from '../../src/renderer/src/i18n'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import { useConfigStore } from '../../src/renderer/src/stores/config'
+import { useScreenStore } from '../../src/renderer/src/stores/screen'
+import { useSweepStore } from '../../src/renderer/src/stores/sweep'
+import { RunFakeClient } from './run-fixtures'
+
+let fake: RunFakeClient
+let pinia: Pinia
+let wrapper: VueWrapper | undefined
+
+function mountView(locale: 'en' | 'zh-CN' = 'en'): VueWrapper {
+  wrapper = mount(ConfigureView, {
+    global: { plugins: [pinia, createLabI18n(locale)] },
+    attachTo: document.body
+  })
+  return wrapper
+}
+
+const field = (w: VueWrapper, path: string) => w.get(`[data-testid="field-${path}"]`)
+
+beforeEach(() => {
+  window.localStorage.clear()
+  window.history.replaceState(null, '', '#/configure')
+  fake = new RunFakeClient({ initial: { state: 'connected' } })
+  installLabClient(fake)
+  pinia = createPinia()
+  setActivePinia(pinia)
+})
+afterEach(() => {
+  wrapper?.unmount()
+  wrapper = undefined
+})
+
+describe('the Configure screen', () => {
+  it('labels each field in plain words with QEMU’s name, its unit and its default', () => {
+    const w = mountView()
+    const downtime = field(w, 'migration.parameters.downtime-limit')
+    expect(downtime.get('label').text()).toMatch(/^Downtime limit\s*downtime-limit$/)
+    expect(downtime.get('code').text()).toBe('downtime-limit')
+    expect((downtime.get('input').element as HTMLInputElement).value).toBe('300')
+    expect(downtime.text()).toContain('Default: 300 ms')
+    const input = downtime.get('input').element as HTMLInputElement
+    // The label points at the input, and the hint describes it.
+    expect(document.querySelector(`label[for="${input.id}"]`)).not.toBeNull()
+    expect(
+      document.getElementById(input.getAttribute('aria-describedby')!.split(' ')[0])?.textContent
+    ).toContain('Default: 300 ms')
+    // Every select and input on the form has an accessible name.
+    for (const control of w.findAll('input, select, textarea')) {
+      const el = control.element as HTMLElement
+      const named =
+        el.getAttribute('aria-label') ||
+        (el.id && document.querySelector(`label[for="${el.id}"]`)) ||
+        el.closest('label')
+      expect(named, el.outerHTML.slice(0, 120)).toBeTruthy()
+    }
+  })
+
+  it('converts units: MiB/s and Gbit/s to max-bandwidth in bytes/s, GiB to memory-mib', async () => {
+    const w = mountView()
+    const config = useConfigStore()
+    const bandwidth = field(w, 'migration.parameters.max-bandwidth')
+    expect((bandwidth.get('input').element as HTMLInputElement).value).toBe('128')
+    await bandwidth.get('select.unit').setValue('gbitps')
+    expect((bandwidth.get('input').element as HTMLInputElement).value).toBe('1.07374')
+    await bandwidth.get('input').setValue('1')
+    expect(config.get(['migration', 'parameters', 'max-bandwidth'])).toBe(125_000_000)
+
+    const memory = field(w, 'guest.memory-mib')
+    expect((memory.get('input').element as HTMLInputElement).value).toBe('4')
+    await memory.get('input').setValue('1.5')
+    expect(config.get(['guest', 'memory-mib'])).toBe(1536)
+  })
+
+  it('marks a bad value where it was typed and lists the count at the top', async () => {
+    const w = mountView()
+    const downtime = field(w, 'migration.parameters.downtime-limit')
+    await downtime.get('input').setValue('soon')
+    expect(downtime.text()).toContain('Enter a number (for example 128 or 1.5).')
+    expect(downtime.get('input').attributes('aria-invalid')).toBe('true')
+    expect(w.get('[data-testid="config-problems"]').text()).toContain('The config has 1 problem(s)')
+
+    await downtime.get('input').setValue('-5')
+    expect(downtime.text()).toMatch(/Too small: expected number to be >=0/)
+    await downtime.get('button.reset').trigger('click')
+    expect((downtime.get('input').element as HTMLInputElement).value).toBe('300')
+    expect(w.find('[data-testid="config-problems"]').exists()).toBe(false)
+  })
+
+  it('runs with Enter and opens the live screen', async () => {
+    const w = mountView()
+    await field(w, 'migration.parameters.downtime-limit').get('input').setValue('500')
+    await field(w, 'migration.parameters.downtime-limit').get('input').trigger('keydown', { key: 'Enter' })
+    await flushPromises()
+    const start = fake.calls.find((c) => c.method === 'runs.start')
+    expect(start?.params).toMatchObject({ config: { migration: { parameters: { 'downtime-limit': 500 } } } })
+    expect(useScreenStore().current).toBe('live')
+    expect(window.location.hash).toBe('#/live/7')
+  })
+
+  it('does not send an invalid config, and shows the host’s refusal', async () => {
+    const w = mountView()
+    await field(w, 'guest.vcpus').get('input').setValue('0')
+    await w.get('[data-testid="run"]').trigger('click')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(fake.calls.some((c) => c.method === 'runs.start')).toBe(false)
+
+    await field(w, 'guest.vcpus').get('input').setValue('2')
+    fake.startError = {
+      kind: 'Validation',
+      message: 'This run needs about 40 GiB.',
+      details: ['migration process: 38 GiB']
+    }
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.get('[data-testid="config-problems"]').text()).toContain('This run needs about 40 GiB.')
+    expect(useScreenStore().current).not.toBe('live')
+  })
+
+  it('says which capabilities are not simulated and keeps them off', () => {
+    const w = mountView()
+    const postcopy = w.get('[data-testid="capability-postcopy-ram"]')
+    expect(postcopy.text()).toContain('not simulated yet')
+    expect(postcopy.get('input').attributes('disabled')).toBeDefined()
+    const autoConverge = w.get('[data-testid="capability-auto-converge"]')
+    expect(autoConverge.text()).not.toContain('not simulated yet')
+    expect(autoConverge.get('input').attributes('disabled')).toBeUndefined()
+  })
+
+  it('applies a preset to the form', async () => {
+    const w = mountView()
+    await w.get('[data-testid="preset-select"]').setValue('memory-stress')
+    const pattern = field(w, 'guest.workloads[0].pattern').get('select').element as HTMLSelectElement
+    expect(pattern.value).toBe('sequential')
+    expect(w.text()).toContain('At QEMU’s defaults it never converges.')
+  })
+
+  it('edits workloads and shows which vCPUs each drives', async () => {
+    const w = mountView()
+    expect(w.get('[data-testid="workload-0"]').text()).toContain('Drives vCPUs 0, 1')
+    await w.get('[data-testid="add-workload"]').trigger('click')
+    expect(w.get('[data-testid="workload-1"]').text()).toContain('Drives no vCPU')
+    await field(w, 'guest.workloads[0].vcpus').get('input').setValue('0')
+    expect(w.get('[data-testid="workload-1"]').text()).toContain('Drives vCPUs 1')
+    // Hot-set fields appear with the hotspot pattern.
+    expect(w.find('[data-testid="field-guest.workloads[1].hot-set-mib"]').exists()).toBe(false)
+    await field(w, 'guest.workloads[1].pattern').get('select').setValue('hotspot')
+    expect(w.find('[data-testid="field-guest.workloads[1].hot-set-mib"]').exists()).toBe(true)
+  })
+
+  it('shows and applies the config as JSON', async () => {
+    const w = mountView()
+    await w.get('[data-testid="toggle-json"]').trigger('click')
+    const textarea = w.get('[data-testid="config-json"]')
+    expect(JSON.parse((textarea.element as HTMLTextAreaElement).value)).toEqual({ name: 'QEMU defaults' })
+    await textarea.setValue('{"guest": {"vcpus": 6}}')
+    await w.get('[data-testid="config-json-apply"]').trigger('click')
+    expect((field(w, 'guest.vcpus').get('input').element as HTMLInputElement).value).toBe('6')
+    await textarea.setValue('{"guest": ')
+    await w.get('[data-testid="config-json-apply"]').trigger('click')
+    expect(w.text()).toContain('This is not valid JSON')
+  })
+
+  it('hands the config to the sweep panel', async () => {
+    const w = mountView()
+    await field(w, 'migration.parameters.downtime-limit').get('input').setValue('450')
+    await w.get('[data-testid="add-to-sweep"]').trigger('click')
+    const sweep = useSweepStore()
+    expect(sweep.baseConfig).toMatchObject({ migration: { parameters: { 'downtime-limit': 450 } } })
+    expect(sweep.baseSource).toEqual({ kind: 'provided', label: 'QEMU defaults' })
+    expect(useScreenStore().current).toBe('history')
+    expect(useScreenStore().detail).toBe('sweep')
+  })
+
+  it('speaks Chinese', () => {
+    const w = mountView('zh-CN')
+    expect(w.text()).toContain('配置一次迁移')
+    expect(field(w, 'migration.parameters.downtime-limit').text()).toContain('停机时间上限')
+    expect(field(w, 'migration.parameters.downtime-limit').text()).toContain('downtime-limit')
+    expect(w.get('[data-testid="capability-postcopy-ram"]').text()).toContain('尚未模拟')
+  })
+})

@@ -1,0 +1,283 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import {
+  NOTICE_MS,
+  UNDO_WINDOW_MS,
+  buildRunListQuery,
+  emptyFilterForm,
+  parseConfigCondition,
+  parseTags,
+  useHistoryStore
+} from '../../src/renderer/src/stores/history'
+import { FakeHistoryClient, makeRun } from './history-fake-client'
+
+let fake: FakeHistoryClient
+
+beforeEach(() => {
+  fake = new FakeHistoryClient()
+  installLabClient(fake)
+  setActivePinia(createPinia())
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('typed config conditions', () => {
+  it.each([
+    [
+      'migration.parameters.downtime-limit >= 300',
+      { path: 'migration.parameters.downtime-limit', op: '>=', value: 300 }
+    ],
+    [
+      'migration.capabilities.auto-converge = true',
+      { path: 'migration.capabilities.auto-converge', op: '=', value: true }
+    ],
+    [
+      'guest.workloads.0.pattern == "hotspot"',
+      { path: 'guest.workloads.0.pattern', op: '=', value: 'hotspot' }
+    ],
+    ['  network.bandwidth-mbps<1e4 ', { path: 'network.bandwidth-mbps', op: '<', value: 10000 }],
+    ['guest.vcpus != 2', { path: 'guest.vcpus', op: '!=', value: 2 }]
+  ])('reads %s', (text, filter) => {
+    expect(parseConfigCondition(text)).toEqual({ ok: true, filter })
+  })
+
+  it.each([
+    ['downtime-limit >= 300', 'downtime-limit is not a config parameter'],
+    [
+      'migration.parameters.downtime-limt >= 300',
+      'migration.parameters.downtime-limt is not a config parameter'
+    ],
+    ['migration.parameters >= 300', 'is a group of parameters'],
+    ['migration.parameters.downtime-limit >= fast', 'is a number; compare it with a number'],
+    ['migration.parameters.downtime-limit >=', 'give a value'],
+    ['just words', 'is not a condition'],
+    ['guest.vcpus < null', 'null can only be compared with = or !=']
+  ])('explains what is wrong with %s', (text, message) => {
+    const parsed = parseConfigCondition(text)
+    expect(parsed.ok).toBe(false)
+    if (!parsed.ok) expect(parsed.error).toContain(message)
+  })
+})
+
+describe('building the run list query', () => {
+  it('turns the form into a filter, leaving out what is empty', () => {
+    const built = buildRunListQuery(
+      {
+        ...emptyFilterForm(),
+        statuses: ['completed', 'cancelled'],
+        tagsText: 'baseline, , 10GbE',
+        text: '  web ',
+        source: 'measured',
+        starredOnly: true,
+        conditionsText: 'migration.parameters.downtime-limit >= 300\n\nguest.vcpus = 4'
+      },
+      { key: 'downtime', dir: 'asc' },
+      { limit: 25, offset: 50 }
+    )
+    expect(built.problems).toEqual([])
+    expect(built.query).toEqual({
+      filter: {
+        status: ['completed', 'cancelled'],
+        tags: ['baseline', '10GbE'],
+        text: 'web',
+        source: 'measured',
+        starred: true,
+        config: [
+          { path: 'migration.parameters.downtime-limit', op: '>=', value: 300 },
+          { path: 'guest.vcpus', op: '=', value: 4 }
+        ]
+      },
+      sort: { key: 'downtime', dir: 'asc' },
+      page: { limit: 25, offset: 50 }
+    })
+    expect(
+      buildRunListQuery(emptyFilterForm(), { key: 'started', dir: 'desc' }, { limit: 10, offset: 0 }).query
+        .filter
+    ).toEqual({})
+  })
+
+  it('reports each bad condition line instead of querying', () => {
+    const built = buildRunListQuery(
+      { ...emptyFilterForm(), conditionsText: 'guest.vcpus > 1; bogus >= 2' },
+      { key: 'started', dir: 'desc' },
+      { limit: 10, offset: 0 }
+    )
+    expect(built.problems).toEqual(['bogus is not a config parameter'])
+  })
+
+  it('reads a tag field', () => {
+    expect(parseTags(' a, b ,a,, c ')).toEqual(['a', 'b', 'c'])
+  })
+})
+
+describe('history store', () => {
+  function seed(count: number): void {
+    fake.runs = Array.from({ length: count }, (_, i) => makeRun(i + 1))
+  }
+
+  it('loads the newest runs first, a page at a time', async () => {
+    seed(30)
+    const history = useHistoryStore()
+    await history.refresh()
+    expect(history.total).toBe(30)
+    expect(history.runs.map((r) => r.id).slice(0, 3)).toEqual([30, 29, 28])
+    expect(history.runs).toHaveLength(25)
+    expect(history.pageCount).toBe(2)
+
+    await history.goToPage(1)
+    expect(history.pageIndex).toBe(1)
+    expect(history.runs.map((r) => r.id)).toEqual([5, 4, 3, 2, 1])
+    expect(fake.callsOf('history.listRuns').at(-1)).toMatchObject({ page: { limit: 25, offset: 25 } })
+
+    await history.setPageSize(10)
+    expect(history.pageIndex).toBe(0)
+    expect(history.pageCount).toBe(3)
+  })
+
+  it('sorts by a column and flips the direction on a second click', async () => {
+    seed(5)
+    const history = useHistoryStore()
+    await history.sortBy('downtime')
+    expect(history.sort).toEqual({ key: 'downtime', dir: 'asc' })
+    expect(history.runs.map((r) => r.summary?.downtimeMs)).toEqual([101, 102, 103, 104, 105])
+    await history.sortBy('downtime')
+    expect(history.sort).toEqual({ key: 'downtime', dir: 'desc' })
+    expect(history.runs[0].summary?.downtimeMs).toBe(105)
+  })
+
+  it('applies a filter from the first page, and does not query while a condition is wrong', async () => {
+    fake.runs = [
+      makeRun(1, { config: { migration: { parameters: { 'downtime-limit': 100 } } } }),
+      makeRun(2, { config: { migration: { parameters: { 'downtime-limit': 300 } } } }),
+      makeRun(3, { config: { migration: { parameters: { 'downtime-limit': 500 } } } })
+    ]
+    const history = useHistoryStore()
+    await history.refresh()
+    history.form.conditionsText = 'migration.parameters.downtime-limit >= 300'
+    await history.applyFilters()
+    expect(history.runs.map((r) => r.id)).toEqual([3, 2])
+    expect(history.filtersActive).toBe(true)
+
+    const calls = fake.callsOf('history.listRuns').length
+    history.form.conditionsText = 'migration.parameters.downtime >= 300'
+    await history.applyFilters()
+    expect(fake.callsOf('history.listRuns')).toHaveLength(calls)
+    expect(history.filterProblems).toEqual(['migration.parameters.downtime is not a config parameter'])
+
+    await history.clearFilters()
+    expect(history.total).toBe(3)
+    expect(history.filtersActive).toBe(false)
+  })
+
+  it('deletes the selected runs and undoes it within the undo window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    seed(4)
+    const history = useHistoryStore()
+    await history.refresh()
+    history.toggleSelected(2)
+    history.toggleSelected(3)
+    expect(await history.remove({ runIds: [...history.selected] })).toBe(true)
+    expect(history.total).toBe(2)
+    expect(history.selected).toEqual([])
+    expect(history.undo).toMatchObject({ runIds: [2, 3], runs: 2 })
+
+    expect(await history.undoDelete()).toBe(true)
+    expect(fake.callsOf('history.restore')).toEqual([{ runIds: [2, 3], experimentIds: [] }])
+    expect(history.total).toBe(4)
+    expect(history.undo).toBeNull()
+    expect(history.notice).toEqual({ kind: 'restored', runs: 2, experiments: 0 })
+    vi.advanceTimersByTime(NOTICE_MS + 1)
+    expect(history.notice).toBeNull()
+  })
+
+  it('stops offering the undo after the undo window', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    seed(2)
+    const history = useHistoryStore()
+    await history.refresh()
+    await history.remove({ runIds: [1] })
+    expect(history.undo).not.toBeNull()
+    vi.advanceTimersByTime(UNDO_WINDOW_MS + 1)
+    expect(history.undo).toBeNull()
+    expect(await history.undoDelete()).toBe(false)
+  })
+
+  it('goes back a page when the last rows of the last page were deleted', async () => {
+    seed(26)
+    const history = useHistoryStore()
+    await history.refresh()
+    await history.goToPage(1)
+    expect(history.runs.map((r) => r.id)).toEqual([1])
+    await history.remove({ runIds: [1] })
+    expect(history.pageIndex).toBe(0)
+    expect(history.runs).toHaveLength(25)
+  })
+
+  it('shows a note, tags and a star at once, and puts them back if the host refuses', async () => {
+    seed(2)
+    const history = useHistoryStore()
+    await history.refresh()
+    expect(await history.setNote(1, 'first try')).toBe(true)
+    expect(await history.setTags(1, ['b', ' a ', 'b'])).toBe(true)
+    expect(await history.setStarred(1, true)).toBe(true)
+    expect(history.runs.find((r) => r.id === 1)).toMatchObject({
+      notes: 'first try',
+      tags: ['a', 'b'],
+      starred: true
+    })
+    expect(fake.callsOf('history.setTags')).toEqual([{ runId: 1, tags: ['a', 'b'] }])
+
+    fake.failures['history.setNote'] = { kind: 'Database', message: 'disk full' }
+    expect(await history.setNote(1, 'second try')).toBe(false)
+    expect(history.runs.find((r) => r.id === 1)?.notes).toBe('first try')
+    expect(history.error?.message).toBe('disk full')
+  })
+
+  it('imports a chosen file, and explains a file that is not JSON', async () => {
+    const history = useHistoryStore()
+    await history.refresh()
+    expect(await history.importText('broken.json', '{ not json')).toBe(false)
+    expect(history.error?.message).toMatch(/^broken\.json is not JSON/)
+    expect(fake.callsOf('history.import')).toHaveLength(0)
+
+    expect(
+      await history.importText(
+        'report.json',
+        JSON.stringify({ hardware: {}, scenario: {}, progress_history: [] })
+      )
+    ).toBe(true)
+    expect(history.notice).toMatchObject({
+      kind: 'imported',
+      fileName: 'report.json',
+      outcome: { format: 'guestperf' }
+    })
+    expect(fake.callsOf('history.import')).toEqual([
+      { document: { hardware: {}, scenario: {}, progress_history: [] }, fileName: 'report.json' }
+    ])
+  })
+
+  it('opens a run and closes it when the run is deleted', async () => {
+    seed(3)
+    const history = useHistoryStore()
+    await history.refresh()
+    await history.openDetail(2)
+    expect(history.detail?.run.id).toBe(2)
+    await history.remove({ runIds: [2] })
+    expect(history.detail).toBeNull()
+    await history.openDetail(2)
+    expect(history.detailError?.kind).toBe('NotFound')
+  })
+
+  it('says when the host cannot be reached and keeps what it had', async () => {
+    seed(3)
+    const history = useHistoryStore()
+    await history.refresh()
+    fake.setConnection({ state: 'disconnected', reason: 'lost' })
+    await history.refresh()
+    expect(history.error?.kind).toBe('Disconnected')
+    expect(history.runs).toHaveLength(3)
+  })
+})

@@ -1,0 +1,256 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createLabI18n } from '../../src/renderer/src/i18n'
+import historyEn from '../../src/renderer/src/i18n/history.en'
+import historyZhCN from '../../src/renderer/src/i18n/history.zh-CN'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import { useCompareStore } from '../../src/renderer/src/stores/compare'
+import { useScreenStore } from '../../src/renderer/src/stores/screen'
+import CompareView from '../../src/renderer/src/views/CompareView.vue'
+import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
+import type { ExperimentRecord } from '../../src/shared/history'
+import { FakeHistoryClient, makeRun } from './history-fake-client'
+
+// The History and Compare screens in happy-dom with a fake lab host. Charts are stubbed (happy-dom
+// has no canvas, toolchain.md §7); what they would draw is checked through their data-points and
+// the accessible summary table, and in Chromium by the end-to-end test.
+
+let fake: FakeHistoryClient
+let pinia: Pinia
+let wrapper: ReturnType<typeof mount> | undefined
+
+beforeEach(() => {
+  window.localStorage.clear()
+  window.location.hash = ''
+  fake = new FakeHistoryClient()
+  installLabClient(fake)
+  pinia = createPinia()
+  setActivePinia(pinia)
+})
+afterEach(() => {
+  wrapper?.unmount()
+  wrapper = undefined
+})
+
+function mountView(view: typeof HistoryView | typeof CompareView, locale: 'en' | 'zh-CN' = 'en') {
+  wrapper = mount(view, {
+    global: { plugins: [pinia, createLabI18n(locale)], stubs: { LabChart: true } },
+    attachTo: document.body
+  })
+  return wrapper
+}
+
+const limit = (ms: number) => ({ seed: 1, migration: { parameters: { 'downtime-limit': ms } } })
+
+describe('History screen', () => {
+  it('tells a new user how to get runs', async () => {
+    const view = mountView(HistoryView)
+    await flushPromises()
+    expect(view.get('[data-testid="history-empty"]').text()).toContain(
+      'Run a migration on the Configure screen'
+    )
+  })
+
+  it('lists runs and filters them by a config condition', async () => {
+    fake.runs = [100, 300, 500].map((ms, i) =>
+      makeRun(i + 1, { config: limit(ms), label: `downtime-limit=${ms}` })
+    )
+    const view = mountView(HistoryView)
+    await flushPromises()
+    expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(3)
+
+    await view.get('[data-testid="filter-conditions"]').setValue('migration.parameters.downtime-limit >= 300')
+    await view.get('[data-testid="history-filters"]').trigger('submit')
+    await flushPromises()
+    expect(view.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'))).toEqual([
+      'run-row-3',
+      'run-row-2'
+    ])
+
+    await view.get('[data-testid="filter-conditions"]').setValue('migration.parameters.downtime >= 300')
+    await view.get('[data-testid="history-filters"]').trigger('submit')
+    await flushPromises()
+    expect(view.get('[data-testid="filter-problems"]').text()).toContain(
+      'migration.parameters.downtime is not a config parameter'
+    )
+  })
+
+  it('sorts by a column header, announcing the order', async () => {
+    fake.runs = [1, 2, 3].map((id) => makeRun(id, { downtimeMs: 100 - id }))
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="sort-downtime"]').trigger('click')
+    await flushPromises()
+    expect(view.get('[data-testid="sort-downtime"]').element.closest('th')?.getAttribute('aria-sort')).toBe(
+      'ascending'
+    )
+    expect(view.findAll('[data-testid^="run-row-"]')[0].attributes('data-testid')).toBe('run-row-3')
+  })
+
+  it('deletes selected runs with an undo', async () => {
+    fake.runs = [1, 2, 3].map((id) => makeRun(id))
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="run-row-2"] input[type="checkbox"]').setValue(true)
+    expect(view.get('[data-testid="compare-selected"]').text()).toBe('Compare selected (1)')
+    await view.get('[data-testid="delete-selected"]').trigger('click')
+    await flushPromises()
+    expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(2)
+    expect(view.get('[data-testid="history-toast"]').text()).toContain('Moved 1 run(s) to the bin.')
+
+    await view.get('[data-testid="toast-action"]').trigger('click')
+    await flushPromises()
+    expect(fake.callsOf('history.restore')).toEqual([{ runIds: [2], experimentIds: [] }])
+    expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(3)
+    expect(view.get('[data-testid="history-toast"]').text()).toContain('Restored 1 run(s).')
+  })
+
+  it('opens a run, saves a note and re-runs it on the Configure screen', async () => {
+    fake.runs = [makeRun(4, { config: limit(250), label: 'baseline' })]
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="open-run-4"]').trigger('click')
+    await flushPromises()
+    expect(view.get('[data-testid="run-detail"]').text()).toContain('Run #4')
+    await view.get('[data-testid="detail-notes"]').setValue('worth repeating')
+    await view.get('[data-testid="detail-save-note"]').trigger('click')
+    await flushPromises()
+    expect(fake.callsOf('history.setNote')).toEqual([{ runId: 4, notes: 'worth repeating' }])
+    expect(view.get('[data-testid="run-row-4"]').text()).toContain('worth repeating')
+
+    await view.get('[data-testid="detail-rerun"]').trigger('click')
+    expect(useScreenStore().current).toBe('configure')
+    expect(JSON.parse(window.localStorage.getItem('migration-lab.configure.draft') ?? '{}')).toEqual(
+      limit(250)
+    )
+  })
+
+  it('compares the selected runs on the Compare screen', async () => {
+    fake.runs = [1, 2].map((id) => makeRun(id))
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="select-all"]').setValue(true)
+    await view.get('[data-testid="compare-selected"]').trigger('click')
+    await flushPromises()
+    expect(useScreenStore().current).toBe('compare')
+    expect(useCompareStore().target).toEqual({ kind: 'runs', runIds: [2, 1] })
+  })
+
+  it('starts a sweep, shows its progress and opens its comparison when it is done', async () => {
+    useScreenStore().go('history')
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="history-tab-sweep"]').trigger('click')
+    expect(view.get('[data-testid="sweep-plan"]').text()).toBe('3 point(s) × 1 repetition(s) = 3 run(s)')
+    await view.get('[data-testid="sweep-values-0"]').setValue('100, nope')
+    expect(view.get('[data-testid="sweep-problems"]').text()).toContain('"nope" is not a number')
+    expect(view.get('[data-testid="sweep-start"]').attributes('disabled')).toBeDefined()
+    await view.get('[data-testid="sweep-values-0"]').setValue('100, 200')
+    await view.get('form.form').trigger('submit')
+    await flushPromises()
+    expect(fake.callsOf('sweeps.start')).toHaveLength(1)
+    fake.push({
+      event: 'sweep.progress',
+      payload: { experimentId: 77, name: 'x', done: 1, total: 2, failed: 0, running: 1 }
+    })
+    await flushPromises()
+    expect(view.get('[data-testid="sweep-progress"]').text()).toContain('1 of 2 runs done')
+
+    fake.experiments = [experiment(77)]
+    fake.push({
+      event: 'sweep.finished',
+      payload: { experimentId: 77, name: 'x', done: 2, total: 2, failed: 0, running: 0, status: 'completed' }
+    })
+    await flushPromises()
+    expect(useScreenStore().current).toBe('compare')
+    expect(useCompareStore().target).toEqual({ kind: 'experiment', experimentId: 77 })
+  })
+
+  it('speaks Chinese', async () => {
+    fake.runs = [makeRun(1)]
+    const view = mountView(HistoryView, 'zh-CN')
+    await flushPromises()
+    expect(view.text()).toContain('历史')
+    expect(view.text()).toContain('应用筛选')
+    expect(view.get('[data-testid="sort-downtime"]').text()).toContain('停机时间(ms)')
+  })
+})
+
+function experiment(id: number): ExperimentRecord {
+  return {
+    id,
+    name: 'limit sweep',
+    description: '',
+    baseConfig: {},
+    varied: [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
+    repetitions: 2,
+    status: 'completed',
+    tags: [],
+    notes: '',
+    starred: false,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+    deletedAtMs: null,
+    runCount: 6,
+    finishedRunCount: 6
+  }
+}
+
+describe('Compare screen', () => {
+  it('says how to get something to compare', () => {
+    const view = mountView(CompareView)
+    expect(view.get('[data-testid="compare-empty"]').text()).toContain('Select runs in History')
+  })
+
+  it('shows a sweep: charts with one point per configuration, the numbers, and only the differing config', async () => {
+    fake.experiments = [experiment(9)]
+    let id = 1
+    for (const ms of [100, 300, 500])
+      for (const rep of [0, 1])
+        fake.runs.push(makeRun(id++, { experimentId: 9, config: limit(ms), downtimeMs: ms / 2 + rep }))
+    const view = mountView(CompareView)
+    await useCompareStore().open({ kind: 'experiment', experimentId: 9 })
+    await flushPromises()
+    expect(view.get('[data-testid="compare-title"]').text()).toBe('Experiment: limit sweep')
+    expect(view.get('[data-testid="compare-chart-downtime"]').attributes('data-points')).toBe('3')
+    expect(view.get('[data-testid="compare-chart-parameter"]').attributes('data-points')).toBe('3')
+    expect(view.get('[data-testid="compare-chart-progress"]').attributes('data-points')).toBe('3')
+    const rows = view.findAll('[data-testid="compare-summary-row"]')
+    expect(rows.map((r) => r.find('th').text())).toEqual(['100', '300', '500'])
+    const downtimeCell = rows[1].findAll('td')[2]
+    expect(downtimeCell.text()).toMatch(/^151\s+150–151, ±0\.707$/)
+    expect(view.findAll('[data-testid="config-diff-row"]').map((r) => r.find('th').text())).toEqual([
+      'migration.parameters.downtime-limitDowntime limit (ms)'
+    ])
+    await view.get('[data-testid="differences-only"]').setValue(false)
+    expect(view.findAll('[data-testid="config-diff-row"]').length).toBeGreaterThan(1)
+  })
+})
+
+describe('messages', () => {
+  function leaves(value: unknown, prefix = ''): Map<string, string> {
+    const out = new Map<string, string>()
+    if (typeof value === 'string') out.set(prefix, value)
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value))
+        for (const [p, s] of leaves(v, prefix ? `${prefix}.${k}` : k)) out.set(p, s)
+    return out
+  }
+
+  it('has every English message in Chinese, with the same placeholders', () => {
+    const en = leaves(historyEn)
+    const zh = leaves(historyZhCN)
+    expect([...zh.keys()].sort()).toEqual([...en.keys()].sort())
+    for (const [key, text] of en) {
+      // Same placeholders in the same order (the app-wide test asks for the order too).
+      const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1])
+      expect({ key, placeholders: placeholders(zh.get(key) ?? '') }).toEqual({
+        key,
+        placeholders: placeholders(text)
+      })
+      expect(zh.get(key)?.trim()).not.toBe('')
+    }
+  })
+})

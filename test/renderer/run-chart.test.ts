@@ -1,0 +1,306 @@
+import { init } from 'echarts/core'
+import { describe, expect, it } from 'vitest'
+import {
+  aggregateThroughput,
+  buildLiveChart,
+  MAX_VISIBLE_LANES,
+  switchoverWindow,
+  type LiveChartLabels
+} from '../../src/renderer/src/charts/live-options'
+import { DARK_PALETTE, LIGHT_PALETTE } from '../../src/renderer/src/charts/palette'
+import { RunData } from '../../src/renderer/src/charts/run-data'
+import { frameThrottle } from '../../src/renderer/src/charts/throttle'
+import type { TelemetryBatch } from '../../src/shared/protocol/migration'
+import type { TimelineEvent } from '../../src/shared/result'
+import { batch, sample } from './run-fixtures'
+
+// The live chart's option, checked as data and rendered by ECharts itself to SVG (no canvas in
+// Node): what the playhead has not reached is not drawn, series are downsampled without losing a
+// spike, 64 vCPUs scroll and are summarised, and both themes are honoured.
+
+const labels: LiveChartLabels = {
+  lane: (lane) =>
+    lane === 'migration'
+      ? 'Migration thread'
+      : lane === 'destination'
+        ? 'Destination'
+        : `vCPU ${lane.slice(5)}`,
+  state: (state) => state,
+  panels: {
+    timeline: 'Who runs when',
+    memory: 'Memory',
+    rates: 'Rates',
+    downtime: 'Downtime',
+    throttle: 'Throttle',
+    throughput: 'Throughput'
+  },
+  series: {
+    remaining: 'Remaining',
+    threshold: 'Threshold',
+    transferred: 'Transferred',
+    dirtyRate: 'Dirty rate',
+    bandwidth: 'Bandwidth',
+    expectedDowntime: 'Expected downtime',
+    downtimeLimit: 'downtime-limit',
+    throttle: 'Throttle',
+    vcpu: (n) => `vCPU ${n}`,
+    vcpuMin: 'Slowest',
+    vcpuMean: 'Mean',
+    vcpuMax: 'Fastest'
+  },
+  marker: (m) => m.label,
+  time: 'Time'
+}
+
+const timeline: TimelineEvent[] = [
+  { 'time-ms': 0, lane: 'migration', state: 'setup' },
+  { 'time-ms': 0, lane: 'destination', state: 'loading' },
+  { 'time-ms': 0, lane: 'vcpu-0', state: 'running' },
+  { 'time-ms': 0, lane: 'vcpu-1', state: 'running' },
+  { 'time-ms': 8, lane: 'migration', state: 'iterating' },
+  { 'time-ms': 700, lane: 'migration', state: 'syncing', detail: 'dirty-sync-count 2' },
+  { 'time-ms': 704, lane: 'migration', state: 'iterating' },
+  { 'time-ms': 1500, lane: 'migration', state: 'stop-and-copy' },
+  { 'time-ms': 1500, lane: 'vcpu-0', state: 'stopped' },
+  { 'time-ms': 1500, lane: 'vcpu-1', state: 'stopped' },
+  { 'time-ms': 1540, lane: 'migration', state: 'done' },
+  { 'time-ms': 1570, lane: 'destination', state: 'resumed' }
+]
+
+function twoVcpuRun(): RunData {
+  const data = new RunData()
+  data.append(batch(0, 900, timeline.slice(0, 7)))
+  data.append(batch(1000, 1500, timeline.slice(7)))
+  return data
+}
+
+type Series = {
+  id: string
+  type: string
+  data: unknown[]
+  markLine?: { data: { xAxis?: number; yAxis?: number }[] }
+}
+const seriesOf = (option: unknown): Series[] => (option as { series: Series[] }).series
+const byId = (option: unknown, id: string): Series => seriesOf(option).find((s) => s.id === id)!
+
+describe('the live chart option', () => {
+  it('draws only what the playhead reached', () => {
+    const chart = buildLiveChart({
+      data: twoVcpuRun(),
+      playheadMs: 1000,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en'
+    })
+    const remaining = byId(chart.option, 'remaining').data as [number, number][]
+    expect(remaining.at(-1)?.[0]).toBe(1000)
+    expect(remaining.every(([t]) => t <= 1000)).toBe(true)
+    const segments = byId(chart.option, 'timeline').data as [number, number, number, number][]
+    expect(segments.every(([, start, end]) => start <= 1000 && end <= 1000)).toBe(true)
+    expect((chart.option.xAxis as { max: number }[])[0].max).toBe(1000)
+    // The sync at 700 ms is marked; the stop-and-copy at 1500 ms is not reached yet.
+    const marks = byId(chart.option, 'remaining').markLine!.data.map((d) => d.xAxis)
+    expect(marks).toEqual([700])
+    // The downtime-limit is a line on the expected-downtime panel.
+    expect(byId(chart.option, 'expected-downtime').markLine!.data.some((d) => d.yAxis === 300)).toBe(true)
+    expect(
+      seriesOf(chart.option)
+        .filter((s) => s.id.startsWith('vcpu-'))
+        .map((s) => s.id)
+    ).toEqual(['vcpu-0', 'vcpu-1'])
+    expect(chart.scrollableLanes).toBe(false)
+  })
+
+  it('downsamples long runs without dropping a spike', () => {
+    const data = new RunData()
+    const progress = Array.from({ length: 50_000 }, (_, i) =>
+      sample(i * 100, { 'expected-downtime-ms': i === 31_337 ? 99_999 : 300 + (i % 7) })
+    )
+    data.append({ 'time-ms': 5_000_000, progress, throughput: [], timeline: [] } satisfies TelemetryBatch)
+    const chart = buildLiveChart({
+      data,
+      playheadMs: 5_000_000,
+      vcpuCount: 1,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en',
+      maxPoints: 1000
+    })
+    const expected = byId(chart.option, 'expected-downtime').data as [number, number][]
+    expect(expected.length).toBeLessThanOrEqual(1000)
+    expect(Math.max(...expected.map(([, v]) => v))).toBe(99_999)
+  })
+
+  it('scrolls the lanes of a 64-vCPU guest and summarises its throughput', () => {
+    const data = new RunData()
+    const events: TimelineEvent[] = [{ 'time-ms': 0, lane: 'migration', state: 'iterating' }]
+    for (let v = 0; v < 64; v++) events.push({ 'time-ms': 0, lane: `vcpu-${v}`, state: 'running' })
+    data.append({
+      'time-ms': 1000,
+      progress: [sample(0), sample(1000)],
+      throughput: Array.from({ length: 64 }, (_, v) => ({
+        vcpu: v,
+        'bucket-ms': 100,
+        'start-ms': 0,
+        'mib-per-s': Array(10).fill(v)
+      })),
+      timeline: events
+    })
+    const chart = buildLiveChart({
+      data,
+      playheadMs: 1000,
+      vcpuCount: 64,
+      downtimeLimitMs: 300,
+      palette: DARK_PALETTE,
+      labels,
+      locale: 'en',
+      initial: true
+    })
+    expect(chart.scrollableLanes).toBe(true)
+    const zoom = (
+      chart.option.dataZoom as { id: string; yAxisIndex?: number; startValue?: number; endValue?: number }[]
+    ).find((z) => z.id === 'lanes')
+    expect(zoom).toMatchObject({ yAxisIndex: 0, startValue: 0, endValue: MAX_VISIBLE_LANES - 1 })
+    expect(
+      seriesOf(chart.option)
+        .filter((s) => s.id.startsWith('vcpu-'))
+        .map((s) => s.id)
+    ).toEqual(['vcpu-max', 'vcpu-mean', 'vcpu-min'])
+    // The chart's height does not grow with the vCPU count.
+    const small = buildLiveChart({
+      data: twoVcpuRun(),
+      playheadMs: 1000,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: DARK_PALETTE,
+      labels,
+      locale: 'en'
+    })
+    expect(chart.height - small.height).toBeLessThanOrEqual((MAX_VISIBLE_LANES - 4) * 20)
+  })
+
+  it('averages throughput across vCPUs bucket by bucket', () => {
+    const data = new RunData()
+    data.append({
+      'time-ms': 300,
+      progress: [],
+      timeline: [],
+      throughput: [
+        { vcpu: 0, 'bucket-ms': 100, 'start-ms': 0, 'mib-per-s': [10, 20, 30] },
+        { vcpu: 1, 'bucket-ms': 100, 'start-ms': 0, 'mib-per-s': [30, 0] }
+      ]
+    })
+    data.append({
+      'time-ms': 300,
+      progress: [],
+      timeline: [],
+      throughput: [{ vcpu: 1, 'bucket-ms': 100, 'start-ms': 200, 'mib-per-s': [30] }]
+    })
+    expect(aggregateThroughput(data, 150)).toEqual({
+      timeMs: [0, 100],
+      min: [10, 0],
+      mean: [20, 10],
+      max: [30, 20]
+    })
+    expect(aggregateThroughput(data, 1000).mean).toEqual([20, 10, 30])
+  })
+
+  it('shows the state a finished run ended in past its last event', () => {
+    const chart = buildLiveChart({
+      data: twoVcpuRun(),
+      playheadMs: 1570,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en',
+      ended: true
+    })
+    const xMax = (chart.option.xAxis as { max: number }[])[0].max
+    expect(xMax).toBeGreaterThan(1570)
+    const segments = byId(chart.option, 'timeline').data as [number, number, number, number][]
+    // The destination (lane 1) runs from 1570 ms to the end of the axis.
+    expect(segments.find(([lane, start]) => lane === 1 && start === 1570)?.[2]).toBe(xMax)
+  })
+
+  it('knows where the switchover is, to zoom on it', () => {
+    // Stop-and-copy at 1500 ms, destination resumed at 1570 ms.
+    expect(switchoverWindow(twoVcpuRun())).toEqual({ startMs: 1220, endMs: 1584 })
+    const before = new RunData()
+    before.append(batch(0, 900, timeline.slice(0, 7)))
+    expect(switchoverWindow(before)).toBeNull()
+  })
+
+  it('follows the theme', () => {
+    const make = (palette: typeof LIGHT_PALETTE) =>
+      buildLiveChart({
+        data: twoVcpuRun(),
+        playheadMs: 1500,
+        vcpuCount: 2,
+        downtimeLimitMs: 300,
+        palette,
+        labels,
+        locale: 'en'
+      })
+    const light = make(LIGHT_PALETTE).option as { textStyle: { color: string } }
+    const dark = make(DARK_PALETTE).option as { textStyle: { color: string } }
+    expect(light.textStyle.color).toBe(LIGHT_PALETTE.text)
+    expect(dark.textStyle.color).toBe(DARK_PALETTE.text)
+    expect(light.textStyle.color).not.toBe(dark.textStyle.color)
+  })
+
+  it('renders with ECharts: lanes, lines and their labels', () => {
+    const chart = buildLiveChart({
+      data: twoVcpuRun(),
+      playheadMs: 1600,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en'
+    })
+    const instance = init(null, null, { renderer: 'svg', ssr: true, width: 1000, height: chart.height })
+    instance.setOption(chart.option)
+    const svg = instance.renderToSVGString()
+    instance.dispose()
+    expect(svg).toContain('Migration thread')
+    expect(svg).toContain('vCPU 1')
+    expect(svg).toContain('downtime-limit')
+    // Swimlane rectangles and series lines are paths.
+    expect((svg.match(/<path/g) ?? []).length).toBeGreaterThan(50)
+    expect(svg).toContain(LIGHT_PALETTE.states.running)
+  })
+})
+
+describe('chart update throttling', () => {
+  it('runs the work at most once per frame and at most every 100 ms', () => {
+    let now = 0
+    const frames: (() => void)[] = []
+    const timers: { at: number; fn: () => void }[] = []
+    let runs = 0
+    const throttle = frameThrottle(() => runs++, 100, {
+      now: () => now,
+      requestFrame: (fn) => frames.push(fn),
+      cancelFrame: () => {},
+      setTimeout: (fn, ms) => timers.push({ at: now + ms, fn }),
+      clearTimeout: () => {}
+    })
+    const tick = (ms: number) => {
+      now += ms
+      const due = timers.filter((t) => t.at <= now)
+      timers.splice(0, timers.length, ...timers.filter((t) => t.at > now))
+      for (const t of due) t.fn()
+      for (const f of frames.splice(0)) f()
+    }
+    for (let i = 0; i < 50; i++) {
+      throttle.schedule()
+      tick(10)
+    }
+    // 500 ms of schedules every 10 ms: about 5 runs, never 50.
+    expect(runs).toBeGreaterThanOrEqual(4)
+    expect(runs).toBeLessThanOrEqual(6)
+  })
+})

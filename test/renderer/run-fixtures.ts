@@ -1,0 +1,119 @@
+import type { LabMethod, LabOutcome, LabResult } from '../../src/shared/protocol/lab-api'
+import type { RunSnapshot } from '../../src/shared/protocol/lab-api-runs'
+import type { TelemetryBatch } from '../../src/shared/protocol/migration'
+import type { MigrationResult, ProgressSample, TimelineEvent } from '../../src/shared/result'
+import { FakeLabClient } from './fake-lab-client'
+
+/**
+ * Fixtures of the run screens' tests: a fake host that answers the run methods the way the real
+ * one does (it replaces only the transport), and telemetry and results shaped like the engine's.
+ */
+
+/** The fake host, answering the run methods the way the real one does. */
+export class RunFakeClient extends FakeLabClient {
+  nextRunId = 7
+  startError: { kind: 'Validation'; message: string; details: string[] } | null = null
+  snapshot: RunSnapshot | null = null
+
+  override async call<M extends LabMethod>(method: M, params?: unknown): Promise<LabOutcome<LabResult<M>>> {
+    if (method === 'runs.start') {
+      this.calls.push({ method, params })
+      if (this.startError) return { ok: false, error: this.startError }
+      return { ok: true, value: { runId: this.nextRunId } as LabResult<M> }
+    }
+    if (method === 'runs.cancel') {
+      this.calls.push({ method, params })
+      return {
+        ok: true,
+        value: { runId: (params as { runId: number }).runId, cancelled: true } as LabResult<M>
+      }
+    }
+    if (method === 'runs.get') {
+      this.calls.push({ method, params })
+      if (!this.snapshot) return { ok: false, error: { kind: 'NotFound', message: 'There is no run 99.' } }
+      return { ok: true, value: this.snapshot as LabResult<M> }
+    }
+    return super.call(method, params)
+  }
+}
+
+export function sample(timeMs: number, extra: Partial<ProgressSample> = {}): ProgressSample {
+  return {
+    'time-ms': timeMs,
+    status: 'active',
+    'transferred-bytes': timeMs * 1000,
+    'remaining-bytes': 1e9 - timeMs * 1000,
+    'dirty-pages-rate': 256,
+    mbps: 1000,
+    'bandwidth-bytes-per-ms': 134_217.728,
+    'threshold-bytes': 40e6,
+    'expected-downtime-ms': 300,
+    'dirty-sync-count': 1,
+    'cpu-throttle-percentage': 0,
+    ...extra
+  }
+}
+
+export function batch(fromMs: number, toMs: number, timeline: TimelineEvent[] = []): TelemetryBatch {
+  const progress: ProgressSample[] = []
+  for (let t = fromMs; t <= toMs; t += 100) progress.push(sample(t))
+  const values = progress.map(() => 16)
+  return {
+    'time-ms': toMs,
+    progress,
+    throughput: [
+      { vcpu: 0, 'bucket-ms': 100, 'start-ms': fromMs, 'mib-per-s': values },
+      { vcpu: 1, 'bucket-ms': 100, 'start-ms': fromMs, 'mib-per-s': values.map(() => 15) }
+    ],
+    timeline
+  }
+}
+
+export function result(extra: Partial<MigrationResult> = {}): MigrationResult {
+  return {
+    status: 'completed',
+    'total-time': 2000,
+    'setup-time': 8,
+    downtime: 39.4,
+    'expected-downtime': 280,
+    ram: {
+      transferred: 2e9,
+      remaining: 0,
+      total: 4 * 2 ** 30,
+      duplicate: 0,
+      normal: 480_000,
+      'normal-bytes': 480_000 * 4096,
+      'dirty-pages-rate': 256,
+      mbps: 1080,
+      'dirty-sync-count': 4,
+      'page-size': 4096,
+      'pages-per-second': 32_000,
+      'precopy-bytes': 1.9e9,
+      'downtime-bytes': 0.1e9,
+      'postcopy-bytes': 0,
+      'multifd-bytes': 0
+    },
+    lab: {
+      verified: true,
+      'mismatched-pages': 0,
+      seed: 1,
+      'engine-version': '1.0.0',
+      reason: 'completed: pending 37.6 MB fell below the threshold 40.3 MB at dirty-sync-count 3',
+      converged: true,
+      'guest-pause-ms': 69.5,
+      'downtime-breakdown': {
+        'stop-ms': 5,
+        'final-sync-ms': 4,
+        'ram-ms': 30.2,
+        'device-state-ms': 0.2,
+        'resume-ms': 30.1
+      },
+      iterations: [],
+      bql: { 'held-ms': 20, holds: 4, 'longest-hold-ms': 8, 'vcpu-wait-ms': 3, 'longest-vcpu-stall-ms': 1 },
+      'wall-time-ms': 120,
+      'virtual-time-ms': 2000,
+      source: 'simulated'
+    },
+    ...extra
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import {
+  CAPABILITIES,
+  SECTIONS,
+  UNITS,
+  WORKLOAD_FIELDS,
+  WORKLOAD_PATTERNS
+} from '../../src/renderer/src/components/config/fields'
+import runEn from '../../src/renderer/src/i18n/run.en'
+import runZhCN from '../../src/renderer/src/i18n/run.zh-CN'
+import { CONFIG_PRESETS } from '../../src/shared/presets'
+
+// Every string of the Configure and Live run screens exists in English and Chinese, and every
+// field, capability, preset, state and unit the screens show has its words.
+
+type Tree = { [key: string]: string | Tree }
+const leaves = (tree: Tree, prefix = ''): Map<string, string> => {
+  const out = new Map<string, string>()
+  for (const [key, value] of Object.entries(tree)) {
+    if (typeof value === 'string') out.set(prefix + key, value)
+    else for (const [k, v] of leaves(value, `${prefix}${key}.`)) out.set(k, v)
+  }
+  return out
+}
+const en = leaves(runEn as unknown as Tree)
+const zh = leaves(runZhCN as unknown as Tree)
+
+describe('run screen translations', () => {
+  it('have the same keys and placeholders in both languages, translated', () => {
+    expect([...zh.keys()].sort()).toEqual([...en.keys()].sort())
+    for (const [key, text] of zh) {
+      expect(text.trim(), key).not.toBe('')
+      expect(text, key).not.toBe(en.get(key))
+      expect((text.match(/\{\w+\}/g) ?? []).sort(), key).toEqual(
+        (en.get(key)?.match(/\{\w+\}/g) ?? []).sort()
+      )
+      // vue-i18n reads | as plural and @ as a link: neither may appear by accident.
+      expect(text, key).not.toMatch(/[|@]/)
+      expect(en.get(key), key).not.toMatch(/[|@]/)
+    }
+  })
+
+  it('name every field, capability, preset, pattern, unit, lane state and sync trigger', () => {
+    const fieldKeys = [...SECTIONS.flatMap((s) => s.fields), ...WORKLOAD_FIELDS].map((f) => f.key)
+    for (const key of fieldKeys) expect(en.has(`configure.fields.${key}.label`), key).toBe(true)
+    for (const name of CAPABILITIES) {
+      expect(en.has(`configure.capabilities.${name}.label`), name).toBe(true)
+      expect(en.has(`configure.capabilities.${name}.help`), name).toBe(true)
+    }
+    for (const preset of CONFIG_PRESETS) {
+      expect(en.has(`configure.presets.${preset.id}.name`), preset.id).toBe(true)
+      expect(en.has(`configure.presets.${preset.id}.description`), preset.id).toBe(true)
+    }
+    for (const pattern of WORKLOAD_PATTERNS)
+      expect(en.has(`configure.options.pattern.${pattern}`), pattern).toBe(true)
+    for (const unit of Object.values(UNITS) as { id: string; symbol?: string }[])
+      if (!unit.symbol) expect(en.has(`run.units.${unit.id}`), unit.id).toBe(true)
+    const states = [
+      'setup',
+      'iterating',
+      'syncing',
+      'stop-and-copy',
+      'done',
+      'running',
+      'throttled',
+      'bql-wait',
+      'stopped',
+      'idle',
+      'loading',
+      'resumed'
+    ]
+    for (const state of states) expect(en.has(`live.states.${state}`), state).toBe(true)
+    for (const trigger of ['setup', 'lazy', 'throttle-timer', 'final'])
+      expect(en.has(`live.syncs.triggers.${trigger}`), trigger).toBe(true)
+    for (const status of ['idle', 'starting', 'running', 'cancelling', 'completed', 'cancelled', 'failed'])
+      expect(en.has(`live.status.${status}`), status).toBe(true)
+  })
+})

@@ -1,0 +1,224 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { INIT_OPTIONS_KEY } from '../../src/renderer/src/charts/echarts'
+import { createLabI18n } from '../../src/renderer/src/i18n'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import { useRunStore } from '../../src/renderer/src/stores/run'
+import { useScreenStore } from '../../src/renderer/src/stores/screen'
+import LiveRunView from '../../src/renderer/src/views/LiveRunView.vue'
+import type { TimelineEvent } from '../../src/shared/result'
+import { RunFakeClient, batch, result } from './run-fixtures'
+
+// The live screen with the real stores and a fake host; ECharts renders to SVG (happy-dom has no
+// canvas, toolchain.md §7), so the test can see that lanes and lines are drawn.
+
+let fake: RunFakeClient
+let pinia: Pinia
+let wrapper: VueWrapper | undefined
+
+function mountView(locale: 'en' | 'zh-CN' = 'en'): VueWrapper {
+  wrapper = mount(LiveRunView, {
+    global: {
+      plugins: [pinia, createLabI18n(locale)],
+      provide: { [INIT_OPTIONS_KEY as symbol]: { renderer: 'svg', width: 1000, height: 1400 } }
+    },
+    attachTo: document.body
+  })
+  return wrapper
+}
+
+const timeline: TimelineEvent[] = [
+  { 'time-ms': 0, lane: 'migration', state: 'setup' },
+  { 'time-ms': 0, lane: 'destination', state: 'loading' },
+  { 'time-ms': 0, lane: 'vcpu-0', state: 'running' },
+  { 'time-ms': 0, lane: 'vcpu-1', state: 'running' },
+  { 'time-ms': 8, lane: 'migration', state: 'iterating' },
+  { 'time-ms': 1500, lane: 'migration', state: 'stop-and-copy' },
+  { 'time-ms': 1540, lane: 'migration', state: 'done' },
+  { 'time-ms': 1570, lane: 'destination', state: 'resumed' }
+]
+
+beforeEach(() => {
+  window.localStorage.clear()
+  window.history.replaceState(null, '', '#/live')
+  fake = new RunFakeClient({ initial: { state: 'connected' } })
+  installLabClient(fake)
+  pinia = createPinia()
+  setActivePinia(pinia)
+})
+afterEach(() => {
+  wrapper?.unmount()
+  wrapper = undefined
+  useRunStore().stopLoop()
+})
+
+async function finishedRun(extra: Parameters<typeof result>[0] = {}) {
+  const run = useRunStore()
+  await run.start({ name: 'two vCPUs', guest: { vcpus: 2 } })
+  fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1500, timeline) } })
+  fake.push({
+    event: 'run.finished',
+    payload: { runId: 7, result: result({ 'total-time': 1540, ...extra }) }
+  })
+  run.skipToEnd()
+  await flushPromises()
+  return run
+}
+
+describe('the Live run screen', () => {
+  it('says what to do when there is no run yet', async () => {
+    const w = mountView()
+    expect(w.get('[data-testid="live-empty"]').text()).toContain(
+      'No run yet. Configure a migration and press Run'
+    )
+    await w.get('[data-testid="live-empty"] button').trigger('click')
+    expect(useScreenStore().current).toBe('configure')
+  })
+
+  it('ends with the downtime QEMU reports, the guest’s pause and its breakdown', async () => {
+    const w = mountView()
+    await finishedRun()
+    expect(w.get('[data-testid="run-status"]').text()).toBe('Completed')
+    expect(w.get('[data-testid="run-name"]').text()).toBe('two vCPUs')
+    expect(w.get('[data-testid="summary-downtime"]').text()).toContain('39.4 ms')
+    expect(w.get('[data-testid="summary-downtime"]').text()).toContain('limit 300 ms')
+    expect(w.get('[data-testid="summary-pause"]').text()).toContain('69.5 ms')
+    expect(w.get('[data-testid="summary-verified"]').text()).toContain('memory identical')
+    const breakdown = w.get('[data-testid="pause-breakdown"]')
+    for (const part of [
+      'stop 5 ms',
+      'final sync 4 ms',
+      'remaining RAM 30.2 ms',
+      'device state 0.2 ms',
+      'destination resume 30.1 ms'
+    ])
+      expect(breakdown.text().replace(/\s+/g, ' ')).toContain(part)
+    expect(breakdown.text()).toContain('no return path')
+    // Replayed up to the destination's resume, after QEMU's total-time.
+    expect(w.get('[data-testid="virtual-clock"]').text()).toContain('1.57 s')
+    expect(w.get('[data-testid="summary-outcome"]').text()).toContain('fell below the threshold')
+  })
+
+  it('draws the lanes and lines of the run', async () => {
+    const w = mountView()
+    await finishedRun()
+    await vi.waitFor(
+      () => {
+        const svg = w.find('[data-testid="live-charts"] svg')
+        expect(svg.exists()).toBe(true)
+        expect(svg.findAll('path').length).toBeGreaterThan(30)
+        expect(svg.text()).toContain('Migration thread')
+        expect(svg.text()).toContain('vCPU 1')
+      },
+      { timeout: 3000 }
+    )
+  })
+
+  it('explains a migration that did not converge: expected downtime vs the limit', async () => {
+    const w = mountView()
+    await finishedRun({
+      status: 'cancelled',
+      downtime: undefined,
+      'expected-downtime': 15_997,
+      lab: {
+        ...result().lab,
+        converged: false,
+        verified: false,
+        'mismatched-pages': undefined,
+        reason: 'cancelled by lab policy: dirty-sync-count 31 exceeded max-iterations 30'
+      }
+    })
+    expect(w.get('[data-testid="run-status"]').text()).toBe('Cancelled')
+    expect(w.find('[data-testid="summary-downtime"]').exists()).toBe(false)
+    expect(w.get('[data-testid="summary-expected"]').text()).toContain('16 s')
+    expect(w.get('[data-testid="summary-expected"]').text()).toContain('vs downtime-limit 300 ms')
+    expect(w.get('[data-testid="summary-converged"]').text()).toContain('no')
+    expect(w.get('[data-testid="summary-verified"]').text()).toContain('not checked')
+    expect(w.get('[data-testid="summary-outcome"]').text()).toContain('exceeded max-iterations 30')
+  })
+
+  it('cancels with Esc while the engine runs, and not after', async () => {
+    mountView()
+    const run = useRunStore()
+    await run.start({})
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    await flushPromises()
+    expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toHaveLength(1)
+    expect(wrapper!.get('[data-testid="run-status"]').text()).toBe('Cancelling…')
+    fake.push({
+      event: 'run.finished',
+      payload: { runId: 7, result: result({ status: 'cancelled', downtime: undefined }) }
+    })
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toHaveLength(1)
+    expect(wrapper!.find('[data-testid="cancel-run"]').exists()).toBe(false)
+  })
+
+  it('replays at the chosen speed and can skip to the end', async () => {
+    const w = mountView()
+    const run = useRunStore()
+    await run.start({})
+    run.setSpeed(1)
+    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1500, timeline) } })
+    fake.push({ event: 'run.finished', payload: { runId: 7, result: result({ 'total-time': 1540 }) } })
+    await flushPromises()
+    expect(w.get('[data-testid="speed-1"]').attributes('aria-checked')).toBe('true')
+    // At 1× the summary waits for the replay to reach the end, and so does the outcome.
+    expect(w.find('[data-testid="run-summary"]').exists()).toBe(false)
+    expect(w.get('[data-testid="run-status"]').text()).toBe('Replaying')
+    await w.get('[data-testid="skip-to-end"]').trigger('click')
+    expect(w.get('[data-testid="speed-max"]').attributes('aria-checked')).toBe('true')
+    expect(w.find('[data-testid="run-summary"]').exists()).toBe(true)
+  })
+
+  it('says why a run failed and what to do', async () => {
+    const w = mountView()
+    const run = useRunStore()
+    await run.start({})
+    fake.push({
+      event: 'run.failed',
+      payload: { runId: 7, error: { kind: 'ProcessCrashed', message: 'vcpu-1 exited with code 1' } }
+    })
+    await flushPromises()
+    const failure = w.get('[data-testid="run-failed"]')
+    expect(failure.text()).toContain('The run failed (ProcessCrashed).')
+    expect(failure.text()).toContain('vcpu-1 exited with code 1')
+    expect(failure.text()).toContain('Run it again')
+  })
+
+  it('reopens the run named in the address', async () => {
+    window.history.replaceState(null, '', '#/live/3')
+    pinia = createPinia()
+    setActivePinia(pinia)
+    fake.snapshot = {
+      runId: 3,
+      status: 'completed',
+      reason: 'completed',
+      seed: 1,
+      config: { name: 'from history' },
+      result: result(),
+      error: null,
+      progress: [],
+      throughput: [],
+      timeline,
+      downsampled: false
+    }
+    const w = mountView()
+    await flushPromises()
+    expect(fake.calls.find((c) => c.method === 'runs.get')?.params).toEqual({ runId: 3 })
+    expect(w.get('[data-testid="run-name"]').text()).toBe('from history')
+    expect(w.get('[data-testid="summary-downtime"]').text()).toContain('39.4 ms')
+  })
+
+  it('speaks Chinese', async () => {
+    const w = mountView('zh-CN')
+    await finishedRun()
+    expect(w.text()).toContain('实时运行')
+    expect(w.get('[data-testid="run-status"]').text()).toBe('已完成')
+    expect(w.get('[data-testid="summary-downtime"]').text()).toContain('停机时间（QEMU 报告值）')
+  })
+})

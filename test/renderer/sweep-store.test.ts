@@ -1,0 +1,217 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { defaultConfig } from '../../src/shared/config'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import {
+  autoSweepName,
+  checkSweepDraft,
+  defaultSweepDraft,
+  parameterOptions,
+  parseValuesText,
+  useSweepStore,
+  type SweepDraft
+} from '../../src/renderer/src/stores/sweep'
+import { FakeHistoryClient, makeRun } from './history-fake-client'
+
+let fake: FakeHistoryClient
+beforeEach(() => {
+  fake = new FakeHistoryClient()
+  installLabClient(fake)
+  setActivePinia(createPinia())
+})
+
+function draft(patch: Partial<SweepDraft> = {}): SweepDraft {
+  return { ...defaultSweepDraft(), ...patch }
+}
+
+describe('the parameters a sweep can vary', () => {
+  it('lists every leaf of the config but its name, with its type and section', () => {
+    const options = parameterOptions(defaultConfig() as unknown as Record<string, unknown>)
+    const byPath = new Map(options.map((o) => [o.path, o]))
+    expect(byPath.get('migration.parameters.downtime-limit')).toEqual({
+      path: 'migration.parameters.downtime-limit',
+      group: 'migration.parameters',
+      name: 'downtime-limit',
+      type: 'number'
+    })
+    expect(byPath.get('migration.capabilities.auto-converge')?.type).toBe('boolean')
+    expect(byPath.get('guest.workloads.0.pattern')?.type).toBe('string')
+    expect(byPath.has('name')).toBe(false)
+  })
+
+  it.each([
+    ['100, 300 ,500', 'number', [100, 300, 500]],
+    ['true,false', 'boolean', [true, false]],
+    ['uniform, "hotspot"', 'string', ['uniform', 'hotspot']]
+  ] as const)('reads "%s" as %s values', (text, type, values) => {
+    expect(parseValuesText(text, type)).toEqual({ ok: true, values })
+  })
+
+  it('says which value is wrong', () => {
+    expect(parseValuesText('100, fast', 'number')).toEqual({ ok: false, error: '"fast" is not a number' })
+    expect(parseValuesText('yes', 'boolean')).toEqual({ ok: false, error: '"yes" is not true or false' })
+    expect(parseValuesText(' , ', 'number').ok).toBe(false)
+  })
+})
+
+describe('checking a sweep draft', () => {
+  it('counts points × repetitions and builds the sweeps.start request', () => {
+    const checked = checkSweepDraft(draft({ repeat: 2, parallel: 3 }), { guest: { vcpus: 1 } })
+    expect(checked).toEqual({
+      ok: true,
+      points: 3,
+      runs: 6,
+      request: {
+        name: 'downtime-limit sweep',
+        baseConfig: { guest: { vcpus: 1 } },
+        vary: [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
+        repeat: 2,
+        parallel: 3
+      }
+    })
+  })
+
+  it('crosses two parameters, one of them a range', () => {
+    const checked = checkSweepDraft(
+      draft({
+        varied: [
+          {
+            path: 'migration.parameters.downtime-limit',
+            mode: 'values',
+            valuesText: '100, 300',
+            rangeText: ''
+          },
+          { path: 'network.bandwidth-mbps', mode: 'range', valuesText: '', rangeText: '1000..10000:3000' }
+        ]
+      }),
+      {}
+    )
+    expect(checked.ok && [checked.points, checked.runs]).toEqual([8, 8])
+    if (checked.ok) expect(checked.request.parallel).toBeUndefined()
+  })
+
+  it('names the problems next to their parameter', () => {
+    const checked = checkSweepDraft(
+      draft({
+        name: ' ',
+        repeat: 0,
+        varied: [
+          {
+            path: 'migration.parameters.downtime-limit',
+            mode: 'values',
+            valuesText: '100, x',
+            rangeText: ''
+          },
+          { path: 'guest.workloads.0.pattern', mode: 'range', valuesText: '', rangeText: '1..2:1' }
+        ]
+      }),
+      {}
+    )
+    expect(checked).toEqual({
+      ok: false,
+      problems: [
+        'name: give the sweep a name',
+        'repetitions: a whole number from 1 to 1000',
+        'parameter 1 (migration.parameters.downtime-limit): "x" is not a number',
+        'parameter 2: guest.workloads.0.pattern is not a number; list its values instead of a range'
+      ]
+    })
+    const badRange = checkSweepDraft(
+      draft({ varied: [{ path: 'guest.vcpus', mode: 'range', valuesText: '', rangeText: '4..1:1' }] }),
+      {}
+    )
+    expect(badRange.ok === false && badRange.problems).toEqual([
+      'parameter 1.range: the end (1) is below the start (4)'
+    ])
+    const badBase = checkSweepDraft(draft(), { guest: { vcpus: 0 } })
+    expect(badBase.ok === false && badBase.problems.join('\n')).toContain('guest.vcpus')
+  })
+
+  it('names a sweep after what it varies until the user names it', () => {
+    expect(
+      autoSweepName([{ path: 'a.b.downtime-limit', mode: 'values', valuesText: '', rangeText: '' }])
+    ).toBe('downtime-limit sweep')
+    const sweep = useSweepStore()
+    sweep.setVariedPath(0, 'network.bandwidth-mbps')
+    expect(sweep.draft.name).toBe('bandwidth-mbps sweep')
+    expect(sweep.draft.varied[0].valuesText).toBe('5000, 10000, 20000')
+    sweep.setName('mine')
+    sweep.addVaried()
+    expect(sweep.draft.varied).toHaveLength(2)
+    expect(sweep.draft.name).toBe('mine')
+    sweep.setVariedPath(1, 'migration.capabilities.auto-converge')
+    expect(sweep.draft.varied[1]).toMatchObject({ mode: 'values', valuesText: 'false, true' })
+    expect(sweep.check.ok && sweep.check.runs).toBe(6)
+  })
+})
+
+describe('sweep store', () => {
+  it('starts a sweep, follows its progress and keeps its end for "open its comparison"', async () => {
+    const sweep = useSweepStore()
+    sweep.follow()
+    expect(await sweep.start()).toBe(77)
+    expect(fake.callsOf('sweeps.start')).toEqual([
+      {
+        name: 'downtime-limit sweep',
+        baseConfig: {},
+        vary: [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
+        repeat: 1
+      }
+    ])
+    expect(sweep.current).toMatchObject({ experimentId: 77, done: 0, total: 3 })
+    fake.push({
+      event: 'sweep.progress',
+      payload: { experimentId: 77, name: 'x', done: 2, total: 3, failed: 0, running: 1 }
+    })
+    expect(sweep.current?.done).toBe(2)
+    fake.push({
+      event: 'sweep.finished',
+      payload: { experimentId: 77, name: 'x', done: 3, total: 3, failed: 0, running: 0, status: 'completed' }
+    })
+    expect(sweep.current).toBeNull()
+    expect(sweep.lastFinished).toMatchObject({ experimentId: 77, status: 'completed' })
+    // Another page's sweep is listed, but is not this page's to open.
+    fake.push({
+      event: 'sweep.finished',
+      payload: { experimentId: 80, name: 'y', done: 1, total: 1, failed: 0, running: 0, status: 'completed' }
+    })
+    expect(sweep.lastFinished?.experimentId).toBe(77)
+  })
+
+  it('does not send a draft that does not check, and shows a refusal from the host', async () => {
+    const sweep = useSweepStore()
+    sweep.draft.varied[0].valuesText = 'oops'
+    expect(await sweep.start()).toBeNull()
+    expect(fake.callsOf('sweeps.start')).toHaveLength(0)
+
+    sweep.draft.varied[0].valuesText = '100'
+    fake.failures['sweeps.start'] = {
+      kind: 'Validation',
+      message: 'Some runs of the sweep would have an invalid config'
+    }
+    expect(await sweep.start()).toBeNull()
+    expect(sweep.startError?.message).toContain('invalid config')
+  })
+
+  it('uses a recorded run as the base config', async () => {
+    fake.runs = [makeRun(5, { label: 'baseline', config: { guest: { 'memory-mib': 1024 } } })]
+    const sweep = useSweepStore()
+    expect(await sweep.useRunAsBase(5)).toBe(true)
+    expect(sweep.baseSource).toEqual({ kind: 'run', runId: 5, label: 'baseline' })
+    expect(sweep.baseConfig).toEqual({ guest: { 'memory-mib': 1024 } })
+    sweep.useDefaultBase()
+    expect(sweep.baseConfig).toEqual({})
+  })
+
+  it('picks up sweeps already running when it connects', async () => {
+    const sweep = useSweepStore()
+    fake.setConnection({ state: 'connecting' })
+    sweep.follow()
+    await sweep.syncActive()
+    expect(sweep.active.size).toBe(0)
+    fake.setConnection({ state: 'connected' })
+    await Promise.resolve()
+    expect(fake.callsOf('sweeps.active').length).toBeGreaterThan(0)
+  })
+})
