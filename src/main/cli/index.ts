@@ -12,6 +12,7 @@ import {
   showCommand
 } from './history'
 import { configJsonSchema, defaultConfig } from '../../shared/config'
+import { registerReportCommand } from './report'
 
 /** Parses a non-negative integer option, or fails with the option's name. */
 export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -140,6 +141,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'JSON file (- for standard input)')
     .addOption(db())
     .action(async (file: string, opts) => setExit(await importCommand(file, opts)))
+
+  registerReportCommand(program, setExit)
 
   program
     .command('schema')

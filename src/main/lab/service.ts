@@ -18,6 +18,7 @@ import {
 import type { ProcessHost } from '../process/host'
 import { historyHandlers } from './handlers/history'
 import { runHandlers } from './handlers/runs'
+import { reportHandlers } from './handlers/reports'
 import type { HistoryDb } from '../storage'
 
 /**
@@ -80,7 +81,8 @@ export class LabService {
       'app.ping': (params) =>
         params.echo !== undefined ? { pong: true, echo: params.echo } : { pong: true },
       ...historyHandlers(this),
-      ...runHandlers(this)
+      ...runHandlers(this),
+      ...reportHandlers(this)
     }
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { isLabError, labError, type LabError } from '../errors'
 import { historyMethodSchemas, type HistoryEvents, type HistoryMethodResults } from './lab-api-history'
 import { runMethodSchemas, type RunEvents, type RunMethodResults } from './lab-api-runs'
+import { reportMethodSchemas, type ReportMethodResults } from './lab-api-reports'
 
 /**
  * LabApi: the one contract between the page (renderer) and the lab host (Electron main process
@@ -39,7 +40,8 @@ export const labMethodSchemas = {
   /** Liveness check; echoes `echo` back so a caller can match its probe. */
   'app.ping': z.strictObject({ echo: z.string().max(1024).optional() }),
   ...historyMethodSchemas,
-  ...runMethodSchemas
+  ...runMethodSchemas,
+  ...reportMethodSchemas
 } as const satisfies Record<string, z.ZodType>
 
 export interface AppHello {
@@ -59,7 +61,7 @@ export interface AppPong {
 }
 
 /** Result type of every method. */
-export interface LabMethodResults extends HistoryMethodResults, RunMethodResults {
+export interface LabMethodResults extends HistoryMethodResults, RunMethodResults, ReportMethodResults {
   'app.hello': AppHello
   'app.ping': AppPong
 }

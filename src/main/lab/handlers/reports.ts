@@ -1,0 +1,70 @@
+import { LabFailure, labError } from '../../../shared/errors'
+import type { RenderedReport, ReportMethod } from '../../../shared/protocol/lab-api-reports'
+import { printHtmlToPdfWithChromium, renderReport, type PdfPrinter, type ReportTarget } from '../../report'
+import type { HistoryDb } from '../../storage'
+import type { LabHandler } from '../service'
+
+/**
+ * LabApi handler for reports (contract: src/shared/protocol/lab-api-reports.ts). It renders from
+ * the host's history database with the same code as `migration-lab report` (src/main/report).
+ *
+ * PDF: inside Electron, Electron's own Chromium prints it (src/main/electron/report-pdf.ts,
+ * loaded only there, so the web host and the command line never load `electron`); in the web
+ * host, a system Chromium or Chrome does (src/main/report/pdf.ts), and its absence is a
+ * NotFound error that says what to install.
+ */
+
+export interface ReportHandlerHost {
+  readonly deps: { readonly history?: HistoryDb }
+}
+
+export interface ReportHandlerOptions {
+  /** Default: Electron's printer inside Electron, else headless Chromium. */
+  readonly printPdf?: PdfPrinter
+}
+
+export type ReportHandlers = { [M in ReportMethod]: LabHandler<M> }
+
+async function defaultPdfPrinter(html: string): Promise<Buffer> {
+  if (process.versions.electron) {
+    const { printReportPdfInElectron } = await import('../../electron/report-pdf')
+    return printReportPdfInElectron(html)
+  }
+  return printHtmlToPdfWithChromium(html)
+}
+
+export function reportHandlers(
+  service: ReportHandlerHost,
+  options: ReportHandlerOptions = {}
+): ReportHandlers {
+  const history = (): HistoryDb => {
+    const db = service.deps.history
+    if (!db || !db.isOpen)
+      throw new LabFailure(
+        labError(
+          'Database',
+          'The lab host has no history database open, so there is nothing to report on. Restart the lab; if this persists, the host log names the database file and why it could not be opened.'
+        )
+      )
+    return db
+  }
+  return {
+    'reports.render': async ({ runIds, experimentId, format, csvTable }): Promise<RenderedReport> => {
+      const target: ReportTarget = experimentId !== undefined ? { experimentId } : { runIds: runIds ?? [] }
+      const files = await renderReport(history(), target, format, {
+        printPdf: options.printPdf ?? defaultPdfPrinter
+      })
+      const file = files.find((f) => f.table === undefined || f.table === csvTable) ?? files[0]
+      if (!file)
+        throw new LabFailure(labError('Internal', `Rendering the ${format} report produced no file.`))
+      return typeof file.content === 'string'
+        ? { fileName: file.fileName, mimeType: file.mimeType, encoding: 'utf8', content: file.content }
+        : {
+            fileName: file.fileName,
+            mimeType: file.mimeType,
+            encoding: 'base64',
+            content: file.content.toString('base64')
+          }
+    }
+  }
+}

@@ -1,0 +1,728 @@
+/**
+ * The self-contained HTML report (docs/reports.md): one file that opens offline with no external
+ * resource — inline CSS, charts as inline SVG rendered on the server, no script at all, and a CSP
+ * that forbids loading anything (`default-src 'none'`), so even a label someone typed cannot pull
+ * a resource in. The same HTML is printed to PDF.
+ *
+ * Reports are in English (docs/reports.md says why).
+ */
+import { defaultConfig } from '../../shared/config'
+import type { SummaryGroup } from '../../shared/history'
+import {
+  NOT_APPLICABLE,
+  NOT_MEASURED,
+  diffConfigs,
+  flattenConfig,
+  formatBytes,
+  formatBytesPerSecond,
+  formatDate,
+  formatHmp,
+  formatInteger,
+  formatMbps,
+  formatMs,
+  formatNumber,
+  formatQmpLines,
+  interpretComparison,
+  interpretRun,
+  isUnrecordedSyncField,
+  maxThrottlePercent,
+  migrationSettings,
+  qemuCommandPlan,
+  reportTitle,
+  runIsMeasured,
+  runDisplayTitle,
+  shortPath,
+  type ComparisonReportData,
+  type ConfigLeaf,
+  type Interpretation,
+  type ReportData,
+  type ReportRun,
+  type RunReportData
+} from '../../shared/report'
+import { comparisonCharts, runCharts, type ReportChart } from './charts'
+
+/** The report's Content-Security-Policy: nothing may be loaded, no script may run. */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+/** Sync rows shown in full; beyond this, the first and last half (the CSV has all). */
+const MAX_SYNC_ROWS = 300
+/** Runs shown as columns in a comparison's config table when many fields differ. */
+const MAX_CONFIG_COLUMNS = 12
+
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+}
+
+const e = escapeHtml
+
+export function renderReportHtml(data: ReportData): string {
+  const title = reportTitle(data)
+  const body = data.kind === 'run' ? runBody(data) : comparisonBody(data)
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${e(REPORT_CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Migration Lab ${e(data.environment.labVersion)}">
+<title>${e(title)} · Migration Lab report</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+<footer>Migration Lab ${e(data.environment.labVersion)} · report generated ${e(formatDate(data.environment.generatedAtMs))} on ${e(data.environment.generatedOn)} · section numbers (§) refer to the lab's QEMU migration reference (reference/qemu-migration.md).</footer>
+</main>
+</body>
+</html>
+`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces
+
+function section(id: string, heading: string, content: string): string {
+  return `<section id="${id}">\n<h2>${e(heading)}</h2>\n${content}\n</section>`
+}
+
+function interpretationHtml(interpretation: Interpretation, kind: 'run' | 'comparison'): string {
+  const warnings = interpretation.warnings
+    .map((w) => `<div class="alert" role="alert">${e(w)}</div>`)
+    .join('\n')
+  const paragraphs = interpretation.paragraphs.map((p) => `<p>${e(p)}</p>`).join('\n')
+  return `${warnings}\n<p class="headline verdict-${kind}-${interpretation.verdict}">${e(interpretation.headline)}</p>\n${paragraphs}`
+}
+
+function chartsHtml(charts: readonly ReportChart[]): string {
+  return charts
+    .map(
+      (c) =>
+        `<figure id="chart-${c.id}">\n<figcaption><strong>${e(c.title)}</strong> — ${e(c.caption)}</figcaption>\n${c.svg}\n</figure>`
+    )
+    .join('\n')
+}
+
+type CellClass = 'good' | 'bad' | 'muted' | ''
+
+interface Metric {
+  label: string
+  value: string
+  note?: string
+  tone?: CellClass
+}
+
+function metricsHtml(metrics: readonly Metric[]): string {
+  return `<dl class="metrics">${metrics
+    .map(
+      (m) =>
+        `<div class="metric ${m.tone ?? ''}"><dt>${e(m.label)}</dt><dd>${e(m.value)}</dd>${m.note ? `<dd class="note">${e(m.note)}</dd>` : ''}</div>`
+    )
+    .join('')}</dl>`
+}
+
+/** A table; `numeric` lists the columns (by index) that hold numbers and are right-aligned. */
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  opts: { numeric?: readonly number[]; className?: string } = {}
+): string {
+  const numeric = new Set(opts.numeric ?? [])
+  const cell = (text: string, i: number, tag: 'td' | 'th'): string => {
+    const classes = [numeric.has(i) ? 'num' : '', text === NOT_MEASURED ? 'muted' : '']
+      .filter(Boolean)
+      .join(' ')
+    return `<${tag}${classes ? ` class="${classes}"` : ''}>${e(text)}</${tag}>`
+  }
+  return (
+    `<table${opts.className ? ` class="${opts.className}"` : ''}>\n<thead><tr>${header.map((h, i) => cell(h, i, 'th')).join('')}</tr></thead>\n<tbody>\n` +
+    rows.map((r) => `<tr>${r.map((c, i) => cell(c, i, 'td')).join('')}</tr>`).join('\n') +
+    '\n</tbody>\n</table>'
+  )
+}
+
+function statusBadge(run: ReportRun): string {
+  const status = run.result?.status ?? run.record.status
+  return `<span class="badge status-${e(status)}">${e(status)}</span>${runIsMeasured(run) ? ' <span class="badge measured">measured</span>' : ' <span class="badge simulated">simulated</span>'}`
+}
+
+function verifiedText(run: ReportRun): { value: string; tone: CellClass; note?: string } {
+  const result = run.result
+  if (runIsMeasured(run))
+    return { value: NOT_MEASURED, tone: 'muted', note: 'a real QEMU: no oracle compared memories' }
+  if (!result || result.status !== 'completed')
+    return { value: NOT_APPLICABLE, tone: 'muted', note: 'no switchover' }
+  if (result.lab.verified) return { value: 'yes', tone: 'good', note: 'destination = source at switchover' }
+  return {
+    value: 'NO',
+    tone: 'bad',
+    note: `${formatInteger(result.lab['mismatched-pages'] ?? 0)} pages differ at switchover`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+function runMetrics(run: ReportRun): Metric[] {
+  const result = run.result
+  if (!result)
+    return [
+      { label: 'Status', value: run.record.status, note: run.record.reason ?? undefined, tone: 'bad' },
+      { label: 'Result', value: NOT_APPLICABLE, note: 'the run ended without one', tone: 'muted' }
+    ]
+  const measured = runIsMeasured(run)
+  const completed = result.status === 'completed'
+  const settings = migrationSettings(run.config)
+  const verified = verifiedText(run)
+  const metrics: Metric[] = [
+    {
+      label: 'Status',
+      value: result.status,
+      // The engine's reason may begin with the status itself ("completed: …"); say it once.
+      note: result.lab.reason.startsWith(`${result.status}: `)
+        ? result.lab.reason.slice(result.status.length + 2)
+        : result.lab.reason,
+      tone: completed ? 'good' : 'bad'
+    },
+    completed
+      ? {
+          label: 'Downtime (as QEMU reports it)',
+          value: formatMs(result.downtime ?? 0),
+          note: `downtime-limit ${formatMs(settings.downtimeLimitMs)}${settings.returnPath ? ', with return-path' : ', no return-path'}`
+        }
+      : {
+          label: 'Downtime',
+          value: NOT_APPLICABLE,
+          note: `no switchover; expected-downtime ${formatMs(result['expected-downtime'])} at the end`,
+          tone: 'muted'
+        },
+    completed
+      ? {
+          label: 'Guest pause',
+          value: formatMs(result.lab['guest-pause-ms']),
+          note: measured
+            ? "estimated from the guest's own timings"
+            : 'last instruction on the source → first on the destination'
+        }
+      : {
+          label: 'Guest pause',
+          value: NOT_APPLICABLE,
+          tone: 'muted',
+          note: 'the guest kept running on the source'
+        },
+    { label: 'Total time', value: formatMs(result['total-time']) },
+    { label: 'Setup time', value: formatMs(result['setup-time']) },
+    {
+      label: 'Transferred',
+      value: formatBytes(result.ram.transferred),
+      note: `for ${formatBytes(result.ram.total)} of RAM`
+    },
+    {
+      label: 'Dirty syncs',
+      value: formatInteger(result.ram['dirty-sync-count']),
+      note: 'dirty-sync-count (1 = the setup sync)'
+    },
+    {
+      label: 'Converged',
+      value: result.lab.converged ? 'yes' : 'no',
+      tone: result.lab.converged ? 'good' : 'bad'
+    },
+    { label: 'Verified', value: verified.value, tone: verified.tone, note: verified.note }
+  ]
+  const throttle = maxThrottlePercent(run)
+  if (settings.autoConverge || throttle > 0)
+    metrics.push({
+      label: 'Highest throttle',
+      value: `${throttle} %`,
+      note: `max-cpu-throttle ${settings.maxCpuThrottlePercent} %`
+    })
+  metrics.push({
+    label: 'Average rate',
+    value: formatMbps(result.ram.mbps),
+    note: 'mbps over (total − setup) time'
+  })
+  return metrics
+}
+
+const BREAKDOWN = [
+  ['stop-ms', 'Stop', 'vm_stop_force_state: pause vCPUs, drain block I/O (§1.5)'],
+  ['final-sync-ms', 'Final sync', 'the last dirty bitmap sync, under the BQL (§1.5)'],
+  ['ram-ms', 'RAM', 'remaining dirty pages at link speed, rate limit lifted (§10.5)'],
+  ['device-state-ms', 'Device state', 'non-iterable device state, not counted in pending (§10.3)'],
+  ['resume-ms', 'Resume', 'destination: load tail, block activation, vm_start (§10.1)']
+] as const
+
+function breakdownHtml(run: ReportRun): string {
+  const result = run.result
+  if (!result || result.status !== 'completed')
+    return '<p class="muted">No switchover happened, so there is no downtime to break down.</p>'
+  if (runIsMeasured(run))
+    return (
+      `<p class="muted">${NOT_MEASURED}: guestperf records only QEMU's total downtime (${e(formatMs(result.downtime ?? 0))}), ` +
+      `not its parts.</p>` +
+      table(
+        ['part', 'duration', 'what it is'],
+        BREAKDOWN.map(([, label, what]) => [label, NOT_MEASURED, what]),
+        { numeric: [1], className: 'breakdown' }
+      )
+    )
+  const breakdown = result.lab['downtime-breakdown']
+  const pause = result.lab['guest-pause-ms']
+  const total = BREAKDOWN.reduce((sum, [key]) => sum + breakdown[key], 0)
+  const bar = BREAKDOWN.map(
+    ([key, label], i) =>
+      `<span class="part part-${i}" style="width:${total > 0 ? ((100 * breakdown[key]) / total).toFixed(2) : 0}%" title="${e(label)}"></span>`
+  ).join('')
+  const downtime = result.downtime ?? 0
+  const marker = total > 0 ? Math.min(100, (100 * downtime) / total) : 0
+  const rows = BREAKDOWN.map(([key, label, what]) => [
+    label,
+    formatMs(breakdown[key]),
+    total > 0 ? `${formatNumber((100 * breakdown[key]) / total)} %` : NOT_APPLICABLE,
+    what
+  ])
+  rows.push(['Guest pause', formatMs(pause), '100 %', 'the five parts together'])
+  return (
+    `<div class="stack" aria-hidden="true">${bar}<span class="marker" style="left:${marker.toFixed(2)}%"></span></div>` +
+    `<p class="legend">${BREAKDOWN.map(([, label], i) => `<span class="swatch part-${i}"></span>${e(label)}`).join(' ')} · ` +
+    `the tick marks where QEMU's downtime ends (${e(formatMs(downtime))})</p>` +
+    table(['part', 'duration', 'share', 'what it is'], rows, { numeric: [1, 2], className: 'breakdown' })
+  )
+}
+
+function syncTableHtml(run: ReportRun): string {
+  if (run.iterations.length === 0) return '<p class="muted">No dirty sync was recorded.</p>'
+  const measured = runIsMeasured(run)
+  const page = migrationSettings(run.config).pageSizeBytes
+  const field = (name: string, text: string): string =>
+    isUnrecordedSyncField(measured, name) ? NOT_MEASURED : text
+  let rows = run.iterations.map((s) => [
+    String(s['dirty-sync-count']),
+    formatMs(s['time-ms']),
+    s.trigger,
+    formatInteger(s['pages-sent']),
+    field('dirty-pages', formatInteger(s['dirty-pages'])),
+    `${formatInteger(s['remaining-pages'])} (${formatBytes(s['remaining-pages'] * page)})`,
+    formatBytesPerSecond(s['bandwidth-bytes-per-ms'] * 1000),
+    formatBytes(s['threshold-bytes']),
+    formatMs(s['expected-downtime-ms']),
+    `${s['cpu-throttle-percentage']} %`,
+    field('bql-hold-ms', formatMs(s['bql-hold-ms']))
+  ])
+  let note = ''
+  if (rows.length > MAX_SYNC_ROWS) {
+    const half = MAX_SYNC_ROWS / 2
+    const hidden = rows.length - MAX_SYNC_ROWS
+    rows = [
+      ...rows.slice(0, half),
+      [
+        `… ${formatInteger(hidden)} syncs not shown (the CSV has all) …`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        ''
+      ],
+      ...rows.slice(-half)
+    ]
+    note = `<p class="muted">${formatInteger(run.iterations.length)} syncs; the middle ${formatInteger(hidden)} are left out here.</p>`
+  }
+  return (
+    note +
+    table(
+      [
+        'sync',
+        'time',
+        'trigger',
+        'pages sent',
+        'new dirty pages',
+        'remaining pages',
+        'bandwidth estimate',
+        'threshold',
+        'expected downtime',
+        'throttle',
+        'BQL hold'
+      ],
+      rows,
+      { numeric: [0, 3, 4, 5, 6, 7, 8, 9, 10], className: 'syncs' }
+    ) +
+    '<p class="muted">One row per dirty bitmap sync (§4.1): pages sent since the previous sync, newly dirtied pages it found (only pages already sent count), pages known dirty after it, and the counters in force.</p>'
+  )
+}
+
+/** How a config value reads: `134217728` → `128 MiB/s`. */
+function readsAs(path: string, value: ConfigLeaf): string {
+  if (typeof value !== 'number') return ''
+  const key = shortPath(path)
+  if (key === 'max-bandwidth' || key === 'avail-switchover-bandwidth')
+    return value === 0
+      ? key === 'max-bandwidth'
+        ? 'no rate limit'
+        : 'use the estimate'
+      : formatBytesPerSecond(value)
+  if (key === 'xbzrle-cache-size') return formatBytes(value)
+  if (key === 'bandwidth-mbps') return `${formatMbps(value)} = ${formatBytesPerSecond((value * 1e6) / 8)}`
+  if (key.endsWith('-mib')) return formatBytes(value * 1024 * 1024)
+  if (key.endsWith('-kib')) return formatBytes(value * 1024)
+  if (key.endsWith('-ms') || key === 'downtime-limit' || key === 'x-vcpu-dirty-limit-period')
+    return formatMs(value)
+  if (key.endsWith('-mibps')) return `${formatNumber(value)} MiB/s`
+  return ''
+}
+
+function leafText(value: ConfigLeaf | undefined): string {
+  if (value === undefined) return NOT_APPLICABLE
+  if (value === null) return 'null'
+  return typeof value === 'number' ? String(value) : String(value)
+}
+
+function configTableHtml(run: ReportRun): string {
+  const defaults = new Map(flattenConfig(defaultConfig()))
+  const rows = flattenConfig(run.config).map(([path, value]) => {
+    const byDefault = defaults.get(path)
+    // Working-set sizes are derived from the memory, so "changed" would mislead there.
+    // The name and the seed are labels of the run, not settings with a default.
+    const derived = /\.(working-set-mib|hot-set-mib)$/.test(path) || path === 'name' || path === 'seed'
+    const changed = byDefault !== undefined && !derived && JSON.stringify(byDefault) !== JSON.stringify(value)
+    return { path, value, changed }
+  })
+  const body = rows
+    .map(
+      (r) =>
+        `<tr${r.changed ? ' class="changed"' : ''}><td><code>${e(r.path)}</code></td><td class="num">${e(leafText(r.value))}</td><td>${e(readsAs(r.path, r.value))}</td><td>${r.changed ? 'changed' : ''}</td></tr>`
+    )
+    .join('\n')
+  const changed = rows.filter((r) => r.changed).length
+  return (
+    `<p class="muted">${formatInteger(rows.length)} settings, ${formatInteger(changed)} changed from the defaults (QEMU's, and the lab's where QEMU has none). ` +
+    `Capability and parameter names and units are QEMU's (§12).</p>` +
+    `<table class="config">\n<thead><tr><th>setting</th><th class="num">value</th><th>reads as</th><th></th></tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`
+  )
+}
+
+function qemuHtml(run: ReportRun): string {
+  const plan = qemuCommandPlan(run.config)
+  if (plan.problems.length > 0)
+    return `<p class="muted">This run's config cannot be turned into QEMU commands:</p><ul>${plan.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`
+  return (
+    `<p>To try this configuration on a real QEMU: start the destination with the same <code>-m</code>, <code>-smp</code> and devices plus ` +
+    `<code>-incoming defer</code>, send the <code>destination-…</code> commands to its monitor, then the <code>source-…</code> ones to the source's. ` +
+    `<code>tcp:DESTINATION:4444</code> is a placeholder: put the destination's address in it.` +
+    (plan.bothSidesCapabilities.length
+      ? ` ${e(plan.bothSidesCapabilities.join(', '))} are set on both sides, because QEMU checks them on the destination too.`
+      : '') +
+    `</p>\n<h3>QMP (one command per line; <code>id</code> says which monitor)</h3>\n<pre class="code">${e(formatQmpLines(plan))}</pre>\n` +
+    `<h3>HMP</h3>\n<pre class="code">${e(formatHmp(plan, runDisplayTitle(run)))}</pre>\n` +
+    `<h3>Not QEMU commands</h3>\n<ul>${plan.notQemu.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`
+  )
+}
+
+function runEnvironmentRows(run: ReportRun): string[][] {
+  const r = run.record
+  const measured = runIsMeasured(run)
+  const rows: string[][] = [
+    ['Source', measured ? 'measured on a real QEMU (imported)' : 'simulated by the Migration Lab engine'],
+    ['Engine version', r.engineVersion],
+    ['Seed', measured ? NOT_MEASURED : String(r.seed)],
+    ['Host', r.host],
+    ['Started', formatDate(r.startedAtMs)],
+    ['Ended', r.endedAtMs !== null ? formatDate(r.endedAtMs) : NOT_APPLICABLE],
+    ['Config hash (sha256)', r.configHash]
+  ]
+  if (run.result && !measured)
+    rows.push([
+      'Simulated',
+      `${formatMs(run.result.lab['virtual-time-ms'])} of virtual time in ${formatMs(run.result.lab['wall-time-ms'])} of wall time`
+    ])
+  if (r.experimentId !== null)
+    rows.push(['Experiment', `e${r.experimentId}${r.experimentName ? ` — ${r.experimentName}` : ''}`])
+  if (r.tags.length) rows.push(['Tags', r.tags.join(', ')])
+  return rows
+}
+
+function runBody(data: RunReportData): string {
+  const { run, environment } = data
+  const interpretation = interpretRun(run)
+  const parts = [
+    `<header>\n<p class="kicker">Migration Lab report</p>\n<h1>${e(runDisplayTitle(run))}</h1>\n<p class="sub">${statusBadge(run)} · started ${e(formatDate(run.record.startedAtMs))} · ${e(run.record.host)}</p>\n</header>`,
+    section('interpretation', 'What happened', interpretationHtml(interpretation, 'run')),
+    section('summary', 'Summary', metricsHtml(runMetrics(run))),
+    section('downtime', 'Downtime breakdown', breakdownHtml(run)),
+    section('charts', 'Over virtual time', chartsHtml(runCharts(run))),
+    section('syncs', 'Dirty syncs', syncTableHtml(run)),
+    section('config', 'Configuration', configTableHtml(run)),
+    section('qemu', 'Apply to a real QEMU', qemuHtml(run))
+  ]
+  if (run.record.notes)
+    parts.push(section('notes', 'Notes', `<pre class="notes">${e(run.record.notes)}</pre>`))
+  parts.push(
+    section(
+      'environment',
+      'Environment',
+      table(
+        ['', ''],
+        [...runEnvironmentRows(run), ['Migration Lab', `${environment.labVersion} (this report)`]],
+        { className: 'kv' }
+      )
+    )
+  )
+  return parts.join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+function metricCell(run: ReportRun, value: (r: NonNullable<ReportRun['result']>) => string | null): string {
+  if (!run.result) return NOT_APPLICABLE
+  return value(run.result) ?? NOT_APPLICABLE
+}
+
+function runsTableHtml(data: ComparisonReportData): string {
+  const varied = data.variedPaths
+  // In an experiment the varied columns say what the label says; keep the table within the page.
+  const withLabel = !(data.experiment && varied.length > 0)
+  const rows = data.runs.map((run) => {
+    const measured = runIsMeasured(run)
+    const verified = verifiedText(run)
+    return [
+      String(run.record.id),
+      ...(withLabel ? [run.record.label] : []),
+      measured ? 'measured' : 'simulated',
+      run.result?.status ?? run.record.status,
+      ...varied.map((p) => leafText(flattenConfig(run.config).find(([path]) => path === p)?.[1])),
+      metricCell(run, (r) => (r.status === 'completed' ? formatMs(r.downtime ?? 0) : null)),
+      metricCell(run, (r) => (r.status === 'completed' ? formatMs(r.lab['guest-pause-ms']) : null)),
+      metricCell(run, (r) => formatMs(r['total-time'])),
+      metricCell(run, (r) => formatMs(r['setup-time'])),
+      metricCell(run, (r) => formatBytes(r.ram.transferred)),
+      metricCell(run, (r) => formatInteger(r.ram['dirty-sync-count'])),
+      metricCell(run, (r) => (r.lab.converged ? 'yes' : 'no')),
+      verified.value
+    ]
+  })
+  const header = [
+    'run',
+    ...(withLabel ? ['label'] : []),
+    'source',
+    'status',
+    ...varied.map(shortPath),
+    'downtime',
+    'guest pause',
+    'total time',
+    'setup',
+    'transferred',
+    'syncs',
+    'converged',
+    'verified'
+  ]
+  const firstValue = withLabel ? 4 : 3
+  const numeric = [0, ...Array.from({ length: varied.length + 6 }, (_, i) => firstValue + i)]
+  return (
+    table(header, rows, { numeric, className: 'runs' }) +
+    `<p class="muted">Downtime as QEMU reports it; "${NOT_APPLICABLE}" where a run has no such value (no switchover), "${NOT_MEASURED}" where a measured run did not record it.</p>`
+  )
+}
+
+function statsText(stats: SummaryGroup['downtimeMs']): [string, string, string, string] {
+  if (stats.n === 0 || stats.mean === null)
+    return [NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
+  return [
+    formatMs(stats.mean),
+    formatMs(stats.median ?? stats.mean),
+    `${formatMs(stats.min ?? stats.mean)} – ${formatMs(stats.max ?? stats.mean)}`,
+    stats.stddev !== null ? formatMs(stats.stddev) : NOT_APPLICABLE
+  ]
+}
+
+function groupsHtml(data: ComparisonReportData): string {
+  const path = data.variedPaths[0]
+  if (path === undefined) return ''
+  return data.summaries
+    .map(({ series, summary }) => {
+      const rows = summary.groups.map((g) => [
+        g.key === null ? '(none)' : String(g.key),
+        formatInteger(g.runIds.length),
+        Object.entries(g.statusCounts)
+          .map(([status, n]) => `${n} ${status}`)
+          .join(', '),
+        formatInteger(g.downtimeMs.n),
+        ...statsText(g.downtimeMs),
+        g.totalTimeMs.mean !== null ? formatMs(g.totalTimeMs.mean) : NOT_APPLICABLE
+      ])
+      return (
+        (series ? `<h3>${e(series)}</h3>` : '') +
+        table(
+          [
+            shortPath(path),
+            'runs',
+            'status',
+            'switched over',
+            'mean downtime',
+            'median',
+            'min – max',
+            'std. dev.',
+            'mean total time'
+          ],
+          rows,
+          { numeric: [1, 3, 4, 5, 6, 7, 8], className: 'groups' }
+        )
+      )
+    })
+    .join('\n')
+}
+
+function comparisonConfigHtml(data: ComparisonReportData): string {
+  const diff = diffConfigs(data.runs.map((r) => r.config))
+  const equalNote = `<p class="muted">${formatInteger(diff.equalCount)} other settings are equal in every run and not shown; each run's single report lists them all.</p>`
+  if (diff.differing.length === 0) return `<p>All runs have the same config.</p>${equalNote}`
+  if (diff.differing.length <= 6) {
+    const rows = data.runs.map((run, i) => [
+      String(run.record.id),
+      run.record.label,
+      ...diff.differing.map((d) => leafText(d.values[i]))
+    ])
+    return (
+      table(['run', 'label', ...diff.differing.map((d) => d.path)], rows, {
+        numeric: [0, ...diff.differing.map((_, i) => i + 2)],
+        className: 'config-diff'
+      }) + equalNote
+    )
+  }
+  const shown = data.runs.slice(0, MAX_CONFIG_COLUMNS)
+  const rows = diff.differing.map((d) => [d.path, ...shown.map((_, i) => leafText(d.values[i]))])
+  const more =
+    data.runs.length > shown.length
+      ? `<p class="muted">Showing the first ${shown.length} of ${data.runs.length} runs; the CSV has every run.</p>`
+      : ''
+  return (
+    table(['setting', ...shown.map((r) => `run ${r.record.id}`)], rows, {
+      numeric: shown.map((_, i) => i + 1),
+      className: 'config-diff'
+    }) +
+    more +
+    equalNote
+  )
+}
+
+function comparisonEnvironmentHtml(data: ComparisonReportData): string {
+  const rows = data.runs.map((run) => [
+    String(run.record.id),
+    runIsMeasured(run) ? 'measured' : 'simulated',
+    run.record.engineVersion,
+    runIsMeasured(run) ? NOT_MEASURED : String(run.record.seed),
+    run.record.host,
+    formatDate(run.record.startedAtMs),
+    run.record.endedAtMs !== null ? formatDate(run.record.endedAtMs) : NOT_APPLICABLE
+  ])
+  return (
+    table(['run', 'source', 'engine', 'seed', 'host', 'started', 'ended'], rows, {
+      numeric: [0],
+      className: 'env'
+    }) + `<p class="muted">Migration Lab ${e(data.environment.labVersion)} made this report.</p>`
+  )
+}
+
+function comparisonBody(data: ComparisonReportData): string {
+  const interpretation = interpretComparison(data.runs, data.variedPaths, data.summaries)
+  const experiment = data.experiment
+  const sub = experiment
+    ? `experiment e${experiment.id} · ${experiment.status} · ${formatInteger(data.runs.length)} runs` +
+      (experiment.varied.length ? ` · varies ${experiment.varied.map((v) => v.path).join(' and ')}` : '') +
+      ` · ${experiment.repetitions} repetition${experiment.repetitions === 1 ? '' : 's'} per point`
+    : `${formatInteger(data.runs.length)} runs${data.variedPaths.length ? ` · differing in ${data.variedPaths.join(' and ')}` : ''}`
+  const parts = [
+    `<header>\n<p class="kicker">Migration Lab comparison report</p>\n<h1>${e(reportTitle(data))}</h1>\n<p class="sub">${e(sub)}</p>\n${experiment?.description ? `<p>${e(experiment.description)}</p>` : ''}\n</header>`,
+    section('interpretation', 'What the runs show', interpretationHtml(interpretation, 'comparison')),
+    section('runs', 'Runs', runsTableHtml(data))
+  ]
+  const groups = groupsHtml(data)
+  if (groups)
+    parts.push(section('groups', `Statistics per ${shortPath(data.variedPaths[0] as string)}`, groups))
+  parts.push(section('charts', 'Charts', chartsHtml(comparisonCharts(data))))
+  parts.push(section('config', 'Configuration differences', comparisonConfigHtml(data)))
+  if (experiment?.notes)
+    parts.push(section('notes', 'Notes', `<pre class="notes">${e(experiment.notes)}</pre>`))
+  parts.push(section('environment', 'Environment', comparisonEnvironmentHtml(data)))
+  return parts.join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const STYLE = `
+:root { --ink: #1d2430; --muted: #5f6b7a; --line: #dde2e8; --bg: #ffffff; --soft: #f4f6f9;
+  --good: #2e7d4f; --bad: #b3261e; --accent: #2f6fb3; }
+* { box-sizing: border-box; }
+html { background: var(--bg); color: var(--ink); }
+body { margin: 0; font: 14px/1.5 Helvetica, Arial, sans-serif; }
+main { max-width: 980px; margin: 0 auto; padding: 28px 32px 40px; }
+header { border-bottom: 2px solid var(--ink); margin-bottom: 18px; padding-bottom: 10px; }
+.kicker { margin: 0; text-transform: uppercase; letter-spacing: .08em; font-size: 11px; color: var(--muted); }
+h1 { margin: 2px 0 6px; font-size: 24px; line-height: 1.25; }
+h2 { font-size: 17px; margin: 26px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 14px; margin: 16px 0 6px; }
+.sub { margin: 0; color: var(--muted); }
+p { margin: 6px 0; }
+.headline { font-size: 15px; font-weight: 600; }
+.verdict-run-converged { color: var(--good); }
+.verdict-run-not-converged, .verdict-run-failed, .verdict-run-no-result, .verdict-run-unverified,
+.verdict-comparison-unverified { color: var(--bad); }
+.alert { border: 2px solid var(--bad); background: #fdecea; color: var(--bad); font-weight: 700; padding: 10px 14px;
+  margin: 10px 0; border-radius: 4px; }
+.muted { color: var(--muted); }
+.badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; border: 1px solid var(--line); }
+.status-completed { background: #e6f4ea; color: var(--good); border-color: #b7dfc3; }
+.status-cancelled, .status-failed, .status-interrupted { background: #fdecea; color: var(--bad); border-color: #f3c2be; }
+.measured { background: #fff4e0; color: #8a5a00; border-color: #f0d59c; }
+.simulated { background: var(--soft); color: var(--muted); }
+dl.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 8px; margin: 0; }
+.metric { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: var(--soft); break-inside: avoid; }
+.metric dt { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+.metric dd { margin: 2px 0 0; font-size: 18px; font-weight: 600; }
+.metric dd.note { font-size: 11px; font-weight: 400; color: var(--muted); }
+.metric.good dd:not(.note) { color: var(--good); }
+.metric.bad dd:not(.note) { color: var(--bad); }
+.metric.muted dd:not(.note) { color: var(--muted); }
+table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
+table.runs, table.syncs { font-size: 11px; }
+th, td { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.muted { color: var(--muted); font-style: italic; }
+tr { break-inside: avoid; }
+table.kv td:first-child { width: 200px; color: var(--muted); }
+table.kv thead { display: none; }
+table.config tr.changed td { font-weight: 600; }
+table.config td:last-child { color: var(--accent); font-size: 11px; }
+figure { margin: 10px 0 18px; break-inside: avoid; }
+figcaption { font-size: 12px; color: var(--muted); margin-bottom: 4px; }
+figcaption strong { color: var(--ink); }
+figure svg { width: 100%; height: auto; display: block; }
+.stack { position: relative; display: flex; height: 22px; border-radius: 4px; overflow: visible; margin: 6px 0 4px; background: var(--soft); }
+.stack .part { display: block; height: 100%; }
+.stack .marker { position: absolute; top: -4px; bottom: -4px; width: 2px; background: var(--ink); }
+.part-0 { background: #5f6b7a; } .part-1 { background: #7d5ba6; } .part-2 { background: #2f6fb3; }
+.part-3 { background: #d9822b; } .part-4 { background: #3a9a5b; }
+.legend { font-size: 12px; color: var(--muted); }
+.swatch { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 8px; border-radius: 2px; vertical-align: -1px; }
+pre { white-space: pre-wrap; word-break: break-word; }
+pre.code { background: var(--soft); border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; font: 11px/1.45 Menlo, Consolas, monospace; }
+pre.notes { font: inherit; background: var(--soft); padding: 8px 10px; border-radius: 4px; }
+code { font: 12px Menlo, Consolas, monospace; }
+footer { margin-top: 30px; padding-top: 8px; border-top: 1px solid var(--line); font-size: 11px; color: var(--muted); }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  h2, h3 { break-after: avoid; }
+  #summary, #downtime, #groups, table.kv { break-inside: avoid; }
+  .metric, .alert, .badge, th, .stack .part, .swatch { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+`

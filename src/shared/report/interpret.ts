@@ -1,0 +1,499 @@
+/**
+ * A short interpretation of a run or a comparison, written from the data: why a migration
+ * converged or not, why QEMU's downtime differs from the limit and from the guest's pause, what
+ * auto-converge did, and what to change. Every number in the text is computed from the run's
+ * result, its per-sync records and its config; every rule it invokes is QEMU's, cited by section
+ * of reference/qemu-migration.md.
+ *
+ * Pure and deterministic, so it is unit-tested against real engine runs.
+ */
+import type { MigrationResult, SyncRecord } from '../result'
+import {
+  formatBytes,
+  formatBytesPerSecond,
+  formatInteger,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  roundUpNice
+} from './format'
+import {
+  maxThrottlePercent,
+  migrationSettings,
+  runIsMeasured,
+  shortPath,
+  type MigrationSettings,
+  type ReportRun,
+  type SeriesSummary
+} from './model'
+import { LIMITS } from '../config/schema'
+
+export type Verdict = 'converged' | 'not-converged' | 'failed' | 'no-result' | 'unverified'
+
+export interface Interpretation {
+  verdict: Verdict
+  /** One sentence: what happened. */
+  headline: string
+  /** Why, in the order a reader needs it. */
+  paragraphs: string[]
+  /** What must not be missed (a failed verification): shown loudly. */
+  warnings: string[]
+}
+
+/** Syncs a "held at about" judgement looks back over. */
+const RECENT_SYNCS = 5
+/** Spread (max − min) / median below which the remainder "held" rather than moved. */
+const FLAT_SPREAD = 0.25
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** The bandwidth QEMU's threshold and expected-downtime divide by, bytes/ms (§2.1). */
+function expectedBandwidthBytesPerMs(settings: MigrationSettings, estimateBytesPerMs: number): number {
+  return settings.availSwitchoverBandwidthBytesPerS > 0
+    ? settings.availSwitchoverBandwidthBytesPerS / 1000
+    : estimateBytesPerMs
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatInteger(n)} ${n === 1 ? one : many}`
+}
+
+/** Interpretation of one run. */
+export function interpretRun(run: ReportRun): Interpretation {
+  const { record, result } = run
+  const measured = runIsMeasured(run)
+  if (!result) {
+    return {
+      verdict: 'no-result',
+      headline: `No result: the run is ${record.status}${record.reason ? ` (${record.reason})` : ''}.`,
+      paragraphs: [
+        record.status === 'interrupted'
+          ? 'The lab stopped before the run ended; the telemetry recorded until then is kept and shown below, but no downtime or verification exists for it.'
+          : 'The run ended before the engine produced a result; what was recorded is shown below.'
+      ],
+      warnings: []
+    }
+  }
+  const settings = migrationSettings(run.config)
+  const paragraphs: string[] = []
+  const warnings: string[] = []
+  let verdict: Verdict
+  let headline: string
+
+  if (result.status === 'completed') {
+    verdict = 'converged'
+    const converged = explainConvergence(run, result, settings)
+    headline = converged.headline
+    paragraphs.push(...converged.paragraphs)
+    paragraphs.push(...explainDowntime(result, settings, measured))
+  } else if (result.status === 'cancelled') {
+    verdict = 'not-converged'
+    const stalled = explainNonConvergence(run, result, settings)
+    headline = stalled.headline
+    paragraphs.push(...stalled.paragraphs)
+  } else {
+    verdict = 'failed'
+    headline = `The run failed: ${result['error-desc'] ?? result.lab.reason}.`
+    paragraphs.push(
+      `It ended after ${formatMs(result['total-time'])} and ${plural(result.ram['dirty-sync-count'], 'dirty sync')}; no switchover happened.`
+    )
+  }
+
+  const throttle = explainAutoConverge(run, settings)
+  if (throttle) paragraphs.push(throttle)
+
+  if (result.ram.total > 0 && result.ram.transferred > 0) {
+    const ratio = result.ram.transferred / result.ram.total
+    paragraphs.push(
+      `In all, ${formatBytes(result.ram.transferred)} went over the wire for ${formatBytes(result.ram.total)} of guest RAM ` +
+        `(${formatNumber(ratio)}×): every page once in the first pass, then again each time the guest dirtied it before the switchover.`
+    )
+  }
+
+  if (measured) {
+    paragraphs.push(
+      'Measured on a real QEMU (imported from guestperf): the downtime breakdown, BQL times, new dirty pages per sync ' +
+        'and the precopy/downtime byte split were not recorded and read "not measured"; no oracle compared the ' +
+        "destination's memory with the source's."
+    )
+  } else if (result.status === 'completed' && !result.lab.verified) {
+    verdict = 'unverified'
+    const pages = result.lab['mismatched-pages']
+    warnings.push(
+      `VERIFICATION FAILED: at switchover the destination's memory differed from the source's` +
+        (pages !== undefined ? ` in ${plural(pages, 'page')}` : '') +
+        '. The oracle checks every page independently of the dirty log (DESIGN.md §2); a lost dirty page is ' +
+        'silent in every statistic QEMU reports (§17). Do not trust the downtime or the transfer figures of this run.'
+    )
+  }
+  return { verdict, headline, paragraphs, warnings }
+}
+
+/** Lazy syncs: those the convergence test triggered (not setup, not the final sync). */
+function iterationSyncs(iterations: readonly SyncRecord[]): SyncRecord[] {
+  return iterations.filter((s) => s.trigger === 'lazy' || s.trigger === 'throttle-timer')
+}
+
+function explainConvergence(
+  run: ReportRun,
+  result: MigrationResult,
+  settings: MigrationSettings
+): { headline: string; paragraphs: string[] } {
+  const syncs = result.ram['dirty-sync-count']
+  const decisive = iterationSyncs(run.iterations).at(-1)
+  const headline = `Converged after ${plural(syncs, 'dirty sync')} and ${formatMs(result['total-time'])}; QEMU reported a downtime of ${formatMs(result.downtime ?? 0)} (downtime-limit ${formatMs(settings.downtimeLimitMs)}).`
+  const paragraphs: string[] = []
+  if (decisive) {
+    const remaining = decisive['remaining-pages'] * settings.pageSizeBytes
+    const bandwidth = expectedBandwidthBytesPerMs(settings, decisive['bandwidth-bytes-per-ms'])
+    paragraphs.push(
+      `At dirty sync ${decisive['dirty-sync-count']} (${formatMs(decisive['time-ms'])}) the remaining dirty memory, ` +
+        `${formatBytes(remaining)}, was below the threshold of ${formatBytes(decisive['threshold-bytes'])} = ` +
+        `${settings.availSwitchoverBandwidthBytesPerS > 0 ? 'avail-switchover-bandwidth' : 'the bandwidth estimate'} ` +
+        `${formatBytesPerSecond(bandwidth * 1000)} × downtime-limit ${formatMs(settings.downtimeLimitMs)}, so QEMU stopped ` +
+        `the guest and sent the rest (§2.1, §2.3). Syncs are lazy: a new one happens only when the known remainder ` +
+        `falls below the threshold (§15.1).`
+    )
+  } else {
+    paragraphs.push(
+      'The whole remainder fitted under the threshold = bandwidth × downtime-limit before a second pass was needed, ' +
+        'so QEMU switched over straight after the first pass (§2.3).'
+    )
+  }
+  return { headline, paragraphs }
+}
+
+function explainDowntime(result: MigrationResult, settings: MigrationSettings, measured: boolean): string[] {
+  // Parts below come from the engine's breakdown; a measured run has none (see measured.ts).
+  const out: string[] = []
+  const downtime = result.downtime ?? 0
+  const breakdown = result.lab['downtime-breakdown']
+  const limitedBelowLink =
+    settings.maxBandwidthBytesPerS > 0 && settings.maxBandwidthBytesPerS < settings.linkBytesPerS
+  if (measured) {
+    // guestperf records neither the link speed nor the parts of the downtime.
+    out.push(
+      `The real downtime, ${formatMs(downtime)}, is ${downtime <= settings.downtimeLimitMs ? 'within' : 'above'} the ` +
+        `${formatMs(settings.downtimeLimitMs)} limit. QEMU lifts the rate limit for the stop-and-copy (§10.5, §15.2) ` +
+        `and leaves the stop and the device state out of its prediction (§10.3); guestperf records neither the link ` +
+        `speed nor the parts of the downtime, so which of these dominated is not known.`
+    )
+  } else if (downtime <= settings.downtimeLimitMs) {
+    if (limitedBelowLink) {
+      out.push(
+        `The real downtime, ${formatMs(downtime)}, is below the ${formatMs(settings.downtimeLimitMs)} limit because ` +
+          `the threshold assumes the remainder goes at the rate-limited bandwidth (max-bandwidth ` +
+          `${formatBytesPerSecond(settings.maxBandwidthBytesPerS)}), while the stop-and-copy runs with the rate limit ` +
+          `lifted, at link speed (${formatBytesPerSecond(settings.linkBytesPerS)}) (§10.5, §15.2): the remaining RAM ` +
+          `took ${formatMs(breakdown['ram-ms'])}.`
+      )
+    } else {
+      out.push(
+        `The real downtime, ${formatMs(downtime)}, is within the ${formatMs(settings.downtimeLimitMs)} limit: ` +
+          `the stop-and-copy ran at about the bandwidth the threshold was computed from (max-bandwidth is ` +
+          `${settings.maxBandwidthBytesPerS === 0 ? 'unlimited' : 'at or above the link speed'}), and what was left fitted (§2.3).`
+      )
+    }
+  } else {
+    const outside =
+      `the stop (${formatMs(breakdown['stop-ms'])}), the final sync (${formatMs(breakdown['final-sync-ms'])}) and the ` +
+      `device state (${formatMs(breakdown['device-state-ms'])})` +
+      (settings.returnPath
+        ? `, and with return-path the destination's resume (${formatMs(breakdown['resume-ms'])})`
+        : '')
+    out.push(
+      `The real downtime, ${formatMs(downtime)}, exceeded the ${formatMs(settings.downtimeLimitMs)} limit: QEMU's ` +
+        `prediction covers only the remaining RAM at the estimated bandwidth, not ${outside}; device state is not ` +
+        `counted in pending at all (§10.3, §15.7).`
+    )
+  }
+  const pause = result.lab['guest-pause-ms']
+  if (measured) {
+    out.push(
+      `From the guest's own timings (guestperf), its pause was about ${formatMs(pause)} against QEMU's ${formatMs(downtime)}` +
+        (settings.returnPath
+          ? '.'
+          : ': without return-path QEMU stops counting before the destination has loaded the tail and run vm_start (§10.1, §17).')
+    )
+  } else if (settings.returnPath) {
+    out.push(
+      `With return-path on, QEMU's downtime waits for the destination's SHUT after vm_start, so it includes the ` +
+        `destination's resume (${formatMs(breakdown['resume-ms'])}); the guest felt ${formatMs(pause)} (§10.1).`
+    )
+  } else if (pause > downtime) {
+    out.push(
+      `The guest itself was paused ${formatMs(pause)}, ${formatMs(pause - downtime)} longer than the downtime QEMU ` +
+        `reports: without return-path QEMU stops counting when the last byte is pushed into the socket, before the ` +
+        `destination finishes loading and runs vm_start (resume ${formatMs(breakdown['resume-ms'])}) (§10.1, §15.7, §17).`
+    )
+  }
+  return out
+}
+
+function explainNonConvergence(
+  run: ReportRun,
+  result: MigrationResult,
+  settings: MigrationSettings
+): { headline: string; paragraphs: string[] } {
+  const syncs = iterationSyncs(run.iterations)
+  const policy =
+    `The lab stopped it (${result.lab.reason}); QEMU itself never gives up and would iterate forever (§2.4) — ` +
+    `the cap is the lab's policy, like guestperf's max_iters and max_time (§13.3).`
+  if (syncs.length === 0) {
+    const remaining = result.ram.remaining
+    return {
+      headline: `Did not converge: the first pass over RAM had not finished when the run was cancelled after ${formatMs(result['total-time'])}.`,
+      paragraphs: [
+        `${formatBytes(remaining)} of ${formatBytes(result.ram.total)} were still to send at ` +
+          `${formatBytesPerSecond(settings.maxBandwidthBytesPerS || settings.linkBytesPerS)}; the first pass sends ` +
+          `every page once (§1.3), so the policy limit was shorter than one pass.`,
+        policy
+      ]
+    }
+  }
+  const recent = syncs.slice(-RECENT_SYNCS)
+  const remainders = recent.map((s) => s['remaining-pages'] * settings.pageSizeBytes)
+  const remaining = median(remainders)
+  const spread = (Math.max(...remainders) - Math.min(...remainders)) / Math.max(1, remaining)
+  const last = remainders[remainders.length - 1]
+  const estimates = recent.map((s) => s['bandwidth-bytes-per-ms']).filter((b) => b > 0)
+  const estimate = estimates.length > 0 ? median(estimates) : 0
+  const bandwidth = expectedBandwidthBytesPerMs(settings, estimate)
+  const limit = settings.downtimeLimitMs
+
+  let heldText: string
+  if (recent.length >= 2 && spread <= FLAT_SPREAD) heldText = `held at about ${formatBytes(remaining)}`
+  else if (recent.length >= 2 && last < remainders[0])
+    heldText = `was still falling, at ${formatBytes(last)} at the last sync`
+  else if (recent.length >= 2) heldText = `grew to ${formatBytes(last)} at the last sync`
+  else heldText = `was ${formatBytes(last)} at the only sync after the first pass`
+  const basis = recent.length >= 2 && spread <= FLAT_SPREAD ? remaining : last
+
+  if (bandwidth <= 0) {
+    return {
+      headline: `Did not converge: the remaining dirty memory ${heldText}, and no bandwidth estimate was recorded to compare it with.`,
+      paragraphs: [policy]
+    }
+  }
+  const neededMs = basis / bandwidth
+  const headline =
+    `Did not converge: the remaining dirty memory ${heldText}, which needs ~${formatMs(neededMs)} at the measured ` +
+    `bandwidth of ${formatBytesPerSecond(bandwidth * 1000)} while downtime-limit is ${formatMs(limit)}.`
+  const paragraphs: string[] = []
+  paragraphs.push(
+    `QEMU switches over only when the remaining dirty memory falls below threshold = bandwidth × downtime-limit ` +
+      `(§2.1, §2.3): here ${formatBytesPerSecond(bandwidth * 1000)} × ${formatMs(limit)} = ` +
+      `${formatBytes(bandwidth * limit)}, against ${formatBytes(basis)} left after each sync over the last ` +
+      `${plural(recent.length, 'sync')}.`
+  )
+
+  const dirtyRate = dirtyRateBytesPerS(run, recent, settings)
+  if (dirtyRate !== null && dirtyRate > 0) {
+    const ratio = dirtyRate / (bandwidth * 1000)
+    paragraphs.push(
+      ratio >= 0.95
+        ? `The guest dirtied memory at about ${formatBytesPerSecond(dirtyRate)}, ${formatPercent(ratio)} of the ` +
+            `bandwidth: each pass re-dirtied about as much as it sent, so the remainder could not shrink (§14).`
+        : `The guest dirtied memory at about ${formatBytesPerSecond(dirtyRate)}, ${formatPercent(ratio)} of the ` +
+            `bandwidth: each pass sends more than is dirtied meanwhile, but the pages rewritten during one pass ` +
+            `(a hot working set) kept the remainder above the threshold (§14, §17).`
+    )
+  }
+
+  const remedies: string[] = []
+  const suggestedLimit = roundUpNice(neededMs * 1.05)
+  if (suggestedLimit <= LIMITS.maxDowntimeLimitMs)
+    remedies.push(`raising downtime-limit to ~${formatInteger(suggestedLimit)} ms`)
+  const neededBandwidth = basis / limit // bytes/ms
+  if (runIsMeasured(run)) {
+    remedies.push(
+      `raising max-bandwidth (now ${settings.maxBandwidthBytesPerS === 0 ? 'unlimited' : formatBytesPerSecond(settings.maxBandwidthBytesPerS)}; ` +
+        `this remainder needs about ${formatBytesPerSecond(neededBandwidth * 1000)} at the ${formatMs(limit)} limit, if the link carries it)`
+    )
+  } else if (settings.maxBandwidthBytesPerS > 0 && settings.maxBandwidthBytesPerS < settings.linkBytesPerS) {
+    remedies.push(
+      `raising max-bandwidth (now ${formatBytesPerSecond(settings.maxBandwidthBytesPerS)}; the link carries ` +
+        `${formatBytesPerSecond(settings.linkBytesPerS)}${neededBandwidth * 1000 <= settings.linkBytesPerS ? `, and this remainder needs about ${formatBytesPerSecond(neededBandwidth * 1000)} at the ${formatMs(limit)} limit` : ''})`
+    )
+  } else {
+    remedies.push(
+      `a faster link (max-bandwidth ${settings.maxBandwidthBytesPerS === 0 ? 'is unlimited' : 'is already at or above the link speed'}, ` +
+        `so the ${formatBytesPerSecond(settings.linkBytesPerS)} link is what bounds the bandwidth)`
+    )
+  }
+  const maxThrottle = maxThrottlePercent(run)
+  if (!settings.autoConverge)
+    remedies.push('enabling auto-converge, which throttles the vCPUs until they dirty less (§5)')
+  else if (maxThrottle < settings.maxCpuThrottlePercent)
+    remedies.push(
+      `letting auto-converge climb further (it reached ${maxThrottle} % of max-cpu-throttle ${settings.maxCpuThrottlePercent} %; ` +
+        `a longer policy max-time-ms or max-iterations gives it the periods it needs, §5.3)`
+    )
+  else
+    remedies.push(
+      `a stronger throttle (auto-converge is at max-cpu-throttle ${settings.maxCpuThrottlePercent} %)`
+    )
+  paragraphs.push(`${capitalize(joinOr(remedies))} would change that.`)
+  paragraphs.push(policy)
+  return { headline, paragraphs }
+}
+
+/**
+ * The guest's dirty rate near the end, bytes/s: new dirty pages found by the recent syncs over the
+ * time they span (what QEMU's dirty-pages-rate measures, §4.1), else the result's dirty-pages-rate
+ * (a measured run records no per-sync dirty pages).
+ */
+function dirtyRateBytesPerS(
+  run: ReportRun,
+  recent: readonly SyncRecord[],
+  settings: MigrationSettings
+): number | null {
+  if (!runIsMeasured(run) && recent.length >= 2) {
+    const spanMs = recent[recent.length - 1]['time-ms'] - recent[0]['time-ms']
+    let pages = 0
+    for (const s of recent.slice(1)) pages += s['dirty-pages']
+    if (spanMs > 0) return (pages * settings.pageSizeBytes * 1000) / spanMs
+  }
+  const rate = run.result?.ram['dirty-pages-rate'] ?? 0
+  const lastSample = run.progress.at(-1)?.['dirty-pages-rate'] ?? 0
+  const pagesPerS = rate > 0 ? rate : lastSample
+  return pagesPerS > 0 ? pagesPerS * settings.pageSizeBytes : null
+}
+
+function explainAutoConverge(run: ReportRun, settings: MigrationSettings): string | null {
+  if (!settings.autoConverge) return null
+  const first = run.iterations.find((s) => s['cpu-throttle-percentage'] > 0)
+  const max = maxThrottlePercent(run)
+  if (!first || max === 0)
+    return (
+      `The auto-converge capability was on but never throttled: in too few ≥1 s periods did newly dirtied bytes exceed ` +
+      `throttle-trigger-threshold ${settings.throttleTriggerThresholdPercent} % of the bytes sent (two such periods make one step, §5.2).`
+    )
+  const steps = new Set(run.iterations.map((s) => s['cpu-throttle-percentage']).filter((p) => p > 0)).size
+  return (
+    `The auto-converge capability throttled the vCPUs from dirty sync ${first['dirty-sync-count']} (${formatMs(first['time-ms'])}) at ` +
+    `${first['cpu-throttle-percentage']} % and reached ${max} % in ${plural(steps, 'step')} ` +
+    `(cpu-throttle-initial ${settings.cpuThrottleInitialPercent} %, increment ${settings.cpuThrottleIncrementPercent} %, ` +
+    `max-cpu-throttle ${settings.maxCpuThrottlePercent} %): at ${max} % every vCPU runs only ${100 - max} % of the time, ` +
+    `all equally, whatever each one dirties (§5.3, §5.4).`
+  )
+}
+
+function joinOr(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('')
+  if (items.length === 2) return `${items[0]} or ${items[1]}`
+  return `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+/** What a run is called in a comparison: `run 8 (downtime-limit=3000 #1)`. */
+function runName(run: ReportRun): string {
+  return `run ${run.record.id}${run.record.label ? ` (${run.record.label})` : ''}`
+}
+
+function groupName(path: string, key: unknown): string {
+  return `${shortPath(path)}=${String(key)}`
+}
+
+/** Interpretation of a comparison of runs (an experiment or a hand-picked set). */
+export function interpretComparison(
+  runs: readonly ReportRun[],
+  variedPaths: readonly string[],
+  summaries: readonly SeriesSummary[]
+): Interpretation {
+  const paragraphs: string[] = []
+  const warnings: string[] = []
+  const completed = runs.filter((r) => r.result?.status === 'completed')
+  const cancelled = runs.filter((r) => r.result?.status === 'cancelled')
+  const failed = runs.filter((r) => r.result?.status === 'failed')
+  const noResult = runs.filter((r) => !r.result)
+  const measured = runs.filter((r) => runIsMeasured(r))
+
+  const counts = [
+    `${formatInteger(completed.length)} switched over (completed)`,
+    cancelled.length
+      ? `${formatInteger(cancelled.length)} did not converge before the lab's policy cancelled them`
+      : '',
+    failed.length ? `${formatInteger(failed.length)} failed` : '',
+    noResult.length ? `${formatInteger(noResult.length)} have no result` : ''
+  ].filter((s) => s !== '')
+  const headline = `${plural(runs.length, 'run')}${variedPaths.length ? `, varying ${variedPaths.map(shortPath).join(' and ')}` : ''}: ${counts.join(', ')}.`
+
+  if (completed.length > 0) {
+    const byDowntime = [...completed].sort((a, b) => (a.result?.downtime ?? 0) - (b.result?.downtime ?? 0))
+    const byTotal = [...completed].sort(
+      (a, b) => (a.result?.['total-time'] ?? 0) - (b.result?.['total-time'] ?? 0)
+    )
+    const best = byDowntime[0]
+    const fastest = byTotal[0]
+    paragraphs.push(
+      `Lowest downtime: ${runName(best)}, ${formatMs(best.result?.downtime ?? 0)} as QEMU reports it ` +
+        `(guest pause ${formatMs(best.result?.lab['guest-pause-ms'] ?? 0)}). Shortest total time among the runs that ` +
+        `completed: ${runName(fastest)}, ${formatMs(fastest.result?.['total-time'] ?? 0)}.`
+    )
+  } else {
+    paragraphs.push(
+      'No run switched over, so no downtime exists to compare; the expected-downtime at the end of each run (in the table) says how far each was from its limit.'
+    )
+  }
+
+  const path = variedPaths[0]
+  if (path !== undefined) {
+    for (const { series, summary } of summaries) {
+      const groups = summary.groups
+      const withDowntime = groups.filter((g) => g.downtimeMs.mean !== null)
+      const without = groups.filter((g) => g.downtimeMs.n === 0)
+      const sentence = (text: string): string => (series ? `With ${series}: ${text}` : capitalize(text))
+      if (withDowntime.length > 0) {
+        const best = [...withDowntime].sort((a, b) => (a.downtimeMs.mean ?? 0) - (b.downtimeMs.mean ?? 0))[0]
+        const sd = best.downtimeMs.stddev
+        paragraphs.push(
+          sentence(
+            `the lowest mean downtime is with ${groupName(path, best.key)}: ${formatMs(best.downtimeMs.mean ?? 0)}` +
+              (sd !== null ? ` ± ${formatMs(sd)} (sample standard deviation)` : '') +
+              ` over ${plural(best.downtimeMs.n, 'completed run')}.`
+          )
+        )
+      }
+      if (without.length > 0)
+        paragraphs.push(
+          sentence(
+            `no run with ${shortPath(path)} = ${joinOr(without.map((g) => String(g.key)))} switched over` +
+              (withDowntime.length > 0 ? '.' : ' — at no value of it.')
+          )
+        )
+    }
+  }
+
+  if (measured.length > 0)
+    paragraphs.push(
+      `${plural(measured.length, 'run')} ${measured.length === 1 ? 'was' : 'were'} measured on a real QEMU (guestperf) and ` +
+        `${measured.length === 1 ? 'is' : 'are'} shown next to the simulated ones; what guestperf does not record reads "not measured".`
+    )
+
+  const unverified = runs.filter(
+    (r) => !runIsMeasured(r) && r.result?.status === 'completed' && !r.result.lab.verified
+  )
+  if (unverified.length > 0)
+    warnings.push(
+      `VERIFICATION FAILED in ${unverified.map(runName).join(', ')}: the destination's memory differed from the ` +
+        `source's at switchover. Leave these runs out of any conclusion.`
+    )
+
+  return {
+    verdict: unverified.length > 0 ? 'unverified' : completed.length > 0 ? 'converged' : 'not-converged',
+    headline,
+    paragraphs,
+    warnings
+  }
+}

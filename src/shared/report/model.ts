@@ -1,0 +1,275 @@
+/**
+ * What a report is made of, independent of its format: the runs with everything recorded for
+ * them, the comparison's statistics, the environment, and pure helpers every format shares
+ * (titles, file names, config flattening and diffing, the settings that drive convergence).
+ *
+ * The main process fills a ReportData from the history database (src/main/report/data.ts); HTML,
+ * PDF, CSV, JSON and QEMU commands are all rendered from it, so they never disagree.
+ */
+import { capabilitiesSchema, guestSchema, networkSchema, parametersSchema } from '../config/schema'
+import type { ExperimentRecord, RunRecord, Summary, ThroughputPoints } from '../history'
+import type { MigrationResult, ProgressSample, SyncRecord } from '../result'
+import { isMeasuredRun } from './measured'
+
+/** Most runs one report holds; an experiment of more is better read as CSV or JSON. */
+export const MAX_REPORT_RUNS = 500
+
+/** One run with everything a report shows of it. Series are complete (not downsampled). */
+export interface ReportRun {
+  record: RunRecord
+  /** The stored config (canonical and fully defaulted for simulated runs; as mapped for measured ones). */
+  config: Record<string, unknown>
+  /** Null for a run that ended without a result (interrupted, or failed before one existed). */
+  result: MigrationResult | null
+  /** One record per dirty sync. */
+  iterations: SyncRecord[]
+  progress: ProgressSample[]
+  throughput: ThroughputPoints[]
+}
+
+/** HistoryDb.summarize grouped by the first varied path, for one value of the second (if any). */
+export interface SeriesSummary {
+  /** `max-bandwidth=33554432` for the second varied path's value; null with one varied path. */
+  series: string | null
+  summary: Summary
+}
+
+export interface ReportEnvironment {
+  /** Migration Lab's version (package.json). */
+  labVersion: string
+  generatedAtMs: number
+  /** Where the report was made: `node on lab-host-1`. */
+  generatedOn: string
+}
+
+export interface RunReportData {
+  kind: 'run'
+  run: ReportRun
+  environment: ReportEnvironment
+}
+
+export interface ComparisonReportData {
+  kind: 'comparison'
+  runs: ReportRun[]
+  /** The experiment, when the comparison is one. */
+  experiment: ExperimentRecord | null
+  /** The experiment's varied paths, or the config paths that differ between the runs (≤ 2). */
+  variedPaths: string[]
+  /** Statistics grouped by variedPaths[0] (one entry per value of variedPaths[1]). */
+  summaries: SeriesSummary[]
+  environment: ReportEnvironment
+}
+
+export type ReportData = RunReportData | ComparisonReportData
+
+export function reportRuns(data: ReportData): ReportRun[] {
+  return data.kind === 'run' ? [data.run] : data.runs
+}
+
+// ---------------------------------------------------------------------------------------------
+// Titles and names
+
+export function runTitle(record: RunRecord): string {
+  return `Run ${record.id}${record.label ? ` — ${record.label}` : ''}`
+}
+
+/** `Run 3 — hot set`: the label, else the config's name (a run started by hand has no label). */
+export function runDisplayTitle(run: Pick<ReportRun, 'record' | 'config'>): string {
+  if (run.record.label) return runTitle(run.record)
+  const name = run.config.name
+  return typeof name === 'string' && name !== '' && name !== 'unnamed'
+    ? `Run ${run.record.id} — ${name}`
+    : runTitle(run.record)
+}
+
+export function reportTitle(data: ReportData): string {
+  if (data.kind === 'run') return runDisplayTitle(data.run)
+  if (data.experiment) return `Experiment e${data.experiment.id} — ${data.experiment.name}`
+  return `Comparison of runs ${data.runs.map((r) => r.record.id).join(', ')}`
+}
+
+/** File name without extension: `run-12`, `experiment-3`, `runs-4-5-9`. */
+export function reportFileStem(data: ReportData): string {
+  if (data.kind === 'run') return `run-${data.run.record.id}`
+  if (data.experiment) return `experiment-${data.experiment.id}`
+  const ids = data.runs.map((r) => r.record.id)
+  return ids.length <= 6 ? `runs-${ids.join('-')}` : `runs-${ids[0]}-to-${ids[ids.length - 1]}-${ids.length}`
+}
+
+/** The last segment of a dotted path: `downtime-limit`. */
+export function shortPath(path: string): string {
+  const segments = path.split('.')
+  return segments[segments.length - 1] ?? path
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config as rows
+
+export type ConfigLeaf = string | number | boolean | null
+
+/** Every leaf of a config as `[dotted path, value]`, arrays by index (`guest.workloads.0.pattern`). */
+export function flattenConfig(config: unknown, prefix = ''): [string, ConfigLeaf][] {
+  const out: [string, ConfigLeaf][] = []
+  const walk = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) {
+      // A list of leaves (vCPU indexes) is one value: `0,1`.
+      if (node.every((v) => v === null || typeof v !== 'object')) {
+        out.push([path, node.map(String).join(',')])
+        return
+      }
+      node.forEach((item, i) => walk(item, path ? `${path}.${i}` : String(i)))
+      return
+    }
+    if (node !== null && typeof node === 'object') {
+      for (const key of Object.keys(node).sort())
+        walk((node as Record<string, unknown>)[key], path ? `${path}.${key}` : key)
+      return
+    }
+    if (node === undefined) return
+    out.push([path, node as ConfigLeaf])
+  }
+  walk(config, prefix)
+  return out
+}
+
+export interface ConfigDifference {
+  path: string
+  /** One value per run, in the runs' order; undefined where a run's config lacks the path. */
+  values: (ConfigLeaf | undefined)[]
+}
+
+export interface ConfigDiff {
+  differing: ConfigDifference[]
+  /** Paths whose value is the same in every run. */
+  equalCount: number
+}
+
+/** The config paths whose values differ between runs (in path order) and how many are equal. */
+export function diffConfigs(configs: readonly Record<string, unknown>[]): ConfigDiff {
+  const maps = configs.map((c) => new Map(flattenConfig(c)))
+  const paths = new Set<string>()
+  for (const m of maps) for (const p of m.keys()) paths.add(p)
+  const differing: ConfigDifference[] = []
+  let equalCount = 0
+  for (const path of [...paths].sort()) {
+    const values = maps.map((m) => m.get(path))
+    const first = JSON.stringify(values[0] ?? null)
+    if (values.every((v) => v !== undefined && JSON.stringify(v) === first)) equalCount++
+    else differing.push({ path, values })
+  }
+  return { differing, equalCount }
+}
+
+/**
+ * The paths a comparison varies: the experiment's own, else the config paths that differ between
+ * the runs when there are one or two of them (the seed and the name are left out: they differ
+ * between repetitions and labels, not between configurations).
+ */
+export function comparisonVariedPaths(
+  experiment: Pick<ExperimentRecord, 'varied'> | null,
+  configs: readonly Record<string, unknown>[]
+): string[] {
+  if (experiment && experiment.varied.length > 0) return experiment.varied.map((v) => v.path)
+  if (configs.length < 2) return []
+  const differing = diffConfigs(configs)
+    .differing.map((d) => d.path)
+    .filter((p) => p !== 'seed' && p !== 'name')
+  // Runs that differ in more than two ways are not a sweep of one or two knobs: compare them run by run.
+  return differing.length <= 2 ? differing : []
+}
+
+/** The value of a dotted path in a run's config, as a table cell shows it. */
+export function configValueAt(config: Record<string, unknown>, path: string): ConfigLeaf | undefined {
+  for (const [p, v] of flattenConfig(config)) if (p === path) return v
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// The settings a report reasons with
+
+/** The few settings that decide convergence and downtime, with QEMU's defaults filled in. */
+export interface MigrationSettings {
+  downtimeLimitMs: number
+  /** max-bandwidth, bytes/s; 0 = no rate limit. */
+  maxBandwidthBytesPerS: number
+  /** avail-switchover-bandwidth, bytes/s; 0 = use the estimate. */
+  availSwitchoverBandwidthBytesPerS: number
+  /** network.bandwidth-mbps as bytes/s. */
+  linkBytesPerS: number
+  autoConverge: boolean
+  returnPath: boolean
+  throttleTriggerThresholdPercent: number
+  cpuThrottleInitialPercent: number
+  cpuThrottleIncrementPercent: number
+  maxCpuThrottlePercent: number
+  pageSizeBytes: number
+  memoryBytes: number
+  vcpus: number
+}
+
+function section<T>(
+  schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } },
+  value: unknown
+): T {
+  const parsed = schema.safeParse(value ?? {})
+  if (parsed.success) return parsed.data
+  const fallback = schema.safeParse({})
+  if (!fallback.success) throw new Error('a config schema has no defaults')
+  return fallback.data
+}
+
+function objectAt(config: Record<string, unknown>, ...keys: string[]): unknown {
+  let node: unknown = config
+  for (const key of keys) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined
+    node = (node as Record<string, unknown>)[key]
+  }
+  return node
+}
+
+/**
+ * Reads the settings from a stored config. Missing or malformed sections fall back to QEMU's
+ * defaults (a measured run's config is only what guestperf recorded).
+ */
+export function migrationSettings(config: Record<string, unknown>): MigrationSettings {
+  const caps = section(capabilitiesSchema, objectAt(config, 'migration', 'capabilities'))
+  const params = section(parametersSchema, objectAt(config, 'migration', 'parameters'))
+  const network = section(networkSchema, objectAt(config, 'network'))
+  const guest = section(guestSchema, objectAt(config, 'guest'))
+  return {
+    downtimeLimitMs: params['downtime-limit'],
+    maxBandwidthBytesPerS: params['max-bandwidth'],
+    availSwitchoverBandwidthBytesPerS: params['avail-switchover-bandwidth'],
+    linkBytesPerS: (network['bandwidth-mbps'] * 1e6) / 8,
+    autoConverge: caps['auto-converge'],
+    returnPath: caps['return-path'],
+    throttleTriggerThresholdPercent: params['throttle-trigger-threshold'],
+    cpuThrottleInitialPercent: params['cpu-throttle-initial'],
+    cpuThrottleIncrementPercent: params['cpu-throttle-increment'],
+    maxCpuThrottlePercent: params['max-cpu-throttle'],
+    pageSizeBytes: guest['page-size'],
+    memoryBytes: guest['memory-mib'] * 1024 * 1024,
+    vcpus: guest.vcpus
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run facts shared by every format
+
+export function runIsMeasured(run: Pick<ReportRun, 'record' | 'result'>): boolean {
+  return isMeasuredRun(run.record, run.result)
+}
+
+/** Virtual ms at which the guest stopped (QEMU's downtime start), when the run switched over. */
+export function switchoverTimeMs(result: MigrationResult | null): number | null {
+  if (!result || result.status !== 'completed' || result.downtime === undefined) return null
+  return Math.max(0, result['total-time'] - result.downtime)
+}
+
+/** Highest auto-converge throttle seen: syncs, progress samples and the final value. */
+export function maxThrottlePercent(run: Pick<ReportRun, 'result' | 'iterations' | 'progress'>): number {
+  let max = run.result?.['cpu-throttle-percentage'] ?? 0
+  for (const s of run.iterations) max = Math.max(max, s['cpu-throttle-percentage'])
+  for (const p of run.progress) max = Math.max(max, p['cpu-throttle-percentage'])
+  return max
+}
