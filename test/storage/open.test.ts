@@ -205,3 +205,30 @@ describe('opening a history database', () => {
     writer.close()
   })
 })
+
+describe('native binding per runtime', () => {
+  it('inside Electron opens the history with Electron’s own build of better-sqlite3, and says when it is missing', () => {
+    // Node's build in node_modules cannot load in Electron (another ABI), so the storage layer
+    // must ask for the build `npm start` makes. Pretend to be Electron: the open must go for that
+    // file and, since it was never built here, fail with a clear Database error naming it.
+    const file = join(dir, 'electron.db')
+    Object.defineProperty(process.versions, 'electron', {
+      value: '45.5.0',
+      configurable: true,
+      enumerable: true
+    })
+    try {
+      let error: LabError | undefined
+      try {
+        openHistory(file).close()
+      } catch (e) {
+        error = (e as LabFailure).error
+      }
+      expect(error?.kind).toBe('Database')
+      expect(error?.message).toMatch(/electron-45\.5\.0-.*better_sqlite3\.node/)
+    } finally {
+      delete (process.versions as { electron?: string }).electron
+    }
+    expect(openHistory(file).schemaVersion).toBe(LATEST_SCHEMA_VERSION)
+  })
+})

@@ -99,8 +99,8 @@ export function startDesktopApp(): LabService {
 /**
  * The history database inside Electron. better-sqlite3's binding in node_modules is built for
  * Node's ABI; `npm start` builds one for Electron's ABI at sqliteNativeBinding().
- * TODO(storage): pass `nativeBinding: sqliteNativeBinding()` once openHistory accepts it; until
- * then the desktop app logs why the database could not be opened and keeps runs in memory.
+ * The storage layer loads that binding itself when it runs inside Electron (storage/open.ts); if
+ * it is missing, the app logs why the database could not be opened and keeps runs in memory.
  */
 function openHistoryInElectron(file: string): HistoryDb {
   return openHistory(file, { canonicalConfigJson: historyConfigJson })

@@ -27,6 +27,7 @@ import {
 import { dirname } from 'node:path'
 import { LabFailure, labError } from '../../shared/errors'
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION } from './migrations'
+import { sqliteNativeBinding } from '../paths'
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000'
 
@@ -203,7 +204,12 @@ export function openDatabaseFile(file: string, options: OpenOptions = {}): Opene
 
   let db: Database.Database
   try {
-    db = new Database(file, { readonly, fileMustExist: !created, timeout: busyTimeoutMs })
+    db = new Database(file, {
+      readonly,
+      fileMustExist: !created,
+      timeout: busyTimeoutMs,
+      ...nativeBindingOption()
+    })
   } catch (e) {
     throw new LabFailure(
       labError('Database', `Cannot open the history database ${file}: ${(e as Error).message}`)
@@ -261,7 +267,7 @@ function probeOurDatabase(file: string): number {
   const shmBefore = existsSync(`${file}-shm`)
   let probe: Database.Database | null = null
   try {
-    probe = new Database(file, { readonly: true, fileMustExist: true })
+    probe = new Database(file, { readonly: true, fileMustExist: true, ...nativeBindingOption() })
     const applicationId = probe.pragma('application_id', { simple: true }) as number
     const userVersion = probe.pragma('user_version', { simple: true }) as number
     const tables = new Set(
@@ -312,4 +318,13 @@ function removeIfCreated(side: string, existedBefore: boolean, onlyIfEmpty: bool
   } catch {
     // Best effort: a leftover empty side file does not change the database.
   }
+}
+
+/**
+ * better-sqlite3's native binding for this runtime: none under Node (node_modules holds Node's
+ * build), Electron's own build inside the desktop app (`npm start` makes it; toolchain.md §4).
+ */
+function nativeBindingOption(): { nativeBinding?: string } {
+  const nativeBinding = sqliteNativeBinding()
+  return nativeBinding ? { nativeBinding } : {}
 }
