@@ -47,20 +47,41 @@ export async function runAndRecord(input: unknown, opts: RecordedRunOptions): Pr
     ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {})
   })
   opts.onRunId?.(runId)
+  // A history that cannot record the run makes the run worthless to go on with: stop it and
+  // report the storage problem rather than a result nobody can find again.
+  let storageError: unknown
+  const abort = new AbortController()
+  const onOuterAbort = (): void => abort.abort()
+  if (opts.signal?.aborted) abort.abort()
+  else opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
   const onTelemetry = (batch: TelemetryBatch): void => {
-    history.append(runId, {
-      progress: batch.progress,
-      throughput: batch.throughput,
-      timeline: batch.timeline
-    })
+    if (storageError === undefined) {
+      try {
+        history.append(runId, {
+          progress: batch.progress,
+          throughput: batch.throughput,
+          timeline: batch.timeline
+        })
+      } catch (e) {
+        storageError = e
+        abort.abort()
+      }
+    }
     opts.onTelemetry?.(batch)
   }
   try {
-    const output = await runMigration(config, { ...opts, seed, onTelemetry })
+    const output = await runMigration(config, { ...opts, seed, signal: abort.signal, onTelemetry })
+    if (storageError !== undefined) throw storageError
     history.finish(runId, output.result)
     return { ...output, runId }
   } catch (e) {
-    history.fail(runId, e)
+    try {
+      history.fail(runId, e)
+    } catch {
+      // The history is unusable; the caller still learns why the run failed.
+    }
     throw e
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort)
   }
 }
