@@ -125,8 +125,8 @@ describe('the Live run screen', () => {
       lab: {
         ...result().lab,
         converged: false,
-        verified: false,
-        'mismatched-pages': undefined,
+        verified: true,
+        'mismatched-pages': 0,
         reason: 'cancelled by lab policy: dirty-sync-count 31 exceeded max-iterations 30'
       }
     })
@@ -135,7 +135,9 @@ describe('the Live run screen', () => {
     expect(w.get('[data-testid="summary-expected"]').text()).toContain('16 s')
     expect(w.get('[data-testid="summary-expected"]').text()).toContain('vs downtime-limit 300 ms')
     expect(w.get('[data-testid="summary-converged"]').text()).toContain('no')
-    expect(w.get('[data-testid="summary-verified"]').text()).toContain('not checked')
+    // No switchover, but the oracle still checked that only known-dirty pages lag behind.
+    expect(w.get('[data-testid="summary-verified"]').text()).toContain('consistent')
+    expect(w.get('[data-testid="summary-verified"]').text()).toContain('lags only by pages known to be dirty')
     expect(w.get('[data-testid="summary-outcome"]').text()).toContain('exceeded max-iterations 30')
   })
 

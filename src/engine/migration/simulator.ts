@@ -162,6 +162,8 @@ export class MigrationSimulator {
   private throttlePct = 0
   private throttleEverActive = false
   private dirtySyncCount = 0
+  /** Virtual µs of the last dirty-log harvest merged into the bitmap (the oracle at cancel). */
+  private lastHarvestUs = 0
   private pagesSentSinceSync = 0
   private setupEndUs = 0
   private canSwitchoverAtUs = 0
@@ -403,10 +405,21 @@ export class MigrationSimulator {
     this.phase = 'cancelled'
     this.timeline('migration', endUs, 'done', 'cancelled')
     this.timeline('destination', endUs, 'idle')
-    await this.finishVcpus(endUs, false)
+    const finishes = await this.finishVcpus(endUs, true)
+    // No switchover: check that the destination lags only where the migration thread knows it
+    // does (dirty bitmap, or written since the last harvest) — see oracle.ts.
+    const verdict = verifyDestination(
+      this.lastSendPlus1,
+      this.pagesReceived,
+      finishes.map((f) => f.oracle).filter((o) => o !== undefined),
+      { bmap: this.bmap, lastHarvestUs: this.lastHarvestUs }
+    )
     this.pushSample(endUs)
     this.flushBatch()
-    return this.result('cancelled', endUs, reason, undefined, undefined)
+    const checked = verdict.verified
+      ? ''
+      : `; ORACLE: ${describeVerdict(verdict, 'are stale on the destination without being marked dirty')}`
+    return this.result('cancelled', endUs, reason + checked, verdict, undefined)
   }
 
   /** guestperf's limits (§13.3, §13.4); undefined while the run may go on. */
@@ -692,6 +705,7 @@ export class MigrationSimulator {
     }
     this.dirtyPages += newlyDirty
     this.numDirtyPagesPeriod += newlyDirty
+    this.lastHarvestUs = harvestUs
     this.dirtyBytesLastSync = pendingBytes(this.dirtyPages, this.pageSize)
     // The period rules run at the end of the sync, still under the BQL (§4.1 step 5).
     if (periodCloses(this.periodStartUs, holdEndUs)) {
@@ -1018,8 +1032,8 @@ function ms(us: number): string {
   return (us / US_PER_MS).toFixed(1)
 }
 
-function describeVerdict(v: OracleVerdict): string {
-  const parts: string[] = [`${v.mismatchedPages} page(s) differ at switchover`]
+function describeVerdict(v: OracleVerdict, what = 'differ at switchover'): string {
+  const parts: string[] = [`${v.mismatchedPages} page(s) ${what}`]
   if (v.unsentPages > 0) parts.push(`${v.unsentPages} never sent`)
   if (v.examples.length > 0) parts.push(`e.g. page ${v.examples.join(', ')}`)
   return parts.join(', ')

@@ -67,11 +67,13 @@ export function formatResultSummary(result: MigrationResult, title: string): str
   )
   row(
     'Verified',
-    lab.verified
-      ? 'yes — destination memory equals source memory at switchover'
-      : result.status === 'completed'
-        ? `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages differ at switchover`
-        : 'not applicable (no switchover)'
+    result.status === 'completed'
+      ? lab.verified
+        ? 'yes — destination memory equals source memory at switchover'
+        : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages differ at switchover`
+      : lab.verified
+        ? 'yes — no switchover; the destination lags only by pages known to be dirty'
+        : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages are stale without being marked dirty`
   )
   row(
     'Seed',

@@ -7,7 +7,20 @@
  * it was received and no source write happened at or after its last send. Pages nobody wrote
  * during the migration hold what they held before it began, and any send carries that.
  * §17 is why: a lost dirty page is silent in every statistic QEMU reports.
+ *
+ * A cancelled migration has no switchover, but the same question has an answer then too: the
+ * destination may lag only where the migration thread knows it does — pages still set in its
+ * dirty bitmap, and pages written since the last dirty-log harvest (still in the vCPUs' logs).
+ * Any other difference is a dirty page the tracking lost.
  */
+
+/** What the migration thread knows is not yet on the destination (for a run stopped early). */
+export interface KnownPending {
+  /** The migration bitmap: bit set = the page is known dirty and will be sent again. */
+  readonly bmap: Int32Array
+  /** Virtual µs of the last dirty-log harvest; writes at or after it are not harvested yet. */
+  readonly lastHarvestUs: number
+}
 
 /** A vCPU's last-write record, as sent back at the end of a run. */
 export interface LastWriteRecord {
@@ -34,13 +47,29 @@ export interface OracleVerdict {
 export function verifyDestination(
   lastSendPlus1: Uint32Array,
   pagesReceived: number,
-  records: readonly LastWriteRecord[]
+  records: readonly LastWriteRecord[],
+  knownPending?: KnownPending
 ): OracleVerdict {
   const totalPages = lastSendPlus1.length
   const examples: number[] = []
-  const unsentPages = totalPages - pagesReceived
+  const bmap = knownPending?.bmap
+  const known = (page: number): boolean => bmap !== undefined && (bmap[page >>> 5] & (1 << (page & 31))) !== 0
+  // Writes with lastWrite ≥ lastHarvestUs, i.e. lastWritePlus1 > lastHarvestUs, are still in the
+  // vCPUs' dirty logs.
+  const loggedAbovePlus1 = knownPending ? knownPending.lastHarvestUs : Infinity
+  let unsentPages = totalPages - pagesReceived
   if (unsentPages > 0) {
-    for (let p = 0; p < totalPages && examples.length < 4; p++) if (lastSendPlus1[p] === 0) examples.push(p)
+    if (bmap) {
+      // Unsent pages are fine while the bitmap still holds them (the first pass is not done).
+      unsentPages = 0
+      for (let p = 0; p < totalPages; p++)
+        if (lastSendPlus1[p] === 0 && !known(p)) {
+          unsentPages++
+          if (examples.length < 4) examples.push(p)
+        }
+    } else {
+      for (let p = 0; p < totalPages && examples.length < 4; p++) if (lastSendPlus1[p] === 0) examples.push(p)
+    }
   }
   // Written-after-send pages, deduplicated across vCPUs that share pages (unsent ones are
   // counted above already).
@@ -58,6 +87,7 @@ export function verifyDestination(
         const page = base + o
         const s = lastSendPlus1[page]
         if (s === 0 || w < s) continue
+        if (w > loggedAbovePlus1 || known(page)) continue
         stale ??= new Int32Array(Math.ceil(totalPages / 32))
         const bit = 1 << (page & 31)
         if ((stale[page >>> 5] & bit) === 0) {

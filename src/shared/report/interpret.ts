@@ -120,11 +120,13 @@ export function interpretRun(run: ReportRun): Interpretation {
         'and the precopy/downtime byte split were not recorded and read "not measured"; no oracle compared the ' +
         "destination's memory with the source's."
     )
-  } else if (result.status === 'completed' && !result.lab.verified) {
+  } else if (!result.lab.verified) {
     verdict = 'unverified'
     const pages = result.lab['mismatched-pages']
     warnings.push(
-      `VERIFICATION FAILED: at switchover the destination's memory differed from the source's` +
+      (result.status === 'completed'
+        ? `VERIFICATION FAILED: at switchover the destination's memory differed from the source's`
+        : `VERIFICATION FAILED: when the run stopped, the destination's memory differed from the source's where the migration believed it up to date`) +
         (pages !== undefined ? ` in ${plural(pages, 'page')}` : '') +
         '. The oracle checks every page independently of the dirty log (DESIGN.md §2); a lost dirty page is ' +
         'silent in every statistic QEMU reports (§17). Do not trust the downtime or the transfer figures of this run.'
@@ -482,12 +484,12 @@ export function interpretComparison(
     )
 
   const unverified = runs.filter(
-    (r) => !runIsMeasured(r) && r.result?.status === 'completed' && !r.result.lab.verified
+    (r) => !runIsMeasured(r) && r.result !== null && r.result !== undefined && !r.result.lab.verified
   )
   if (unverified.length > 0)
     warnings.push(
       `VERIFICATION FAILED in ${unverified.map(runName).join(', ')}: the destination's memory differed from the ` +
-        `source's at switchover. Leave these runs out of any conclusion.`
+        `source's where the migration believed it up to date. Leave these runs out of any conclusion.`
     )
 
   return {
