@@ -24,7 +24,10 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: {
       'import-x/resolver-next': [
-        createTypeScriptImportResolver({ project: ['tsconfig.node.json', 'tsconfig.web.json'], noWarnOnMultipleProjects: true })
+        createTypeScriptImportResolver({
+          project: ['tsconfig.node.json', 'tsconfig.web.json'],
+          noWarnOnMultipleProjects: true
+        })
       ]
     },
     rules: {
@@ -71,7 +74,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'Only src/main/index.ts, src/main/electron/ and src/preload/ may import electron.' }]
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src/main/index.ts, src/main/electron/ and src/preload/ may import electron.'
+            }
+          ]
         }
       ]
     }
@@ -88,7 +96,12 @@ export default tseslint.config(
             { name: 'better-sqlite3', message: 'src/shared is pure: no I/O.' },
             { name: 'ws', message: 'src/shared is pure: no I/O.' }
           ],
-          patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process'], message: 'src/shared is pure: no Node built-ins.' }]
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'worker_threads', 'child_process'],
+              message: 'src/shared is pure: no Node built-ins.'
+            }
+          ]
         }
       ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'require']

@@ -7,8 +7,12 @@ import { dirname, resolve } from 'node:path'
 export default function setup(): void {
   if (process.env.LAB_SKIP_BUILD === '1') return
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-  execFileSync(process.execPath, [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit']
-  })
+  execFileSync(
+    process.execPath,
+    [resolve(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit']
+    }
+  )
 }
