@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const SERVE_ENTRY = join(ROOT, 'out', 'main', 'serve.js')
@@ -162,4 +163,44 @@ export async function screenshotPath(name: string): Promise<string> {
 export async function cleanupHomes(): Promise<void> {
   await Promise.all([...homesToRemove].map((home) => rm(home, { recursive: true, force: true })))
   homesToRemove.clear()
+}
+
+/** What a journey drives: a web host, a browser, one page, and the page's console errors. */
+export interface LabSession {
+  /** The running web host. A journey may replace it (restart on the same port and home); the
+   * teardown stops whichever host is here then. */
+  host: RunningWebHost
+  readonly browser: LabBrowser
+  readonly page: Page
+  /** Console errors and uncaught page errors so far (see collectConsoleErrors). */
+  readonly consoleErrors: string[]
+}
+
+export interface LabSessionOptions extends LaunchBrowserOptions {
+  readonly host?: StartWebHostOptions
+}
+
+/**
+ * The setup every journey shares, registered as the calling `describe`'s beforeAll/afterAll: a
+ * fresh web host (its own MIGRATION_LAB_HOME), Chromium with a fresh profile, one page whose
+ * console errors are collected; afterwards everything is closed and removed. The returned object
+ * is filled in by beforeAll, so read its fields inside tests and hooks, not at collection time.
+ */
+export function useLabPage(opts: LabSessionOptions = {}): LabSession {
+  const session: { -readonly [K in keyof LabSession]?: LabSession[K] } = {}
+  beforeAll(async () => {
+    session.host = await startWebHost(opts.host)
+    session.browser = await launchBrowser({
+      locale: opts.locale ?? 'en-US',
+      colorScheme: opts.colorScheme ?? 'light'
+    })
+    session.page = await session.browser.context.newPage()
+    session.consoleErrors = collectConsoleErrors(session.page)
+  })
+  afterAll(async () => {
+    await session.browser?.close()
+    await session.host?.stop()
+    await cleanupHomes()
+  })
+  return session as LabSession
 }

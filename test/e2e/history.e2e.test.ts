@@ -1,35 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Locator, Page } from 'playwright-core'
-import {
-  cleanupHomes,
-  collectConsoleErrors,
-  launchBrowser,
-  screenshotPath,
-  startWebHost,
-  type LabBrowser,
-  type RunningWebHost
-} from './helpers'
+import { describe, expect, it } from 'vitest'
+import type { Locator } from 'playwright-core'
+import { screenshotPath, useLabPage } from './helpers'
 
 // History, sweeps and Compare through the real web host (real engine, real history database in a
 // fresh MIGRATION_LAB_HOME) in Debian's Chromium.
 describe('history, sweeps and compare in a browser', () => {
-  let host: RunningWebHost
-  let browser: LabBrowser
-  let page: Page
-  let consoleErrors: string[]
-
-  beforeAll(async () => {
-    host = await startWebHost()
-    browser = await launchBrowser({ locale: 'en-US', colorScheme: 'light' })
-    page = await browser.context.newPage()
-    consoleErrors = collectConsoleErrors(page)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    await cleanupHomes()
-  })
+  const lab = useLabPage()
 
   /** Non-transparent pixels of a chart's canvas (0 when ECharts drew nothing). */
   async function paintedPixels(chart: Locator): Promise<number> {
@@ -47,81 +23,87 @@ describe('history, sweeps and compare in a browser', () => {
   }
 
   it('runs a 3-point sweep and shows three points in the comparison', async () => {
-    await page.goto(`${host.url}#/history`)
-    await expect.poll(() => page.getByTestId('connection-status').textContent()).toContain('Connected')
-    await expect.poll(() => page.getByTestId('history-empty').textContent()).toContain('No runs yet')
+    await lab.page.goto(`${lab.host.url}#/history`)
+    await expect.poll(() => lab.page.getByTestId('connection-status').textContent()).toContain('Connected')
+    await expect.poll(() => lab.page.getByTestId('history-empty').textContent()).toContain('No runs yet')
 
-    await page.getByRole('tab', { name: 'New sweep' }).click()
-    await page.getByLabel('Values (comma-separated)').fill('100, 300, 500')
-    await page.getByLabel('Name', { exact: true }).fill('e2e downtime-limit sweep')
-    expect(await page.getByTestId('sweep-plan').textContent()).toBe('3 point(s) × 1 repetition(s) = 3 run(s)')
-    await page.getByTestId('sweep-start').click()
+    await lab.page.getByRole('tab', { name: 'New sweep' }).click()
+    await lab.page.getByLabel('Values (comma-separated)').fill('100, 300, 500')
+    await lab.page.getByLabel('Name', { exact: true }).fill('e2e downtime-limit sweep')
+    expect(await lab.page.getByTestId('sweep-plan').textContent()).toBe(
+      '3 point(s) × 1 repetition(s) = 3 run(s)'
+    )
+    await lab.page.getByTestId('sweep-start').click()
 
     // When the sweep ends, its comparison opens by itself.
     await expect
-      .poll(() => page.getByTestId('compare-title').textContent(), { timeout: 60_000 })
+      .poll(() => lab.page.getByTestId('compare-title').textContent(), { timeout: 60_000 })
       .toBe('Experiment: e2e downtime-limit sweep')
-    const downtime = page.getByTestId('compare-chart-downtime')
+    const downtime = lab.page.getByTestId('compare-chart-downtime')
     await expect.poll(() => downtime.getAttribute('data-points')).toBe('3')
-    await expect.poll(() => page.getByTestId('compare-summary-row').count()).toBe(3)
+    await expect.poll(() => lab.page.getByTestId('compare-summary-row').count()).toBe(3)
     expect(
-      (await page.getByTestId('compare-summary-row').locator('th').allTextContents()).map((s) => s.trim())
+      (await lab.page.getByTestId('compare-summary-row').locator('th').allTextContents()).map((s) => s.trim())
     ).toEqual(['100', '300', '500'])
     await expect.poll(() => paintedPixels(downtime)).toBeGreaterThan(500)
-    await expect.poll(() => page.getByTestId('compare-chart-parameter').getAttribute('data-points')).toBe('3')
-    await expect.poll(() => paintedPixels(page.getByTestId('compare-chart-progress'))).toBeGreaterThan(500)
+    await expect
+      .poll(() => lab.page.getByTestId('compare-chart-parameter').getAttribute('data-points'))
+      .toBe('3')
+    await expect
+      .poll(() => paintedPixels(lab.page.getByTestId('compare-chart-progress')))
+      .toBeGreaterThan(500)
     // Only the varied parameter differs (differences only is on by default).
-    expect(await page.getByTestId('differences-only').isChecked()).toBe(true)
-    expect(await page.getByTestId('config-diff-row').count()).toBe(1)
-    await page.screenshot({ path: await screenshotPath('compare-sweep-light'), fullPage: true })
+    expect(await lab.page.getByTestId('differences-only').isChecked()).toBe(true)
+    expect(await lab.page.getByTestId('config-diff-row').count()).toBe(1)
+    await lab.page.screenshot({ path: await screenshotPath('compare-sweep-light'), fullPage: true })
 
-    await page.emulateMedia({ colorScheme: 'dark' })
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    await lab.page.emulateMedia({ colorScheme: 'dark' })
+    await expect.poll(() => lab.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
     await expect.poll(() => paintedPixels(downtime)).toBeGreaterThan(500)
-    await page.screenshot({ path: await screenshotPath('compare-sweep-dark'), fullPage: true })
-    await page.emulateMedia({ colorScheme: 'light' })
+    await lab.page.screenshot({ path: await screenshotPath('compare-sweep-dark'), fullPage: true })
+    await lab.page.emulateMedia({ colorScheme: 'light' })
   })
 
   it('finds a run by a config filter, adds a note that survives a reload', async () => {
-    await page.getByTestId('screen-history').click()
-    await page.getByRole('tab', { name: 'Runs' }).click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(3)
+    await lab.page.getByTestId('screen-history').click()
+    await lab.page.getByRole('tab', { name: 'Runs' }).click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(3)
 
-    await page.getByLabel('Config conditions').fill('migration.parameters.downtime-limit >= 300')
-    await page.getByTestId('filter-apply').click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(2)
-    const row = page.locator('[data-testid^="run-row-"]', { hasText: 'downtime-limit=500' })
+    await lab.page.getByLabel('Config conditions').fill('migration.parameters.downtime-limit >= 300')
+    await lab.page.getByTestId('filter-apply').click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(2)
+    const row = lab.page.locator('[data-testid^="run-row-"]', { hasText: 'downtime-limit=500' })
     await row.getByRole('button', { name: 'Open' }).click()
-    await expect.poll(() => page.getByTestId('run-detail').textContent()).toContain('downtime-limit=500')
-    expect(await page.getByTestId('detail-syncs').locator('tbody tr').count()).toBeGreaterThan(0)
-    await page.getByTestId('detail-notes').fill('converges well at 500 ms')
-    await page.getByTestId('detail-save-note').click()
+    await expect.poll(() => lab.page.getByTestId('run-detail').textContent()).toContain('downtime-limit=500')
+    expect(await lab.page.getByTestId('detail-syncs').locator('tbody tr').count()).toBeGreaterThan(0)
+    await lab.page.getByTestId('detail-notes').fill('converges well at 500 ms')
+    await lab.page.getByTestId('detail-save-note').click()
     await expect.poll(() => row.textContent()).toContain('converges well at 500 ms')
-    await page.screenshot({ path: await screenshotPath('history-run-detail'), fullPage: true })
+    await lab.page.screenshot({ path: await screenshotPath('history-run-detail'), fullPage: true })
 
-    await page.reload()
-    await expect.poll(() => page.getByTestId('connection-status').textContent()).toContain('Connected')
-    await page.getByLabel('Search').fill('converges well')
-    await page.getByTestId('filter-apply').click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(1)
-    expect(await page.locator('[data-testid^="run-row-"]').textContent()).toContain('downtime-limit=500')
+    await lab.page.reload()
+    await expect.poll(() => lab.page.getByTestId('connection-status').textContent()).toContain('Connected')
+    await lab.page.getByLabel('Search').fill('converges well')
+    await lab.page.getByTestId('filter-apply').click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(1)
+    expect(await lab.page.locator('[data-testid^="run-row-"]').textContent()).toContain('downtime-limit=500')
   })
 
   it('deletes a run and brings it back with Undo', async () => {
-    await page.getByTestId('filter-clear').click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(3)
-    await page.locator('[data-testid^="run-row-"]').first().getByRole('checkbox').check()
-    await page.getByTestId('delete-selected').click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(2)
+    await lab.page.getByTestId('filter-clear').click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(3)
+    await lab.page.locator('[data-testid^="run-row-"]').first().getByRole('checkbox').check()
+    await lab.page.getByTestId('delete-selected').click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(2)
     await expect
-      .poll(() => page.getByTestId('history-toast').textContent())
+      .poll(() => lab.page.getByTestId('history-toast').textContent())
       .toContain('Moved 1 run(s) to the bin.')
-    await page.getByTestId('toast-action').click()
-    await expect.poll(() => page.locator('[data-testid^="run-row-"]').count()).toBe(3)
-    await page.screenshot({ path: await screenshotPath('history-list'), fullPage: true })
+    await lab.page.getByTestId('toast-action').click()
+    await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(3)
+    await lab.page.screenshot({ path: await screenshotPath('history-list'), fullPage: true })
   })
 
   it('logged no console errors', () => {
-    expect(consoleErrors).toEqual([])
+    expect(lab.consoleErrors).toEqual([])
   })
 })
