@@ -8,6 +8,8 @@ import historyZhCN from '../../src/renderer/src/i18n/history.zh-CN'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { useCompareStore } from '../../src/renderer/src/stores/compare'
 import { useScreenStore } from '../../src/renderer/src/stores/screen'
+import { useSweepStore } from '../../src/renderer/src/stores/sweep'
+import App from '../../src/renderer/src/App.vue'
 import CompareView from '../../src/renderer/src/views/CompareView.vue'
 import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
 import type { ExperimentRecord } from '../../src/shared/history'
@@ -166,6 +168,44 @@ describe('History screen', () => {
     await flushPromises()
     expect(useScreenStore().current).toBe('compare')
     expect(useCompareStore().target).toEqual({ kind: 'experiment', experimentId: 77 })
+  })
+
+  it('opens the sweep tab, with the draft it was handed, when the address says #/history/sweep', async () => {
+    fake.runs = [makeRun(1)]
+    window.history.replaceState(null, '', '#/history/sweep')
+    useSweepStore().useBaseConfig({ migration: { parameters: { 'downtime-limit': 450 } } }, 'my config')
+    const view = mountView(HistoryView)
+    await flushPromises()
+    expect(view.get('[data-testid="history-tab-sweep"]').attributes('aria-selected')).toBe('true')
+    expect(view.get('[data-testid="sweep-panel"]').isVisible()).toBe(true)
+    expect(view.get('[data-testid="sweep-base"]').text()).toBe('Config from my config')
+    expect(view.find('[data-testid="history-filters"]').exists()).toBe(false)
+
+    // The address follows the tabs, and the back button's address change shows the tab again.
+    await view.get('[data-testid="history-tab-runs"]').trigger('click')
+    await flushPromises()
+    expect(window.location.hash).toBe('#/history/runs')
+    expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(1)
+    useScreenStore().follow()
+    window.history.replaceState(null, '', '#/history/sweep')
+    window.dispatchEvent(new Event('popstate'))
+    await flushPromises()
+    expect(view.get('[data-testid="history-tab-sweep"]').attributes('aria-selected')).toBe('true')
+  })
+
+  it('lands on the sweep tab after Configure’s "Add to sweep"', async () => {
+    window.history.replaceState(null, '', '#/configure')
+    wrapper = mount(App, {
+      global: { plugins: [pinia, createLabI18n('en')], stubs: { LabChart: true } },
+      attachTo: document.body
+    })
+    await flushPromises()
+    await wrapper.get('[data-testid="add-to-sweep"]').trigger('click')
+    await flushPromises()
+    expect(window.location.hash).toBe('#/history/sweep')
+    expect(wrapper.get('[data-testid="history-tab-sweep"]').attributes('aria-selected')).toBe('true')
+    expect(wrapper.get('[data-testid="sweep-base"]').text()).toBe('Config from QEMU defaults')
+    expect(wrapper.get('[data-testid="sweep-plan"]').text()).toBe('3 point(s) × 1 repetition(s) = 3 run(s)')
   })
 
   it('speaks Chinese', async () => {

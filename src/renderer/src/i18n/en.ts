@@ -1,8 +1,10 @@
 /** English messages: the reference catalogue; every other language must have every key. */
 import historyEn from './history.en'
+import reportEn from './report.en'
 import runEn from './run.en'
 const en = {
   history: historyEn,
+  report: reportEn,
   ...runEn,
   app: {
     name: 'Migration Lab',

@@ -26,7 +26,6 @@ const historyEn = {
     refresh: 'Refresh',
     open: 'Open',
     compare: 'Compare',
-    export: 'Export',
     delete: 'Delete',
     rerun: 'Re-run',
     useAsSweepBase: 'Use as sweep base',

@@ -24,7 +24,6 @@ const historyZhCN: HistoryMessages = {
     refresh: '刷新',
     open: '打开',
     compare: '比较',
-    export: '导出',
     delete: '删除',
     rerun: '重新运行',
     useAsSweepBase: '用作扫描的基础配置',

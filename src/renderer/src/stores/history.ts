@@ -8,7 +8,6 @@ import {
   type ConfigFilter,
   type ConfigFilterOp,
   type ExperimentRecord,
-  type ExportDocument,
   type RunDetail,
   type RunListQuery,
   type RunRecord,
@@ -469,18 +468,6 @@ export const useHistoryStore = defineStore('history', () => {
     return true
   }
 
-  /** The export document of some runs or of one experiment (the view offers it as a download). */
-  async function exportDocument(
-    target: { runIds: number[] } | { experimentId: number }
-  ): Promise<ExportDocument | null> {
-    const outcome = await client.call('history.export', target)
-    if (!outcome.ok) {
-      error.value = outcome.error
-      return null
-    }
-    return outcome.value
-  }
-
   /** Opens a run in the detail panel. */
   async function openDetail(runId: number): Promise<void> {
     detailError.value = null
@@ -572,7 +559,6 @@ export const useHistoryStore = defineStore('history', () => {
     undoDelete,
     dismissUndo,
     importText,
-    exportDocument,
     openDetail,
     closeDetail,
     dismissError,
