@@ -2,6 +2,7 @@ import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError } from '../../shared/errors'
 import {
   BUFFER_DELAY_US,
+  CLEAR_BITMAP_PAGES,
   CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
   GIB,
   MAX_WAIT_CHECK_PAGES,
@@ -128,6 +129,14 @@ export class MigrationSimulator {
 
   // --- RAM state (§14): bmap, migration_dirty_pages, the sweep
   private readonly bmap: Int32Array
+  /**
+   * KVM's dirty bitmap as of the last sync (bit set = reported then): with manual protect those
+   * pages stay write-enabled, so their writes go untracked until their chunk is re-armed (§4.2).
+   */
+  private readonly reported: Int32Array
+  /** Per clear_bmap chunk: when it was re-armed since the last sync (Infinity: not yet, §4.3). */
+  private readonly chunkClearedAtUs: Float64Array
+  private clearedChunks: number[] = []
   private dirtyPages: number
   private cursor = 0
   private firstRoundComplete = false
@@ -230,6 +239,9 @@ export class MigrationSimulator {
 
     // ram_init_bitmaps: every bit set, so every page is sent (§1.3).
     this.bmap = new Int32Array(Math.ceil(this.totalPages / 32)).fill(-1)
+    // KVM's "initially set" dirty bitmap: every page counts as reported by the setup sync.
+    this.reported = new Int32Array(this.bmap.length).fill(-1)
+    this.chunkClearedAtUs = new Float64Array(Math.ceil(this.totalPages / CLEAR_BITMAP_PAGES)).fill(Infinity)
     const tail = this.totalPages & 31
     if (tail !== 0) this.bmap[this.bmap.length - 1] = (1 << tail) - 1
     this.dirtyPages = this.totalPages
@@ -519,6 +531,7 @@ export class MigrationSimulator {
               'Lower migration.parameters.downtime-limit or raise the bandwidth.'
           )
         )
+      this.rearmChunks(p, n, t0 + elapsedUs, costUs)
       this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
       this.clearRun(bmap, p, n)
       elapsedUs += n * costUs
@@ -580,6 +593,66 @@ export class MigrationSimulator {
     }
     const end = (w << 5) + (31 - Math.clz32(bits & -bits))
     return Math.min(end, bound)
+  }
+
+  /**
+   * migration_clear_memory_region_dirty_bitmap (§4.3): the first page sent from a chunk after a
+   * sync re-arms KVM's dirty tracking for the chunk (KVM_CLEAR_DIRTY_LOG) just before it goes.
+   */
+  private rearmChunks(p: number, n: number, startUs: number, costUs: number): void {
+    const last = Math.floor((p + n - 1) / CLEAR_BITMAP_PAGES)
+    for (let c = Math.floor(p / CLEAR_BITMAP_PAGES); c <= last; c++) {
+      if (this.chunkClearedAtUs[c] !== Infinity) continue
+      const first = Math.max(p, c * CLEAR_BITMAP_PAGES)
+      this.chunkClearedAtUs[c] = Math.floor(startUs + (first - p) * costUs)
+      this.clearedChunks.push(c)
+    }
+  }
+
+  /**
+   * ORs the vCPUs' dirty logs into the migration bitmap, counting only newly set bits (§4.1), as
+   * KVM would have reported them: a page the last sync reported stays write-enabled until its
+   * chunk is re-armed, so writes to it before that go untracked — the send after the re-arm
+   * carries them (§4.2, §4.3). Updates `reported` to what this sync reports.
+   */
+  private mergeDirtyLogs(replies: readonly HarvestReply[]): number {
+    const bmap = this.bmap
+    const reported = this.reported
+    const clearedAt = this.chunkClearedAtUs
+    const tracked: Uint32Array[] = []
+    for (const reply of replies) {
+      const pages = reply.pages
+      const writes = reply.lastWritePlus1
+      const keep = new Uint32Array(pages.length)
+      let n = 0
+      for (let i = 0; i < pages.length; i++) {
+        const p = pages[i]
+        const wasReported = (reported[p >>> 5] & (1 << (p & 31))) !== 0
+        // lastWrite = writes[i] − 1 < clearedAt ⇔ written before the re-arm: untracked.
+        if (wasReported && writes[i] <= clearedAt[Math.floor(p / CLEAR_BITMAP_PAGES)]) continue
+        keep[n++] = p
+      }
+      tracked.push(keep.subarray(0, n))
+    }
+    // Re-armed chunks have their reported bits cleared; chunks not re-armed keep them (KVM still
+    // has those bits set and reports them again).
+    for (const c of this.clearedChunks) {
+      const from = (c * CLEAR_BITMAP_PAGES) / 32
+      reported.fill(0, from, Math.min(reported.length, from + CLEAR_BITMAP_PAGES / 32))
+    }
+    let newlyDirty = 0
+    for (const pages of tracked)
+      for (let i = 0; i < pages.length; i++) {
+        const p = pages[i]
+        const w = p >>> 5
+        const bit = 1 << (p & 31)
+        reported[w] |= bit
+        if ((bmap[w] & bit) === 0) {
+          bmap[w] |= bit
+          newlyDirty++
+        }
+      }
+    return newlyDirty
   }
 
   private clearRun(bmap: Int32Array, p: number, n: number): void {
@@ -686,23 +759,11 @@ export class MigrationSimulator {
     if (trigger === 'lazy' || trigger === 'throttle-timer')
       this.timeline('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
     const replies = await this.harvestAll(harvestUs, true)
-    let newlyDirty = 0
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
-    if (merge) {
-      const bmap = this.bmap
-      for (const reply of replies) {
-        const pages = reply.pages
-        for (let i = 0; i < pages.length; i++) {
-          const p = pages[i]
-          const w = p >>> 5
-          const bit = 1 << (p & 31)
-          if ((bmap[w] & bit) === 0) {
-            bmap[w] |= bit
-            newlyDirty++
-          }
-        }
-      }
-    }
+    const newlyDirty = merge ? this.mergeDirtyLogs(replies) : 0
+    // A sync sets every chunk's clear_bmap bit again (§4.3).
+    for (const c of this.clearedChunks) this.chunkClearedAtUs[c] = Infinity
+    this.clearedChunks = []
     this.dirtyPages += newlyDirty
     this.numDirtyPagesPeriod += newlyDirty
     this.lastHarvestUs = harvestUs

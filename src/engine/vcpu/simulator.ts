@@ -87,18 +87,22 @@ export class VcpuSimulator {
     this.clock.addEvents(req.events)
     this.advance(req.untilUs)
     let pages: Uint32Array = EMPTY
+    let lastWritePlus1: Uint32Array = EMPTY
     if (req.dirtyLog) {
       pages = this.takeDirtyLog()
+      lastWritePlus1 = this.lastWritesOf(pages)
       if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
         pages = EMPTY
+        lastWritePlus1 = EMPTY
       }
     }
     return {
       vcpu: this.vcpu,
       untilUs: req.untilUs,
       pages,
+      lastWritePlus1,
       stats: this.stats(),
       throughput: this.takeBuckets(req.untilUs, false),
       timeline: this.takeTimeline()
@@ -123,6 +127,8 @@ export class VcpuSimulator {
   static transferList(reply: HarvestReply | FinishReply): ArrayBuffer[] {
     const out: ArrayBuffer[] = []
     if ('pages' in reply && reply.pages.byteLength > 0) out.push(reply.pages.buffer as ArrayBuffer)
+    if ('lastWritePlus1' in reply && reply.lastWritePlus1.byteLength > 0)
+      out.push(reply.lastWritePlus1.buffer as ArrayBuffer)
     if ('oracle' in reply && reply.oracle)
       for (const a of reply.oracle.lastWritePlus1) out.push(a.buffer as ArrayBuffer)
     return out
@@ -310,6 +316,18 @@ export class VcpuSimulator {
     this.dirtyChunkList = []
     this.dirtyCount = 0
     return n === out.length ? out : out.slice(0, n)
+  }
+
+  /** The last write (+1) of each logged page: every logged page was written, so it has one. */
+  private lastWritesOf(pages: Uint32Array): Uint32Array {
+    if (pages.length === 0) return EMPTY
+    const out = new Uint32Array(pages.length)
+    const chunks = this.lastWriteChunks
+    for (let i = 0; i < pages.length; i++) {
+      const page = pages[i]
+      out[i] = chunks[page >>> PAGE_CHUNK_SHIFT]![page & CHUNK_MASK]
+    }
+    return out
   }
 
   private lastWrites(): LastWriteChunks {

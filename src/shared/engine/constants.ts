@@ -30,6 +30,14 @@ export const CPU_THROTTLE_PCT_MAX = 99
 /** The auto-converge periodic dirty-sync timer (9.2+), 5000 ms (§5.4). */
 export const CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US = 5000 * US_PER_MS
 
+/**
+ * KVM's dirty log is re-armed (KVM_CLEAR_DIRTY_LOG, manual protect) per chunk of
+ * 2^x-clear-bitmap-shift target pages, just before the first page of the chunk is sent after a
+ * sync: CLEAR_BITMAP_SHIFT_DEFAULT = 18, 1 GiB chunks at 4 KiB (§4.2, §4.3).
+ */
+export const CLEAR_BITMAP_SHIFT = 18
+export const CLEAR_BITMAP_PAGES = 2 ** CLEAR_BITMAP_SHIFT
+
 /** Progress samples and vCPU throughput buckets are taken on this grid of virtual time. */
 export const TELEMETRY_TICK_US = 100 * US_PER_MS
 

@@ -79,6 +79,11 @@ export interface HarvestReply {
   readonly untilUs: number
   /** Dirty pages since the last harvest: sorted, unique page numbers. Empty when dirtyLog was false. */
   readonly pages: Uint32Array
+  /**
+   * For each page in `pages`, the virtual µs of its last write + 1: the migration thread needs it
+   * to tell writes KVM tracked from writes made before the page's chunk was re-armed (§4.3).
+   */
+  readonly lastWritePlus1: Uint32Array
   readonly stats: VcpuStats
   readonly throughput: ThroughputChunk
   readonly timeline: readonly VcpuTimelineEntry[]
