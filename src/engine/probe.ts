@@ -23,6 +23,8 @@ export type ProbeContract = {
     exit: { params: { code: number }; result: null }
     /** Never replies. */
     hang: { params: null; result: null }
+    /** Blocks its event loop for `ms` (a busy loop), then replies. */
+    spin: { params: { ms: number }; result: null }
     /** Replies with a new Float64Array, transferred. */
     fill: { params: { length: number; value: number }; result: Float64Array }
     /** Sums a (transferred) Float64Array. */
@@ -73,6 +75,13 @@ export const probeMain: EngineModule = async (host) => {
     return null
   })
   rpc.handle('hang', () => new Promise<null>(() => {}))
+  rpc.handle('spin', ({ ms }) => {
+    const until = Date.now() + ms
+    while (Date.now() < until) {
+      // busy: nothing else on this thread runs, not even the heartbeat's answer
+    }
+    return null
+  })
   rpc.handle('fill', ({ length, value }) => {
     const out = new Float64Array(length).fill(value)
     return withTransfer(out, [out.buffer])

@@ -104,6 +104,7 @@ export async function runEngine(
   process.on('unhandledRejection', fatal)
 
   control.onProtocolError((e) => console.error(`protocol error: ${e.message}`))
+  control.handle('ping', () => null)
   control.handle('shutdown', async () => {
     ending = true
     let failure: unknown

@@ -143,6 +143,28 @@ describe('a supervised child', () => {
     })
   })
 
+  it('fails a child that stops answering (a blocked event loop) as hung, and stops it', async () => {
+    const child = await probe({ name: 'probe-stuck', heartbeatIntervalMs: 50, heartbeatTimeoutMs: 300 })
+    const failure = firstFailure(child)
+    // Blocks the child's thread for far longer than the heartbeat allows.
+    void child.rpc.request('spin', { ms: 5_000 }).catch(() => undefined)
+    expect(await failure).toEqual({
+      kind: 'ProcessCrashed',
+      message: 'probe-stuck stopped answering (no reply to a heartbeat within 300 ms); it was stopped'
+    })
+    await child.exited
+  })
+
+  it('keeps a child that is busy but answers its heartbeat in time', async () => {
+    const child = await probe({ name: 'probe-busy', heartbeatIntervalMs: 20, heartbeatTimeoutMs: 1_000 })
+    // A short block (like a vCPU computing a harvest) delays the ping but stays within the timeout.
+    await child.rpc.request('spin', { ms: 200 })
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(child.failed).toBeUndefined()
+    expect(await child.rpc.request('echo', 'alive')).toBe('alive')
+    await child.stop()
+  })
+
   it('reports an exit nobody asked for, with its exit code', async () => {
     const child = await probe({ name: 'probe-leaver' })
     const failure = firstFailure(child)

@@ -32,9 +32,19 @@ import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
 export const DEFAULT_READY_TIMEOUT_MS = 10_000
 /** How long `stop()` waits for a graceful exit before it kills. */
 export const DEFAULT_STOP_GRACE_MS = 2_000
+/** How often a ready child is pinged. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000
+/**
+ * How long a ping may go unanswered before the child counts as hung. Generous: a vCPU computes a
+ * harvest synchronously, and 2 shared cores may be busy with many children.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000
 
 export interface StartOptions extends SpawnOptions {
   readonly readyTimeoutMs?: number
+  /** Heartbeat period after `ready`; 0 turns the heartbeat off. */
+  readonly heartbeatIntervalMs?: number
+  readonly heartbeatTimeoutMs?: number
 }
 
 /**
@@ -60,6 +70,8 @@ export class SupervisedChild<
   private readonly failureListeners = new Set<(e: LabError) => void>()
   /** Set when we asked for the exit (stop or kill): that exit is not a failure. */
   private stopping = false
+  private heartbeat: ReturnType<typeof setInterval> | undefined
+  private pingInFlight = false
 
   /** @internal use startChild */
   constructor(
@@ -76,9 +88,40 @@ export class SupervisedChild<
     rpc.onEvent('fatal', ({ error }: FatalEvent) => this.fail(crashError(this.name, error)))
     rpc.onProtocolError((e) => this.fail(labError('UnknownMessage', `${this.name}: ${e.message}`)))
     void exited.then((exit) => {
+      this.stopHeartbeat()
       if (!this.stopping)
         this.fail(labError('ProcessCrashed', `${this.name} stopped unexpectedly: ${exit.reason}`))
     })
+  }
+
+  /** @internal Pings the child every `intervalMs`; no answer within `timeoutMs` fails it as hung. */
+  startHeartbeat(intervalMs: number, timeoutMs: number): void {
+    if (intervalMs <= 0 || this.heartbeat) return
+    this.heartbeat = setInterval(() => {
+      if (this.pingInFlight || this.stopping || this.rpc.closed) return
+      this.pingInFlight = true
+      this.rpc.request('ping', null, { timeoutMs }).then(
+        () => (this.pingInFlight = false),
+        () => {
+          this.pingInFlight = false
+          // A closed link is an exit, which the exit handler reports with its reason.
+          if (this.rpc.closed || this.stopping) return
+          this.fail(
+            labError(
+              'ProcessCrashed',
+              `${this.name} stopped answering (no reply to a heartbeat within ${timeoutMs} ms); it was stopped`
+            )
+          )
+        }
+      )
+    }, intervalMs)
+    // The heartbeat must not keep the command line or a test process alive.
+    this.heartbeat.unref?.()
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.heartbeat = undefined
   }
 
   /** True once the child has failed (see onFailure). */
@@ -106,6 +149,7 @@ export class SupervisedChild<
   /** Asks the child to shut down; kills it when it is not gone after `graceMs`. */
   async stop(graceMs: number = DEFAULT_STOP_GRACE_MS): Promise<void> {
     this.stopping = true
+    this.stopHeartbeat()
     const exitedInTime = await raceTimer(this.exited, graceMs, async () => {
       if (!this.rpc.closed) {
         // The reply does not matter: the exit does. A child that fails its cleanup still exits.
@@ -119,6 +163,7 @@ export class SupervisedChild<
   /** Terminates the child at once. */
   async kill(): Promise<void> {
     this.stopping = true
+    this.stopHeartbeat()
     await this.child.kill()
     await this.exited
   }
@@ -126,6 +171,7 @@ export class SupervisedChild<
   private fail(error: LabError): void {
     if (this.failure || this.stopping) return
     this.failure = error
+    this.stopHeartbeat()
     for (const listener of this.failureListeners) listener(error)
     this.failureListeners.clear()
     // A failed child is of no use to its run: make sure it is gone (no orphans).
@@ -169,6 +215,10 @@ export function startChild<Child extends LinkContract = NoContract, Parent exten
       settled = true
       for (const off of cleanups) off()
       if ('child' in outcome) {
+        outcome.child.startHeartbeat(
+          opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+          opts.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
+        )
         resolve(outcome.child)
         return
       }

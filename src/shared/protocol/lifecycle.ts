@@ -8,7 +8,9 @@ import type { LinkContract } from './rpc'
  * - the child emits `ready` once its module is installed, carrying the protocol version so the
  *   supervisor can refuse a child built from other sources (`ProtocolMismatch`);
  * - the child emits `fatal` for an uncaught exception or unhandled rejection, then exits 1;
- * - the supervisor requests `shutdown` to stop it gracefully (cleanup hooks, then exit 0).
+ * - the supervisor requests `shutdown` to stop it gracefully (cleanup hooks, then exit 0);
+ * - the supervisor requests `ping` as a heartbeat: a child whose event loop stops answering
+ *   (an endless loop, a deadlock) is failed as hung instead of hanging its run (DESIGN.md §1).
  */
 export interface ReadyEvent {
   readonly protocolVersion: number
@@ -24,6 +26,7 @@ export interface FatalEvent {
 export interface ChildLifecycleContract extends LinkContract {
   readonly requests: {
     readonly shutdown: { readonly params: null; readonly result: null }
+    readonly ping: { readonly params: null; readonly result: null }
   }
   readonly events: {
     readonly ready: ReadyEvent
