@@ -1009,7 +1009,8 @@ export class MigrationSimulator {
         duplicate: this.duplicatePages,
         normal: this.normalPages,
         'normal-bytes': this.normalPages * this.pageSize,
-        'dirty-pages-rate': this.dirtyPagesRateValue,
+        // query-migrate drops dirty-pages-rate once completed (§11); it reads 0 there.
+        'dirty-pages-rate': status === 'completed' ? 0 : this.dirtyPagesRateValue,
         mbps: round3(averageMbps(this.transferred, totalMs, setupMs)),
         'dirty-sync-count': this.dirtySyncCount,
         'page-size': this.pageSize,
