@@ -82,7 +82,10 @@ export interface SyncRecord {
   'bandwidth-bytes-per-ms': number
   /** threshold_size in bytes at the time of the sync. */
   'threshold-bytes': number
-  /** expected-downtime in ms after this sync. */
+  /**
+   * Dirty bytes after this sync ÷ the bandwidth estimate at the sync, ms: the expected-downtime
+   * query-migrate reports from the next window close on (§2.1), when the window moved data.
+   */
   'expected-downtime-ms': number
   /** Auto-converge throttle % in force (0 when none). */
   'cpu-throttle-percentage': number
