@@ -106,6 +106,48 @@ export interface BqlStats {
   'longest-vcpu-stall-ms': number
 }
 
+/**
+ * How a simulated run ended, as data (the same numbers `LabInfo.reason` states in English, rounded
+ * as it rounds them: times to 0.1 ms; bytes exact, the text shows them in MB). Lets a reader
+ * build the sentence in its own language.
+ */
+export type RunOutcome =
+  | {
+      /** Switchover: pending fell below the threshold (or nothing known dirty was left). */
+      kind: 'converged'
+      /** Pending bytes when the switchover was decided (0: nothing known dirty was left). */
+      'pending-bytes': number
+      /** threshold_size at that moment, bytes. */
+      'threshold-bytes': number
+      'dirty-sync-count': number
+      /** QEMU's `downtime`, ms. */
+      'downtime-ms': number
+      'downtime-limit-ms': number
+    }
+  | {
+      /** Lab policy: virtual time went past max-time-ms. */
+      kind: 'max-time'
+      'virtual-time-ms': number
+      'max-time-ms': number
+      'expected-downtime-ms': number
+      'downtime-limit-ms': number
+    }
+  | {
+      /** Lab policy: dirty-sync-count went past max-iterations. */
+      kind: 'max-iterations'
+      'dirty-sync-count': number
+      'max-iterations': number
+      'expected-downtime-ms': number
+      'downtime-limit-ms': number
+    }
+  | {
+      /** Someone cancelled the run; `detail` is the reason they gave (free text). */
+      kind: 'user-cancel'
+      detail: string
+      'expected-downtime-ms': number
+      'downtime-limit-ms': number
+    }
+
 export interface LabInfo {
   /** Destination memory equalled source memory at switchover (independent oracle). */
   verified: boolean
@@ -115,6 +157,11 @@ export interface LabInfo {
   'engine-version': string
   /** Why the run ended the way it did: converged, the policy limit hit, the failure. */
   reason: string
+  /**
+   * `reason` as data, for simulated runs (absent in imported and older results). An oracle
+   * problem is not part of it: see `verified` and `mismatched-pages`.
+   */
+  outcome?: RunOutcome
   /** Did the migration reach switchover (status completed)? */
   converged: boolean
   /** The pause as the guest felt it: last instruction on the source to first on the destination. */

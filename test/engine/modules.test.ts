@@ -101,6 +101,7 @@ describe('engine modules over ports', () => {
     const result = await running
     expect(result.status).toBe('cancelled')
     expect(result.lab.reason).toMatch(/^cancelled: asked by the test; expected-downtime/)
+    expect(result.lab.outcome).toMatchObject({ kind: 'user-cancel', detail: 'asked by the test' })
   })
 
   it('pass the fault-injection hooks to the engine', async () => {

@@ -15,6 +15,10 @@ async function run(
   return runInThread(parsed.config, opts)
 }
 
+/** A number written the way the engine's reasons write it (mb: 1 decimal of 10⁶ bytes). */
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1)
+const ms1 = (ms: number) => ms.toFixed(1)
+
 /** The result without the one field that is not deterministic. */
 function comparable(result: MigrationResult): MigrationResult {
   return { ...result, lab: { ...result.lab, 'wall-time-ms': 0 } }
@@ -53,6 +57,19 @@ describe('an idle guest', () => {
     expect(result.ram['downtime-bytes']).toBe(7006 * 4104 + 8)
     expect(result.lab.verified).toBe(true)
     expect(result.lab['mismatched-pages']).toBe(0)
+    // The reason as data: the same numbers, the same rounding (DESIGN.md §4).
+    const outcome = result.lab.outcome
+    if (outcome?.kind !== 'converged') throw new Error(`expected a converged outcome, got ${outcome?.kind}`)
+    expect(outcome['pending-bytes']).toBe(7006 * 4096)
+    expect(outcome['pending-bytes']).toBeLessThan(outcome['threshold-bytes'])
+    expect(outcome['dirty-sync-count']).toBe(2)
+    expect(outcome['downtime-ms']).toBe(Number(ms1(result.downtime ?? NaN)))
+    expect(outcome['downtime-limit-ms']).toBe(300)
+    expect(result.lab.reason).toBe(
+      `completed: pending ${mb(outcome['pending-bytes'])} MB fell below the threshold ` +
+        `${mb(outcome['threshold-bytes'])} MB at dirty-sync-count 2; ` +
+        `downtime ${ms1(outcome['downtime-ms'])} ms (limit 300 ms)`
+    )
   })
 
   it('sends zero pages as 9-byte records, so doubling an idle guest with zero memory costs little (§17)', async () => {
@@ -96,6 +113,17 @@ describe('a hot set that never fits the threshold', () => {
     expect(result.lab.converged).toBe(false)
     expect(result.lab.reason).toMatch(/dirty-sync-count 31 exceeded max-iterations 30/)
     expect(result.lab.reason).toMatch(/expected-downtime \d+\.\d ms vs downtime-limit 300 ms/)
+    expect(result.lab.outcome).toEqual({
+      kind: 'max-iterations',
+      'dirty-sync-count': 31,
+      'max-iterations': 30,
+      'expected-downtime-ms': Number(ms1(result['expected-downtime'])),
+      'downtime-limit-ms': 300
+    })
+    expect(result.lab.reason).toBe(
+      `cancelled by lab policy: dirty-sync-count 31 exceeded max-iterations 30; ` +
+        `expected-downtime ${ms1(result['expected-downtime'])} ms vs downtime-limit 300 ms`
+    )
     expect(result['expected-downtime']).toBeGreaterThan(900)
     expect(result['expected-downtime']).toBeLessThan(1010)
     expect(result.downtime).toBeUndefined()
@@ -115,6 +143,16 @@ describe('a hot set that never fits the threshold', () => {
     })
     expect(result.status).toBe('cancelled')
     expect(result.lab.reason).toMatch(/virtual time 5\d{3}\.\d ms exceeded max-time-ms 5000/)
+    const outcome = result.lab.outcome
+    if (outcome?.kind !== 'max-time') throw new Error(`expected a max-time outcome, got ${outcome?.kind}`)
+    expect(outcome['max-time-ms']).toBe(5000)
+    expect(outcome['virtual-time-ms']).toBe(Number(ms1(result['total-time'])))
+    expect(outcome['virtual-time-ms']).toBeGreaterThan(5000)
+    expect(outcome['downtime-limit-ms']).toBe(300)
+    expect(result.lab.reason).toBe(
+      `cancelled by lab policy: virtual time ${ms1(outcome['virtual-time-ms'])} ms exceeded max-time-ms 5000; ` +
+        `expected-downtime ${ms1(outcome['expected-downtime-ms'])} ms vs downtime-limit 300 ms`
+    )
     expect(result['total-time']).toBeGreaterThan(5000)
     expect(result['total-time']).toBeLessThan(5101)
   })

@@ -216,6 +216,62 @@ describe('the Live run screen', () => {
     expect(w.get('[data-testid="summary-downtime"]').text()).toContain('39.4 ms')
   })
 
+  it('says why the run ended in Chinese from lab.outcome: converged', async () => {
+    const w = mountView('zh-CN')
+    await finishedRun({
+      lab: {
+        ...result().lab,
+        outcome: {
+          kind: 'converged',
+          'pending-bytes': 37_600_000,
+          'threshold-bytes': 40_300_000,
+          'dirty-sync-count': 3,
+          'downtime-ms': 39.4,
+          'downtime-limit-ms': 300
+        }
+      }
+    })
+    const reason = w.get('[data-testid="summary-reason"]')
+    expect(reason.text()).toBe(
+      '待发送的 35.9 MiB 已低于阈值 38.4 MiB（第 3 次脏页同步）；停机时间 39.4 ms（上限 300 ms）'
+    )
+    // The engine's own words stay at hand.
+    expect(reason.attributes('title')).toBe(result().lab.reason)
+  })
+
+  it('says why the run ended in Chinese from lab.outcome: max-iterations', async () => {
+    const w = mountView('zh-CN')
+    await finishedRun({
+      status: 'cancelled',
+      downtime: undefined,
+      'expected-downtime': 15_997,
+      lab: {
+        ...result().lab,
+        converged: false,
+        reason:
+          'cancelled by lab policy: dirty-sync-count 31 exceeded max-iterations 30; expected-downtime 15997.0 ms vs downtime-limit 300 ms',
+        outcome: {
+          kind: 'max-iterations',
+          'dirty-sync-count': 31,
+          'max-iterations': 30,
+          'expected-downtime-ms': 15_997,
+          'downtime-limit-ms': 300
+        }
+      }
+    })
+    const text = w.get('[data-testid="summary-reason"]').text()
+    expect(text).toBe(
+      '实验策略终止了迁移：第 31 次脏页同步超过了 max-iterations（30）；预计停机时间 16 s，对比 downtime-limit 300 ms'
+    )
+    expect(text).not.toContain('cancelled by lab policy')
+  })
+
+  it('falls back to the engine’s reason when the result has no outcome (imported runs)', async () => {
+    const w = mountView()
+    await finishedRun({ lab: { ...result().lab, outcome: undefined, source: 'measured' } })
+    expect(w.get('[data-testid="summary-reason"]').text()).toBe(result().lab.reason)
+  })
+
   it('speaks Chinese', async () => {
     const w = mountView('zh-CN')
     await finishedRun()

@@ -51,6 +51,7 @@ import type {
 import type {
   MigrationResult,
   ProgressSample,
+  RunOutcome,
   SyncRecord,
   TimelineEvent,
   VcpuThroughputSeries
@@ -261,7 +262,7 @@ export class MigrationSimulator {
     const wallStart = this.wallClockMs()
     await this.setup()
     let passes = 0
-    let cancelReason: string | undefined
+    let cancelReason: { reason: string; outcome: RunOutcome } | undefined
     for (;;) {
       this.sampleUpTo(this.nowUs)
       cancelReason = this.policyCheck()
@@ -291,7 +292,7 @@ export class MigrationSimulator {
         await this.sleepUntil(Math.max(this.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
       }
     }
-    const result = await this.cancel(cancelReason)
+    const result = await this.cancel(cancelReason.reason, cancelReason.outcome)
     result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
     return result
   }
@@ -403,7 +404,15 @@ export class MigrationSimulator {
       `completed: ${why} at dirty-sync-count ${syncCountAtDecision}; downtime ${ms(downtimeUs)} ms ` +
       `(limit ${this.downtimeLimitMs} ms)` +
       (verdict.verified ? '' : `; ORACLE: ${describeVerdict(verdict)}`)
-    return this.result('completed', endUs, reason, verdict, {
+    const runOutcome: RunOutcome = {
+      kind: 'converged',
+      'pending-bytes': pendingAtDecision,
+      'threshold-bytes': thresholdAtDecision,
+      'dirty-sync-count': syncCountAtDecision,
+      'downtime-ms': msValue(downtimeUs),
+      'downtime-limit-ms': this.downtimeLimitMs
+    }
+    return this.result('completed', endUs, reason, runOutcome, verdict, {
       downtimeUs,
       guestPauseUs: outcome.guestPauseUs,
       breakdownUs: outcome.breakdownUs
@@ -411,7 +420,7 @@ export class MigrationSimulator {
   }
 
   /** Lab policy or the user stopped the run (§13.4): QEMU's migrate_cancel, the guest runs on. */
-  private async cancel(reason: string): Promise<MigrationResult> {
+  private async cancel(reason: string, outcome: RunOutcome): Promise<MigrationResult> {
     const endUs = this.nowUs
     this.sampleUpTo(endUs)
     this.phase = 'cancelled'
@@ -431,18 +440,46 @@ export class MigrationSimulator {
     const checked = verdict.verified
       ? ''
       : `; ORACLE: ${describeVerdict(verdict, 'are stale on the destination without being marked dirty')}`
-    return this.result('cancelled', endUs, reason + checked, verdict, undefined)
+    return this.result('cancelled', endUs, reason + checked, outcome, verdict, undefined)
   }
 
-  /** guestperf's limits (§13.3, §13.4); undefined while the run may go on. */
-  private policyCheck(): string | undefined {
-    const expected = `expected-downtime ${ms(this.expectedDowntimeMs * US_PER_MS)} ms vs downtime-limit ${this.downtimeLimitMs} ms`
+  /**
+   * guestperf's limits (§13.3, §13.4): why to stop, as text and as data; undefined while the run
+   * may go on.
+   */
+  private policyCheck(): { reason: string; outcome: RunOutcome } | undefined {
+    const expectedUs = this.expectedDowntimeMs * US_PER_MS
+    const expected = `expected-downtime ${ms(expectedUs)} ms vs downtime-limit ${this.downtimeLimitMs} ms`
+    const downtime = {
+      'expected-downtime-ms': msValue(expectedUs),
+      'downtime-limit-ms': this.downtimeLimitMs
+    }
     const user = this.cancelRequested()
-    if (user !== undefined) return `cancelled: ${user}; ${expected}`
+    if (user !== undefined)
+      return {
+        reason: `cancelled: ${user}; ${expected}`,
+        outcome: { kind: 'user-cancel', detail: user, ...downtime }
+      }
     if (this.nowUs > this.maxTimeUs)
-      return `cancelled by lab policy: virtual time ${ms(this.nowUs)} ms exceeded max-time-ms ${this.maxTimeUs / US_PER_MS}; ${expected}`
+      return {
+        reason: `cancelled by lab policy: virtual time ${ms(this.nowUs)} ms exceeded max-time-ms ${this.maxTimeUs / US_PER_MS}; ${expected}`,
+        outcome: {
+          kind: 'max-time',
+          'virtual-time-ms': msValue(this.nowUs),
+          'max-time-ms': this.maxTimeUs / US_PER_MS,
+          ...downtime
+        }
+      }
     if (this.dirtySyncCount > this.maxIterations)
-      return `cancelled by lab policy: dirty-sync-count ${this.dirtySyncCount} exceeded max-iterations ${this.maxIterations}; ${expected}`
+      return {
+        reason: `cancelled by lab policy: dirty-sync-count ${this.dirtySyncCount} exceeded max-iterations ${this.maxIterations}; ${expected}`,
+        outcome: {
+          kind: 'max-iterations',
+          'dirty-sync-count': this.dirtySyncCount,
+          'max-iterations': this.maxIterations,
+          ...downtime
+        }
+      }
     return undefined
   }
 
@@ -989,6 +1026,7 @@ export class MigrationSimulator {
     status: 'completed' | 'cancelled',
     endUs: number,
     reason: string,
+    outcome: RunOutcome,
     verdict: OracleVerdict | undefined,
     switchover: { downtimeUs: number; guestPauseUs: number; breakdownUs: SwitchoverBreakdownUs } | undefined
   ): MigrationResult {
@@ -1025,6 +1063,7 @@ export class MigrationSimulator {
         seed: this.seed,
         'engine-version': ENGINE_VERSION,
         reason,
+        outcome,
         converged: status === 'completed',
         'guest-pause-ms': switchover ? switchover.guestPauseUs / US_PER_MS : 0,
         'downtime-breakdown': {
@@ -1092,6 +1131,11 @@ function mb(bytes: number): string {
 
 function ms(us: number): string {
   return (us / US_PER_MS).toFixed(1)
+}
+
+/** µs as ms rounded the way `ms` writes them in reasons, as a number (for `lab.outcome`). */
+function msValue(us: number): number {
+  return Number(ms(us))
 }
 
 function describeVerdict(v: OracleVerdict, what = 'differ at switchover'): string {

@@ -314,6 +314,18 @@ const runEn = {
     },
     summary: {
       title: 'Result',
+      outcome: {
+        converged:
+          'pending {pending} fell below the threshold {threshold} at dirty sync {syncs}; downtime {downtime} (limit {limit})',
+        convergedNothingLeft:
+          'nothing known dirty was left to send at dirty sync {syncs}; downtime {downtime} (limit {limit})',
+        maxTime:
+          'stopped by lab policy: virtual time {time} went past max-time-ms ({max}); expected downtime {expected} vs downtime-limit {limit}',
+        maxIterations:
+          'stopped by lab policy: dirty sync {syncs} went past max-iterations ({max}); expected downtime {expected} vs downtime-limit {limit}',
+        userCancel:
+          'cancelled on request before switchover; expected downtime {expected} vs downtime-limit {limit}'
+      },
       downtime: 'Downtime (as QEMU reports it)',
       limit: 'limit {limit}',
       guestPause: 'Guest pause',

@@ -273,6 +273,17 @@ const runZhCN: RunMessages = {
     },
     summary: {
       title: '结果',
+      outcome: {
+        converged:
+          '待发送的 {pending} 已低于阈值 {threshold}（第 {syncs} 次脏页同步）；停机时间 {downtime}（上限 {limit}）',
+        convergedNothingLeft:
+          '第 {syncs} 次脏页同步时已没有已知的脏页需要发送；停机时间 {downtime}（上限 {limit}）',
+        maxTime:
+          '实验策略终止了迁移：虚拟时间 {time} 超过了 max-time-ms（{max}）；预计停机时间 {expected}，对比 downtime-limit {limit}',
+        maxIterations:
+          '实验策略终止了迁移：第 {syncs} 次脏页同步超过了 max-iterations（{max}）；预计停机时间 {expected}，对比 downtime-limit {limit}',
+        userCancel: '应请求在切换前取消；预计停机时间 {expected}，对比 downtime-limit {limit}'
+      },
       downtime: '停机时间（QEMU 报告值）',
       limit: '上限 {limit}',
       guestPause: '虚拟机暂停',
