@@ -2,7 +2,8 @@ import { MessageChannelMain, utilityProcess, type MessagePortMain, type UtilityP
 import { unwrapMainPort, wrapMainPort } from '../../engine/adapters/electron-port'
 import { LabFailure, labError } from '../../shared/errors'
 import type { Port } from '../../shared/port'
-import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from '../process/host'
+import type { ChildExit, EngineChild, SpawnOptions } from '../process/host'
+import { TrackingProcessHost } from '../process/tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from '../process/log'
 import { engineEntry } from '../process/paths'
 
@@ -13,35 +14,26 @@ import { engineEntry } from '../process/paths'
  * cannot run on the development machines, the port logic is tested through electron-port.ts.
  * `utilityProcess.fork` works only after app 'ready'.
  */
-export class UtilityProcessHost implements ProcessHost {
+export class UtilityProcessHost extends TrackingProcessHost {
   readonly flavor = 'electron' as const
-  private readonly live = new Set<EngineChild>()
 
-  constructor(private readonly options: { entryPath?: string; log?: LogSink } = {}) {}
-
-  get liveChildren(): ReadonlySet<EngineChild> {
-    return this.live
+  constructor(private readonly options: { entryPath?: string; log?: LogSink } = {}) {
+    super()
   }
 
-  spawn(opts: SpawnOptions): EngineChild {
+  protected start(opts: SpawnOptions): EngineChild {
     const proc = utilityProcess.fork(
       this.options.entryPath ?? engineEntry('engine-utility'),
       ['--role', opts.role, '--name', opts.name, '--hooks', JSON.stringify(opts.testHooks ?? {})],
       { serviceName: `Migration Lab ${opts.name}`, stdio: 'pipe' }
     )
     const child = new UtilityChild(opts, proc, this.options.log ?? stderrLogSink)
-    this.live.add(child)
-    child.onExit(() => this.live.delete(child))
     return child
   }
 
   createChannel(): readonly [Port, Port] {
     const { port1, port2 } = new MessageChannelMain()
     return [wrapMainPort(port1), wrapMainPort(port2)]
-  }
-
-  async killAll(): Promise<void> {
-    await Promise.all([...this.live].map((c) => c.kill()))
   }
 }
 

@@ -1,7 +1,8 @@
 import { MessageChannel, Worker } from 'node:worker_threads'
 import { wrapNodePort, wrapWorker } from '../../engine/adapters/node-port'
 import type { Port } from '../../shared/port'
-import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
+import type { ChildExit, EngineChild, SpawnOptions } from './host'
+import { TrackingProcessHost } from './tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from './log'
 import { engineEntry } from './paths'
 
@@ -23,22 +24,18 @@ export interface NodeProcessHostOptions {
  * Engine children as worker_threads (command line, web host, tests; DESIGN.md §1). Ports can be
  * handed between threads and ArrayBuffers move without copying (toolchain.md §3).
  */
-export class NodeProcessHost implements ProcessHost {
+export class NodeProcessHost extends TrackingProcessHost {
   readonly flavor = 'node' as const
   private readonly entryPath: string | undefined
   private readonly log: LogSink
-  private readonly live = new Set<EngineChild>()
 
   constructor(options: NodeProcessHostOptions = {}) {
+    super()
     this.entryPath = options.entryPath
     this.log = options.log ?? stderrLogSink
   }
 
-  get liveChildren(): ReadonlySet<EngineChild> {
-    return this.live
-  }
-
-  spawn(opts: SpawnOptions): EngineChild {
+  protected start(opts: SpawnOptions): EngineChild {
     const workerData: EngineWorkerData = { role: opts.role, name: opts.name, testHooks: opts.testHooks ?? {} }
     const worker = new Worker(this.entryPath ?? engineEntry('engine-worker'), {
       workerData,
@@ -46,18 +43,12 @@ export class NodeProcessHost implements ProcessHost {
       stderr: true
     })
     const child = new NodeEngineChild(opts, worker, this.log)
-    this.live.add(child)
-    child.onExit(() => this.live.delete(child))
     return child
   }
 
   createChannel(): readonly [Port, Port] {
     const { port1, port2 } = new MessageChannel()
     return [wrapNodePort(port1), wrapNodePort(port2)]
-  }
-
-  async killAll(): Promise<void> {
-    await Promise.all([...this.live].map((c) => c.kill()))
   }
 }
 
