@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const entry = resolve(root, 'out/main/bench.js')
 const only = process.argv.slice(2)
-const scenarios = only.length ? only : ['default', 'large-uniform', 'huge-idle', 'sweep-100', 'history']
+const scenarios = only.length
+  ? only
+  : ['default', 'large-uniform', 'huge-idle', 'sweep-200', 'cli', 'history']
 
 console.log(
   `Migration Lab benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`

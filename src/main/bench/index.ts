@@ -2,9 +2,10 @@
  * Benchmark scenarios (issue 3 and 4 targets), run one per process by scripts/bench.mjs so each
  * peak-memory figure (VmHWM) belongs to one scenario. Prints one JSON line of figures.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { NodeProcessHost } from '../process/node-host'
 import { runMigration } from '../lab/run'
 import { benchHistory } from '../storage/bench'
@@ -91,7 +92,7 @@ async function benchSweep(runs: number): Promise<Record<string, unknown>> {
     let status = 'unknown'
     const runner = new SweepRunner({ history, host, onFinished: (f) => (status = f.status) })
     const t0 = performance.now()
-    // One varied value, repeated: 100 runs of the default config, each with its own seed.
+    // One varied value, repeated: `runs` runs of the default config, each with its own seed.
     const started = runner.start({
       name: 'bench',
       baseConfig: {},
@@ -116,10 +117,52 @@ async function benchSweep(runs: number): Promise<Record<string, unknown>> {
   }
 }
 
+/** Median wall time (ms) of `node ARGS`, each a fresh process (as a user starts the command line). */
+function medianNodeWallMs(args: readonly string[], times: number): number {
+  const walls: number[] = []
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, [...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    walls.push(performance.now() - t0)
+    if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  }
+  walls.sort((x, y) => x - y)
+  return Math.round(walls[Math.floor(walls.length / 2)] ?? 0)
+}
+
+/** Start-up of the command line: `--help`, `defaults` and a default run end to end (recorded and not). */
+function benchCli(): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-bench-'))
+  try {
+    const config = join(dir, 'default.json')
+    writeFileSync(config, '{}\n')
+    const db = join(dir, 'history.db')
+    const times = 7
+    const bin = resolve(process.cwd(), 'bin/migration-lab.mjs')
+    const cli = (...args: string[]): number => medianNodeWallMs([bin, ...args], times)
+    return {
+      scenario: 'cli',
+      title: `Command line start-up (median of ${times} fresh processes; node alone for scale)`,
+      'node-e-0-ms': medianNodeWallMs(['-e', '0'], times),
+      'help-ms': cli('--help'),
+      'defaults-ms': cli('defaults'),
+      'run-default-no-db-ms': cli('run', config, '--no-db'),
+      'run-default-recorded-ms': cli('run', config, '--db', db)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function main(): Promise<void> {
   const name = process.argv[2] ?? 'default'
-  if (name === 'sweep-100') {
-    process.stdout.write(JSON.stringify(await benchSweep(100)) + '\n')
+  const sweep = /^sweep-(\d+)$/.exec(name)
+  if (sweep) {
+    process.stdout.write(JSON.stringify(await benchSweep(Number(sweep[1]))) + '\n')
+    return
+  }
+  if (name === 'cli') {
+    process.stdout.write(JSON.stringify(benchCli()) + '\n')
     return
   }
   if (name === 'history') {

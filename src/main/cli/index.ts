@@ -1,18 +1,13 @@
 import { Command, CommanderError, Option } from 'commander'
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from './exit-codes'
 import { toLabError, LabFailure, labError, type LabError } from '../../shared/errors'
-import { runCommand, type RunCliOptions } from './run'
-import { sweepCommand, type SweepCliOptions } from './sweep'
-import {
-  deleteCommand,
-  exportCommand,
-  historyCommand,
-  importCommand,
-  restoreCommand,
-  showCommand
-} from './history'
-import { configJsonSchema, defaultConfig } from '../../shared/config'
-import { registerReportCommand } from './report'
+import type { RunCliOptions } from './run'
+import type { SweepCliOptions } from './sweep'
+import type { ReportCliOptions } from './report'
+
+// Each command's module is imported when that command runs, not up front: `--help` and
+// `defaults` must not pay for SQLite, the engine host, the report renderer (ECharts) or zod
+// (issue 11). The build turns each dynamic import into its own chunk.
 
 /** Parses a non-negative integer option, or fails with the option's name. */
 export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -55,7 +50,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
     .addOption(db())
     .option('--no-db', 'do not record the run in the history')
-    .action(async (config: string, opts: RunCliOptions) => setExit(await runCommand(config, opts)))
+    .action(async (config: string, opts: RunCliOptions) =>
+      setExit(await (await import('./run')).runCommand(config, opts))
+    )
 
   program
     .command('sweep')
@@ -80,7 +77,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--name <name>', 'name of the experiment')
     .option('--json', 'print the experiment and its runs as JSON')
     .addOption(db())
-    .action(async (config: string, opts: SweepCliOptions) => setExit(await sweepCommand(config, opts)))
+    .action(async (config: string, opts: SweepCliOptions) =>
+      setExit(await (await import('./sweep')).sweepCommand(config, opts))
+    )
 
   program
     .command('history')
@@ -101,7 +100,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       'started, downtime, guest-pause, total-time, transferred or syncs; :asc or :desc'
     )
     .addOption(db())
-    .action(async (opts) => setExit(await historyCommand(opts)))
+    .action(async (opts) => setExit(await (await import('./history')).historyCommand(opts)))
 
   program
     .command('show')
@@ -109,7 +108,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<run-id>')
     .option('--json', 'print the run, its config, result and telemetry (downsampled) as JSON')
     .addOption(db())
-    .action(async (id: string, opts) => setExit(await showCommand(id, opts)))
+    .action(async (id: string, opts) => setExit(await (await import('./history')).showCommand(id, opts)))
 
   program
     .command('delete')
@@ -117,14 +116,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<run-id...>')
     .option('--yes', 'do not ask')
     .addOption(db())
-    .action(async (ids: string[], opts) => setExit(await deleteCommand(ids, opts)))
+    .action(async (ids: string[], opts) =>
+      setExit(await (await import('./history')).deleteCommand(ids, opts))
+    )
 
   program
     .command('restore')
     .description('bring deleted runs back')
     .argument('<run-id...>')
     .addOption(db())
-    .action(async (ids: string[], opts) => setExit(await restoreCommand(ids, opts)))
+    .action(async (ids: string[], opts) =>
+      setExit(await (await import('./history')).restoreCommand(ids, opts))
+    )
 
   program
     .command('export')
@@ -133,21 +136,44 @@ function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption('--out <file>', 'where to write it (never overwritten without --force)')
     .option('--force', 'replace --out if it exists')
     .addOption(db())
-    .action(async (id: string, opts) => setExit(await exportCommand(id, opts)))
+    .action(async (id: string, opts) => setExit(await (await import('./history')).exportCommand(id, opts)))
 
   program
     .command('import')
     .description('import a Migration Lab export or a QEMU guestperf report (as a measured run)')
     .argument('<file>', 'JSON file (- for standard input)')
     .addOption(db())
-    .action(async (file: string, opts) => setExit(await importCommand(file, opts)))
+    .action(async (file: string, opts) =>
+      setExit(await (await import('./history')).importCommand(file, opts))
+    )
 
-  registerReportCommand(program, setExit)
+  program
+    .command('report')
+    .description(
+      'write a report of a run (12), a comparison (12 15 17) or an experiment (e3): html, pdf, csv, json, qmp or hmp'
+    )
+    .argument('<id...>', 'run ids and/or experiment ids (e3)')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'html, pdf, csv (three tables), json (re-importable), qmp or hmp (QEMU commands of one run)'
+      ).default('html')
+    )
+    .requiredOption(
+      '--out <path>',
+      'file to write (csv: a folder or a file prefix); never overwritten without --force'
+    )
+    .option('--force', 'replace existing files')
+    .addOption(db())
+    .action(async (ids: string[], opts: ReportCliOptions) =>
+      setExit(await (await import('./report')).reportCommand(ids, opts))
+    )
 
   program
     .command('schema')
     .description('print the JSON Schema of the config')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../../shared/config')
       process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n')
       setExit(EXIT_OK)
     })
@@ -155,7 +181,8 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('defaults')
     .description('print the default config (QEMU’s defaults), a starting point for your own')
-    .action(() => {
+    .action(async () => {
+      const { defaultConfig } = await import('../../shared/config')
       process.stdout.write(JSON.stringify(defaultConfig(), null, 2) + '\n')
       setExit(EXIT_OK)
     })

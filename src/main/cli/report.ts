@@ -1,4 +1,3 @@
-import { Option, type Command } from 'commander'
 import { LabFailure, labError, toLabError } from '../../shared/errors'
 import {
   REPORT_FORMATS,
@@ -99,29 +98,4 @@ export async function reportCommand(ids: string[], opts: ReportCliOptions): Prom
     }
     throw e
   }
-}
-
-/** Adds `report` to the command line (src/main/cli/index.ts calls this once). */
-export function registerReportCommand(program: Command, setExit: (code: number) => void): void {
-  program
-    .command('report')
-    .description(
-      'write a report of a run (12), a comparison (12 15 17) or an experiment (e3): html, pdf, csv, json, qmp or hmp'
-    )
-    .argument('<id...>', 'run ids and/or experiment ids (e3)')
-    .addOption(
-      new Option(
-        '--format <format>',
-        'html, pdf, csv (three tables), json (re-importable), qmp or hmp (QEMU commands of one run)'
-      ).default('html')
-    )
-    .requiredOption(
-      '--out <path>',
-      'file to write (csv: a folder or a file prefix); never overwritten without --force'
-    )
-    .option('--force', 'replace existing files')
-    .addOption(
-      new Option('--db <file>', 'history database (default: the lab’s database in your user data directory)')
-    )
-    .action(async (ids: string[], opts: ReportCliOptions) => setExit(await reportCommand(ids, opts)))
 }
