@@ -16,9 +16,20 @@ import { simulateMigration, type VcpuLink } from './simulator'
  */
 export const migrationMain: EngineModule = (host) => {
   const rpc = host.rpc<MigrationControlContract>()
-  let setup: { config: LabConfig; seed: number; links: VcpuLink[] } | undefined
+  let setup:
+    { config: LabConfig; seed: number; links: VcpuLink[]; close: () => void; ran: boolean } | undefined
   let cancelReason: string | undefined
   let running = false
+  host.onShutdown(() => setup?.close())
+
+  // A pooled process serves run after run: `reset` forgets the finished one (its links closed).
+  rpc.handle('reset', () => {
+    if (running) throw new LabFailure(labError('Internal', `${host.name} cannot reset while it runs`))
+    setup?.close()
+    setup = undefined
+    cancelReason = undefined
+    return null
+  })
 
   rpc.handle('init', (params, ports) => {
     if (setup) throw new LabFailure(labError('Internal', `${host.name} was initialised twice`))
@@ -32,32 +43,38 @@ export const migrationMain: EngineModule = (host) => {
           `'init' brought ${ports.length} vCPU port(s) for a guest of ${config.guest.vcpus} vCPUs`
         )
       )
-    const links: VcpuLink[] = ports.map((port, i) => {
-      const peer = host.openEndpoint<NoContract, VcpuPeerContract>(port, `vcpu-${i}`)
-      host.onShutdown(() => peer.close())
-      return {
-        harvest: (req) => peer.request('harvest', req),
-        finish: (req) => peer.request('finish', req)
-      }
-    })
-    setup = { config, seed: params.seed, links }
+    const peers = ports.map((port, i) => host.openEndpoint<NoContract, VcpuPeerContract>(port, `vcpu-${i}`))
+    const links: VcpuLink[] = peers.map((peer) => ({
+      harvest: (req) => peer.request('harvest', req),
+      finish: (req) => peer.request('finish', req)
+    }))
+    const close = (): void => {
+      for (const peer of peers) peer.close()
+    }
+    setup = { config, seed: params.seed, links, close, ran: false }
     return null
   })
 
   rpc.handle('run', async () => {
     if (!setup) throw new LabFailure(labError('Internal', `'run' before 'init' on ${host.name}`))
-    if (running) throw new LabFailure(labError('Internal', `${host.name} runs one migration at a time`))
+    if (running || setup.ran)
+      throw new LabFailure(labError('Internal', `${host.name} runs one migration per 'init'`))
     running = true
-    return simulateMigration({
-      config: setup.config,
-      seed: setup.seed,
-      links: setup.links,
-      hooks: { skipFinalSync: host.testHooks.skipFinalSync === true },
-      emit: (batch) => rpc.emit('telemetry', batch),
-      cancelRequested: () => cancelReason,
-      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
-      wallClockMs: () => performance.now()
-    })
+    setup.ran = true
+    try {
+      return await simulateMigration({
+        config: setup.config,
+        seed: setup.seed,
+        links: setup.links,
+        hooks: { skipFinalSync: host.testHooks.skipFinalSync === true },
+        emit: (batch) => rpc.emit('telemetry', batch),
+        cancelRequested: () => cancelReason,
+        yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+        wallClockMs: () => performance.now()
+      })
+    } finally {
+      running = false
+    }
   })
 
   rpc.handle('cancel', ({ reason }) => {

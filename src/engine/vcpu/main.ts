@@ -1,6 +1,6 @@
 import { LabFailure, labError } from '../../shared/errors'
 import { layoutGuest } from '../../shared/engine/workload'
-import { withTransfer } from '../../shared/protocol/rpc'
+import { withTransfer, type RpcEndpoint } from '../../shared/protocol/rpc'
 import type { VcpuControlContract, VcpuPeerContract } from '../../shared/protocol/vcpu'
 import type { EngineModule } from '../host'
 import { VcpuSimulator } from './simulator'
@@ -16,9 +16,16 @@ import { VcpuSimulator } from './simulator'
  */
 export const vcpuMain: EngineModule = (host) => {
   const rpc = host.rpc<VcpuControlContract>()
-  let initialised = false
+  // The link of the current run; `reset` closes it so the process can serve another run.
+  let peer: RpcEndpoint<VcpuPeerContract> | undefined
+  host.onShutdown(() => peer?.close())
+  rpc.handle('reset', () => {
+    peer?.close()
+    peer = undefined
+    return null
+  })
   rpc.handle('init', (params, ports) => {
-    if (initialised) throw new LabFailure(labError('Internal', `${host.name} was initialised twice`))
+    if (peer) throw new LabFailure(labError('Internal', `${host.name} was initialised twice`))
     const port = ports[0]
     if (!port)
       throw new LabFailure(
@@ -42,7 +49,7 @@ export const vcpuMain: EngineModule = (host) => {
     })
     const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
     let harvests = 0
-    const peer = host.openEndpoint<VcpuPeerContract>(port, 'the migration process')
+    peer = host.openEndpoint<VcpuPeerContract>(port, 'the migration process')
     peer.handle('harvest', (req) => {
       if (++harvests === crashAt) {
         setTimeout(() => {
@@ -57,8 +64,6 @@ export const vcpuMain: EngineModule = (host) => {
       const reply = sim.finish(req)
       return withTransfer(reply, VcpuSimulator.transferList(reply))
     })
-    host.onShutdown(() => peer.close())
-    initialised = true
     return null
   })
 }

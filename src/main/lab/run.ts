@@ -6,7 +6,14 @@ import type { MigrationControlContract, TelemetryBatch } from '../../shared/prot
 import type { VcpuControlContract } from '../../shared/protocol/vcpu'
 import type { MigrationResult, RunTelemetry } from '../../shared/result'
 import type { ProcessHost } from '../process/host'
-import { onGroupFailure, startChild, stopAll, type SupervisedChild } from '../process/supervisor'
+import type { EnginePool } from '../process/engine-pool'
+import {
+  onGroupFailure,
+  startChild,
+  stopAll,
+  type StartOptions,
+  type SupervisedChild
+} from '../process/supervisor'
 
 /** Fault injection for tests (internal): passed to the engine children as testHooks. */
 export interface RunTestHooks {
@@ -32,6 +39,11 @@ export interface RunMigrationOptions {
   readonly availableMemoryBytes?: number
   /** How long each engine process has to start. */
   readonly readyTimeoutMs?: number
+  /**
+   * Where the engine processes come from and go back to after a clean end (a sweep's pool);
+   * default: fresh processes, stopped after the run.
+   */
+  readonly pool?: EnginePool
 }
 
 export interface RunOutput {
@@ -80,20 +92,20 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
 
   // Start every child; if one fails to start, stop the others.
   type Child = SupervisedChild<VcpuControlContract> | SupervisedChild<MigrationControlContract>
-  const vcpuStarts = Array.from({ length: config.guest.vcpus }, (_, i) =>
-    startChild<VcpuControlContract>(opts.host, {
-      role: 'vcpu',
+  const spawns: StartOptions[] = [
+    ...Array.from({ length: config.guest.vcpus }, (_, i) => ({
+      role: 'vcpu' as const,
       name: `vcpu-${i}`,
       testHooks: vcpuHooks,
       readyTimeoutMs: opts.readyTimeoutMs
-    })
-  )
-  const migrationStart = startChild<MigrationControlContract>(opts.host, {
-    role: 'migration',
-    name: 'migration',
-    testHooks: migrationHooks,
-    readyTimeoutMs: opts.readyTimeoutMs
-  })
+    })),
+    { role: 'migration', name: 'migration', testHooks: migrationHooks, readyTimeoutMs: opts.readyTimeoutMs }
+  ]
+  const start = <C extends VcpuControlContract | MigrationControlContract>(
+    o: StartOptions
+  ): Promise<SupervisedChild<C>> => (opts.pool ? opts.pool.acquire<C>(o) : startChild<C>(opts.host, o))
+  const vcpuStarts = spawns.slice(0, -1).map((o) => start<VcpuControlContract>(o))
+  const migrationStart = start<MigrationControlContract>(spawns[config.guest.vcpus] as StartOptions)
   const started = await Promise.allSettled([...vcpuStarts, migrationStart])
   const children: Child[] = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const startFailure = started.find((s) => s.status === 'rejected')
@@ -127,6 +139,8 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
   }
   opts.signal?.addEventListener('abort', onAbort, { once: true })
 
+  // Only the children of a run that ended with a result go back to the pool.
+  let clean = false
   try {
     const work = (async (): Promise<MigrationResult> => {
       // One channel per vCPU↔migration link; main hands the ports over and steps out of the
@@ -158,12 +172,14 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
       throw error
     }
     result.lab['wall-time-ms'] = performance.now() - wallStartMs
+    clean = groupFailure === undefined
     return { result, telemetry }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort)
     offTelemetry()
     offFailure()
-    await stopAll(children)
+    if (clean && opts.pool) await opts.pool.release(children, spawns)
+    else await stopAll(children)
   }
 }
 

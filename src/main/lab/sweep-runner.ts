@@ -14,6 +14,7 @@ import {
 } from '../../shared/sweep'
 import type { ProcessHost } from '../process/host'
 import type { HistoryDb } from '../storage'
+import { EnginePool } from '../process/engine-pool'
 import { runMigration, type RunOutput } from './run'
 
 /**
@@ -93,9 +94,10 @@ export interface SweepSummary {
  */
 export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> {
   const { history, experimentId, runs, signal } = options
-  const engine = options.runEngine ?? engineOn(options.host)
   const engineVersion = options.engineVersion ?? ENGINE_VERSION
   const parallelism = Math.max(1, Math.min(options.parallelism ?? availableParallelism(), runs.length || 1))
+  const pooled = options.runEngine ? undefined : engineOn(options.host, runs, parallelism)
+  const engine = options.runEngine ?? (pooled as NonNullable<typeof pooled>).engine
   // The sweep's own controller: a cancel from outside or a history failure both stop it.
   const stop = new AbortController()
   const onOuterAbort = (): void => stop.abort()
@@ -186,6 +188,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     await Promise.all(Array.from({ length: parallelism }, lane))
   } finally {
     signal?.removeEventListener('abort', onOuterAbort)
+    await pooled?.close()
   }
 
   const status: SweepSummary['status'] = error
@@ -211,9 +214,29 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   }
 }
 
-function engineOn(host: ProcessHost | undefined): RunEngine {
+/**
+ * runMigration on `host`, with engine processes kept across the sweep's runs (EnginePool): as many
+ * idle children as `parallelism` runs of the largest guest in the sweep need, so each lane finds
+ * its processes ready; the pool is drained when the sweep ends.
+ */
+function engineOn(
+  host: ProcessHost | undefined,
+  runs: readonly SweepRunPlan[],
+  parallelism: number
+): { engine: RunEngine; close: () => Promise<void> } {
   if (!host) throw new LabFailure(labError('Internal', 'runSweep needs a ProcessHost (host) or a runEngine.'))
-  return (config, opts) => runMigration(config, { host, ...opts })
+  const vcpus = Math.max(1, ...runs.map((r) => guestVcpus(r.config)))
+  const pool = new EnginePool(host, { maxIdle: parallelism * (vcpus + 1) })
+  return {
+    engine: (config, opts) => runMigration(config, { host, pool, ...opts }),
+    close: () => pool.drain()
+  }
+}
+
+/** The vCPU count a planned run asks for (the config is validated later, by runMigration). */
+function guestVcpus(config: unknown): number {
+  const vcpus = (config as { guest?: { vcpus?: unknown } } | null)?.guest?.vcpus
+  return typeof vcpus === 'number' && Number.isInteger(vcpus) && vcpus > 0 && vcpus <= 1024 ? vcpus : 1
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ export interface MigrationControlContract extends LinkContract {
     readonly run: { readonly params: null; readonly result: MigrationResult }
     /** Stops a running migration as migrate_cancel would; `run` then resolves as `cancelled`. */
     readonly cancel: { readonly params: { readonly reason: string }; readonly result: null }
+    /**
+     * After `run` resolved: closes the vCPU links and forgets the run, so the next `init` starts
+     * a new one in this same process (a sweep's process pool, src/main/process/engine-pool.ts).
+     */
+    readonly reset: { readonly params: null; readonly result: null }
   }
   readonly events: {
     readonly telemetry: TelemetryBatch

@@ -27,6 +27,11 @@ export interface VcpuControlContract extends LinkContract {
   readonly requests: {
     /** Sets the vCPU up and starts serving the migration link handed over with this request. */
     readonly init: { readonly params: VcpuInit; readonly result: null }
+    /**
+     * Forgets the run: closes the migration link and drops the guest, so the next `init` starts
+     * a new run in this same process (a sweep's process pool, src/main/process/engine-pool.ts).
+     */
+    readonly reset: { readonly params: null; readonly result: null }
   }
   readonly events: Record<never, never>
 }

@@ -1,0 +1,101 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { runMigration, type RunOutput } from '../../src/main/lab/run'
+import { EnginePool } from '../../src/main/process/engine-pool'
+import { NodeProcessHost } from '../../src/main/process/node-host'
+import { LabFailure } from '../../src/shared/errors'
+
+// The sweep's process pool with real worker_threads children (out/main/engine-worker.js, built
+// by the vitest global setup): runs on reused processes give what fresh processes give, and a
+// failing child fails only its run and is replaced.
+
+const host = new NodeProcessHost({ log: () => {} })
+afterAll(() => host.killAll())
+
+const config = {
+  guest: { 'memory-mib': 128, vcpus: 2, workloads: [{ 'dirty-rate-mibps': 16, 'working-set-mib': 32 }] },
+  migration: { parameters: { 'max-bandwidth': 134217728 } }
+}
+
+/** The run without its wall-clock figure, which is the only thing allowed to differ. */
+function deterministic(output: RunOutput): unknown {
+  const result = structuredClone(output.result)
+  delete (result.lab as Partial<typeof result.lab>)['wall-time-ms']
+  return { result, telemetry: output.telemetry }
+}
+
+afterEach(() => host.killAll())
+
+const liveIds = (): number[] => [...host.liveChildren].map((c) => c.id).sort((a, b) => a - b)
+
+describe('EnginePool (real engine processes)', () => {
+  it('reuses the same processes run after run, with results bit for bit equal to fresh processes', async () => {
+    const seeds = [1, 2, 3]
+    const fresh = []
+    for (const seed of seeds) fresh.push(deterministic(await runMigration(config, { host, seed })))
+    expect(host.liveChildren.size).toBe(0)
+
+    const pool = new EnginePool(host, { maxIdle: 3 })
+    const pooled = []
+    const idsAfterEachRun: number[][] = []
+    for (const seed of seeds) {
+      pooled.push(deterministic(await runMigration(config, { host, seed, pool })))
+      idsAfterEachRun.push(liveIds())
+    }
+    // The first run started 2 vCPU processes and a migration process; the others reused them.
+    expect(idsAfterEachRun[0]).toHaveLength(3)
+    expect(idsAfterEachRun[1]).toEqual(idsAfterEachRun[0])
+    expect(idsAfterEachRun[2]).toEqual(idsAfterEachRun[0])
+    expect(pooled).toEqual(fresh)
+    // Distinct seeds really are distinct runs (the comparison is not vacuous).
+    expect(fresh[0]).not.toEqual(fresh[1])
+
+    await pool.drain()
+    expect(host.liveChildren.size).toBe(0)
+  })
+
+  it('fails only the run whose vCPU crashes, never reuses its processes, and the next run gets new ones', async () => {
+    const pool = new EnginePool(host, { maxIdle: 6 })
+    const before = deterministic(await runMigration(config, { host, seed: 7, pool }))
+    const healthyIds = liveIds()
+    expect(healthyIds).toHaveLength(3)
+    const migrationId = [...host.liveChildren].find((c) => c.name === 'migration')?.id
+
+    const crash = runMigration(config, {
+      host,
+      seed: 7,
+      pool,
+      testHooks: { crashVcpu: 1, crashAtHarvest: 2 }
+    })
+    const error = await crash.then(
+      () => undefined,
+      (e: unknown) => (e instanceof LabFailure ? e.error : undefined)
+    )
+    expect(error).toMatchObject({ kind: 'ProcessCrashed' })
+    expect(error?.message).toContain('vcpu-1')
+    // Every process of the crashed run is gone: its fault-injected vCPUs (started for it) and
+    // the idle migration process it took from the pool. The idle healthy vCPUs are untouched.
+    expect(liveIds()).toEqual(healthyIds.filter((id) => id !== migrationId))
+
+    // An idle process that dies between runs is replaced, not handed out.
+    const idleVcpu = [...host.liveChildren].find((c) => c.name === 'vcpu-0')
+    await idleVcpu?.kill()
+    const after = deterministic(await runMigration(config, { host, seed: 7, pool }))
+    expect(after).toEqual(before)
+    const idsNow = liveIds()
+    expect(idsNow).toHaveLength(3)
+    expect(idsNow).not.toContain(idleVcpu?.id)
+    expect(idsNow).not.toContain(migrationId)
+
+    await pool.drain()
+    expect(host.liveChildren.size).toBe(0)
+  })
+
+  it('stops what it cannot keep: beyond maxIdle, released children are stopped', async () => {
+    const pool = new EnginePool(host, { maxIdle: 1 })
+    await runMigration(config, { host, seed: 3, pool })
+    expect(pool.size).toBe(1)
+    expect(host.liveChildren.size).toBe(1)
+    await pool.drain()
+    expect(host.liveChildren.size).toBe(0)
+  })
+})
