@@ -330,6 +330,21 @@ export interface ExportedExperiment {
   starred: boolean
   createdAtMs: number
   updatedAtMs: number
+  /**
+   * Present when the experiment holds only some shards of a sweep (`sweep --shard`): importing
+   * the other shards' exports adds their runs to this same experiment (docs/scaling.md).
+   */
+  shard?: ExperimentShard
+}
+
+/** Which shards of a sweep an experiment holds (`sweep --shard K/N`, docs/scaling.md). */
+export interface ExperimentShard {
+  /** Identifies the sweep: sha256 of its name, base config, varied parameters, repetitions and seeding. */
+  sweep: string
+  /** How many shards the sweep was split into. */
+  count: number
+  /** The shards held, 0-based, ascending. */
+  indices: number[]
 }
 
 export interface ExportedRun {

@@ -208,3 +208,24 @@ function setAtPath(root: Record<string, unknown>, segments: readonly string[], v
   if (Array.isArray(node)) node[Number(last)] = value
   else (node as Record<string, unknown>)[last] = value
 }
+
+/** Most shards a sweep is split into (`sweep --shard K/N`). */
+export const MAX_SHARDS = 100_000
+
+/** One share of a sweep's runs (`sweep --shard K/N`): shard `index` (0-based) of `count`. */
+export interface SweepShard {
+  readonly index: number
+  readonly count: number
+}
+
+/**
+ * The run indices of a shard: a contiguous block [start, end) of the sweep's runs, so shards
+ * never overlap, their union is the whole sweep, and importing them in shard order keeps the
+ * runs in the sweep's order. Stable: it depends only on the run count and the shard.
+ */
+export function shardRange(totalRuns: number, shard: SweepShard): { start: number; end: number } {
+  return {
+    start: Math.floor((shard.index * totalRuns) / shard.count),
+    end: Math.floor(((shard.index + 1) * totalRuns) / shard.count)
+  }
+}

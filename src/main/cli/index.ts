@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from './exit-codes'
-import { toLabError, LabFailure, labError, type LabError } from '../../shared/errors'
+import { toLabError, type LabError } from '../../shared/errors'
+import { wholeNumber } from './whole-number'
 import type { RunCliOptions } from './run'
 import type { SweepCliOptions } from './sweep'
 import type { ReportCliOptions } from './report'
@@ -9,16 +10,9 @@ import type { ReportCliOptions } from './report'
 // `defaults` must not pay for SQLite, the engine host, the report renderer (ECharts) or zod
 // (issue 11). The build turns each dynamic import into its own chunk.
 
-/** Parses a non-negative integer option, or fails with the option's name. */
+/** Parses a whole-number option, or fails with the option's name. */
 export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    if (!/^-?\d+$/.test(value.trim()))
-      throw new LabFailure(labError('Validation', `${name}: "${value}" is not a whole number`))
-    const n = Number(value)
-    if (n < min || n > max)
-      throw new LabFailure(labError('Validation', `${name}: ${n} is out of range (${min} to ${max})`))
-    return n
-  }
+  return (value: string): number => wholeNumber(value, name, min, max)
 }
 
 function printError(error: LabError): void {
@@ -75,6 +69,16 @@ function buildProgram(setExit: (code: number) => void): Command {
       )
     )
     .option('--name <name>', 'name of the experiment')
+    .option(
+      '--shard <K/N|auto>',
+      'run only shard K of N (1-based, a contiguous block of the runs); auto: from a Kubernetes Indexed Job or a Slurm array (docs/scaling.md)'
+    )
+    .addOption(
+      new Option(
+        '--shard-count <n>',
+        'with --shard auto: the number of shards (a Kubernetes Job’s completions; default MIGRATION_LAB_SHARD_COUNT)'
+      ).argParser(intOption('--shard-count', 1, 100_000))
+    )
     .option('--json', 'print the experiment and its runs as JSON')
     .addOption(db())
     .action(async (config: string, opts: SweepCliOptions) =>

@@ -8,6 +8,7 @@ import { EXIT_FAILURE, EXIT_OK } from './exit-codes'
 import { openCliHistory, type DbOption } from './history-file'
 import { bar, terminalProgress } from './progress'
 import { readJsonArgument } from './read-input'
+import { parseShard } from './shard'
 
 export interface SweepCliOptions {
   vary: string[]
@@ -16,6 +17,8 @@ export interface SweepCliOptions {
   name?: string
   db?: DbOption
   json?: boolean
+  shard?: string
+  shardCount?: number
 }
 
 /**
@@ -49,6 +52,9 @@ export async function sweepCommand(configPath: string, opts: SweepCliOptions): P
   if (typeof baseConfig !== 'object' || baseConfig === null || Array.isArray(baseConfig))
     throw new LabFailure(labError('Validation', `CONFIG ${configPath}: the config must be a JSON object`))
   const vary = opts.vary.map(parseVary)
+  const shard = opts.shard !== undefined ? parseShard(opts.shard, process.env, opts.shardCount) : undefined
+  if (shard === undefined && opts.shardCount !== undefined)
+    throw new LabFailure(labError('Validation', '--shard-count goes with --shard auto'))
   const history = openCliHistory(opts.db)
   const host = new NodeProcessHost()
   const progress = terminalProgress(process.stderr, process.stderr.isTTY === true)
@@ -72,7 +78,8 @@ export async function sweepCommand(configPath: string, opts: SweepCliOptions): P
       baseConfig: baseConfig as Record<string, unknown>,
       vary,
       repeat: opts.repeat,
-      ...(opts.parallel !== undefined ? { parallel: opts.parallel } : {})
+      ...(opts.parallel !== undefined ? { parallel: opts.parallel } : {}),
+      ...(shard ? { shard } : {})
     })
     await runner.whenFinished(started.experimentId)
     progress.done()
@@ -95,7 +102,7 @@ export async function sweepCommand(configPath: string, opts: SweepCliOptions): P
       )
     } else {
       process.stdout.write(
-        `Experiment e${started.experimentId} "${name}": ${status} — ${started.total} runs, ${started.parallel} at a time\n`
+        `Experiment e${started.experimentId} "${name}"${shard ? ` (shard ${shard.index + 1}/${shard.count})` : ''}: ${status} — ${started.total} runs, ${started.parallel} at a time\n`
       )
       for (const r of [...runs.rows].reverse())
         process.stdout.write(

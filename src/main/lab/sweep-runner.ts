@@ -1,14 +1,18 @@
+import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { canonicalConfigJson, parseConfig, type LabConfig } from '../../shared/config'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import { LabFailure, labError, toLabError, type LabError } from '../../shared/errors'
-import { splitConfigPath } from '../../shared/history'
+import { splitConfigPath, type ExperimentShard } from '../../shared/history'
+import { stableStringify } from '../../shared/stable-json'
 import type { SweepFinished, SweepProgress, SweepStarted } from '../../shared/protocol/lab-api-history'
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import {
   expandSweep,
+  shardRange,
   type SeedPolicy,
   type SweepRun,
+  type SweepShard,
   type SweepValue,
   type VariedParameter
 } from '../../shared/sweep'
@@ -239,6 +243,26 @@ function guestVcpus(config: unknown): number {
   return typeof vcpus === 'number' && Number.isInteger(vcpus) && vcpus > 0 && vcpus <= 1024 ? vcpus : 1
 }
 
+/**
+ * The shard mark of a sharded sweep's experiment. The sweep is identified by what defines its
+ * runs (name, base config, varied parameters, repetitions, seeding), so every shard of one
+ * `sweep` command line computes the same id and `import` puts their runs in one experiment.
+ */
+function experimentShard(request: SweepRequest, base: LabConfig, shard: SweepShard): ExperimentShard {
+  const definition = stableStringify({
+    name: request.name,
+    baseConfig: canonicalConfigJson(base),
+    varied: request.vary,
+    repetitions: request.repeat,
+    seeding: request.seeding ?? null
+  })
+  return {
+    sweep: createHash('sha256').update(definition).digest('hex'),
+    count: shard.count,
+    indices: [shard.index]
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Planning
 
@@ -251,6 +275,8 @@ export interface SweepRequest {
   readonly parallel?: number
   readonly seeding?: SeedPolicy
   readonly tags?: readonly string[]
+  /** Run only this share of the sweep's runs (`sweep --shard K/N`, docs/scaling.md). */
+  readonly shard?: SweepShard
 }
 
 /** How many problems a refused sweep lists before "… and N more". */
@@ -377,7 +403,10 @@ export class SweepRunner {
    * `Validation` LabFailure (nothing recorded) when the sweep or any run's config is invalid.
    */
   start(request: SweepRequest): SweepStarted {
-    const { base, runs } = planSweep(request)
+    const { base, runs: allRuns } = planSweep(request)
+    const shard = request.shard && request.shard.count > 1 ? request.shard : undefined
+    const { start, end } = shard ? shardRange(allRuns.length, shard) : { start: 0, end: allRuns.length }
+    const runs = allRuns.slice(start, end)
     const parallel = Math.max(
       1,
       Math.min(request.parallel ?? this.options.defaultParallelism ?? availableParallelism(), runs.length)
@@ -390,7 +419,8 @@ export class SweepRunner {
       baseConfigJson: canonicalConfigJson(base),
       varied: request.vary,
       repetitions: request.repeat,
-      tags: request.tags
+      tags: request.tags,
+      ...(shard ? { shard: experimentShard(request, base, shard) } : {})
     })
     const sweep: ActiveSweep = {
       experimentId,

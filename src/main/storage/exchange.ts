@@ -21,11 +21,14 @@ import {
   EXPORT_VERSION,
   formatIssues,
   type ExportDocument,
+  type ExperimentShard,
+  type ExperimentStatus,
   type ExportedExperiment,
   type ExportedRun,
   type ImportReport
 } from '../../shared/history'
 import type { MigrationResult, RunTelemetry, SyncRecord } from '../../shared/result'
+import { MAX_SHARDS } from '../../shared/sweep'
 import {
   getExperimentRecord,
   getRunRecord,
@@ -202,7 +205,20 @@ const exportedExperimentSchema = z.strictObject({
   notes: str,
   starred: z.boolean(),
   createdAtMs: epochMs,
-  updatedAtMs: epochMs
+  updatedAtMs: epochMs,
+  shard: z
+    .strictObject({
+      sweep: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+      count: z.number().int().min(2).max(MAX_SHARDS),
+      indices: z.array(z.number().int().nonnegative()).min(1)
+    })
+    .refine(
+      (sh) => sh.indices.every((i, k) => i < sh.count && (k === 0 || i > (sh.indices[k - 1] as number))),
+      {
+        message: 'indices must ascend, each below count'
+      }
+    )
+    .optional()
 })
 
 const exportedRunSchema = z.strictObject({
@@ -279,8 +295,85 @@ function exportedExperiment(db: Database.Database, id: number): ExportedExperime
     notes: e.notes,
     starred: e.starred,
     createdAtMs: e.createdAtMs,
-    updatedAtMs: e.updatedAtMs
+    updatedAtMs: e.updatedAtMs,
+    ...shardOf(db, id)
   }
+}
+
+/**
+ * The experiment's shards of a sweep while it holds only some (`sweep --shard`). Once every
+ * shard is in, it exports as the whole sweep (no shard mark); the history keeps the mark so that
+ * importing a shard again is refused rather than duplicating its runs.
+ */
+function shardOf(db: Database.Database, id: number): { shard?: ExperimentShard } {
+  const row = db.prepare('SELECT shard_json FROM experiment WHERE id = ?').get(id) as
+    { shard_json: string | null } | undefined
+  if (!row?.shard_json) return {}
+  const shard = JSON.parse(row.shard_json) as ExperimentShard
+  return shard.indices.length < shard.count ? { shard } : {}
+}
+
+/** Worst first: a merged experiment is as finished as its least finished shard. */
+const STATUS_PRECEDENCE: readonly ExperimentStatus[] = [
+  'failed',
+  'interrupted',
+  'cancelled',
+  'running',
+  'draft',
+  'completed'
+]
+
+/**
+ * Adds an imported shard of a sweep to the experiment that already holds other shards of it, if
+ * there is one; returns that experiment's id, or undefined when this history has none.
+ */
+function mergeShard(db: Database.Database, e: ExportedExperiment, where: string): number | undefined {
+  const shard = e.shard
+  if (!shard) return undefined
+  const row = db
+    .prepare(
+      `SELECT id, shard_json, status, created_at_ms, updated_at_ms FROM experiment
+       WHERE shard_json IS NOT NULL AND json_extract(shard_json, '$.sweep') = ? AND deleted_at_ms IS NULL
+       ORDER BY id LIMIT 1`
+    )
+    .get(shard.sweep) as
+    | {
+        id: number
+        shard_json: string
+        status: ExperimentStatus
+        created_at_ms: number
+        updated_at_ms: number
+      }
+    | undefined
+  if (!row) return undefined
+  const held = JSON.parse(row.shard_json) as ExperimentShard
+  if (held.count !== shard.count)
+    throw new LabFailure(
+      labError(
+        'Validation',
+        `${where}.shard: this sweep was split into ${shard.count} shards, experiment e${row.id} holds shards of a split into ${held.count}`
+      )
+    )
+  const again = shard.indices.filter((i) => held.indices.includes(i))
+  if (again.length > 0)
+    throw new LabFailure(
+      labError(
+        'Validation',
+        `${where}.shard: shard ${again.map((i) => `${i + 1}/${shard.count}`).join(', ')} of this sweep is already in experiment e${row.id}`
+      )
+    )
+  const indices = [...held.indices, ...shard.indices].sort((a, b) => a - b)
+  const status = STATUS_PRECEDENCE.find((st) => st === row.status || st === e.status) ?? row.status
+  db.prepare(
+    'UPDATE experiment SET shard_json = ?, status = ?, created_at_ms = ?, updated_at_ms = ? WHERE id = ?'
+  ).run(
+    JSON.stringify({ ...held, indices }),
+    status === 'running' ? 'interrupted' : status,
+    Math.min(row.created_at_ms, e.createdAtMs),
+    Math.max(row.updated_at_ms, e.updatedAtMs),
+    row.id
+  )
+  return row.id
 }
 
 /** The given runs (in the order given), with the experiments they belong to (without their other runs). */
@@ -403,8 +496,9 @@ export function insertExperiment(
   const info = db
     .prepare(
       `INSERT INTO experiment (name, description, base_config_json, varied_json, repetitions, status, starred, notes,
-                               created_at_ms, updated_at_ms)
-       VALUES (@name, @description, @baseConfigJson, @variedJson, @repetitions, @status, @starred, @notes, @createdAtMs, @updatedAtMs)`
+                               created_at_ms, updated_at_ms, shard_json)
+       VALUES (@name, @description, @baseConfigJson, @variedJson, @repetitions, @status, @starred, @notes, @createdAtMs,
+               @updatedAtMs, @shardJson)`
     )
     .run({
       name: e.name,
@@ -417,7 +511,8 @@ export function insertExperiment(
       starred: e.starred ? 1 : 0,
       notes: e.notes,
       createdAtMs: e.createdAtMs,
-      updatedAtMs: e.updatedAtMs
+      updatedAtMs: e.updatedAtMs,
+      shardJson: e.shard ? JSON.stringify(e.shard) : null
     })
   const id = Number(info.lastInsertRowid)
   const insertTag = db.prepare('INSERT OR IGNORE INTO experiment_tag (experiment_id, tag) VALUES (?, ?)')
@@ -478,7 +573,8 @@ export function importDocument(
     const experimentMap = new Map<number, number>()
     const report: ImportReport = { experiments: [], runs: [] }
     doc.experiments.forEach((e, i) => {
-      const id = insertExperiment(db, e, experimentConfigs[i] as string)
+      const id =
+        mergeShard(db, e, `$.experiments[${i}]`) ?? insertExperiment(db, e, experimentConfigs[i] as string)
       experimentMap.set(e.id, id)
       report.experiments.push({ from: e.id, to: id })
     })

@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { LabFailure, labError } from '../../shared/errors'
 import type {
+  ExperimentShard,
   ExperimentListQuery,
   ExperimentRecord,
   ExperimentStatus,
@@ -76,6 +77,8 @@ export interface CreateExperimentInput {
   repetitions?: number
   tags?: readonly string[]
   notes?: string
+  /** The experiment holds these shards of a sweep only (`sweep --shard`). */
+  shard?: ExperimentShard
 }
 
 export interface JsonImportOutcome {
@@ -213,7 +216,8 @@ export class HistoryDb {
             notes: input.notes ?? '',
             starred: false,
             createdAtMs: nowMs,
-            updatedAtMs: nowMs
+            updatedAtMs: nowMs,
+            ...(input.shard ? { shard: input.shard } : {})
           },
           input.baseConfigJson ?? this.canonical(input.baseConfig)
         )

@@ -168,6 +168,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_summary_by_transferred ON run_summary (transferred_bytes);
       CREATE INDEX run_summary_by_syncs ON run_summary (dirty_sync_count);
     `
+  },
+  {
+    version: 4,
+    name: 'experiment shards: which shards of a sweep an experiment holds (sweep --shard)',
+    sql: `
+      -- NULL: the whole sweep (every experiment before this version). Otherwise an
+      -- ExperimentShard as JSON: {"sweep": sha256, "count": N, "indices": [...]}.
+      ALTER TABLE experiment ADD COLUMN shard_json TEXT;
+      CREATE INDEX experiment_by_shard_sweep ON experiment (json_extract(shard_json, '$.sweep'))
+        WHERE shard_json IS NOT NULL;
+    `
   }
 ]
 
