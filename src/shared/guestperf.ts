@@ -189,6 +189,7 @@ export function guestperfToMeasuredRun(report: GuestperfReport, source = 'guestp
       'page-size': pageSize,
       // stress.c fills its memory with 0xFE before it starts: no zero pages (§13.6).
       'zero-fraction': 0,
+      ...(hardware.dirty_ring_size ? { 'dirty-ring-size': hardware.dirty_ring_size } : {}),
       workloads: [
         {
           vcpus: 'all',
@@ -216,9 +217,21 @@ export function guestperfToMeasuredRun(report: GuestperfReport, source = 'guestp
         ...(scenario.auto_converge ? { 'cpu-throttle-increment': scenario.auto_converge_step } : {}),
         ...(scenario.multifd && scenario.multifd_channels !== undefined
           ? { 'multifd-channels': scenario.multifd_channels }
+          : {}),
+        // guestperf sets the dirty-limit parameters only with the capability (§13.3).
+        ...(scenario.dirty_limit && scenario.x_vcpu_dirty_limit_period !== undefined
+          ? { 'x-vcpu-dirty-limit-period': scenario.x_vcpu_dirty_limit_period }
+          : {}),
+        ...(scenario.dirty_limit && scenario.vcpu_dirty_limit !== undefined
+          ? { 'vcpu-dirty-limit': scenario.vcpu_dirty_limit }
           : {})
       },
-      policy: { 'max-time-ms': Math.round(scenario.max_time * 1000), 'max-iterations': scenario.max_iters }
+      policy: {
+        'max-time-ms': Math.round(scenario.max_time * 1000),
+        'max-iterations': scenario.max_iters,
+        // migrate-start-postcopy once dirty-sync-count ≥ post_copy_iters (default 5, §13.3).
+        ...(scenario.post_copy ? { 'postcopy-after-syncs': scenario.post_copy_iters ?? 5 } : {})
+      }
     }
   }
 

@@ -134,6 +134,45 @@ describe('validation', () => {
     )
   })
 
+  it('dirty-limit needs the dirty ring (migrate_caps_check)', () => {
+    expect(problems({ migration: { capabilities: { 'dirty-limit': true } } })).toContain(
+      "migration.capabilities.dirty-limit: needs KVM's dirty ring: set guest.dirty-ring-size (e.g. 4096); the dirty bitmap cannot limit per vCPU (§6.1)"
+    )
+    expect(
+      problems({ guest: { 'dirty-ring-size': 4096 }, migration: { capabilities: { 'dirty-limit': true } } })
+    ).not.toContainEqual(expect.stringMatching(/dirty-ring-size/))
+  })
+
+  it.each([1000, 128, 131072, -1])('refuses dirty-ring-size %i', (size) => {
+    expect(problems({ guest: { 'dirty-ring-size': size } })).toEqual([
+      expect.stringMatching(/^guest\.dirty-ring-size: /)
+    ])
+  })
+
+  it('accepts the postcopy and dirty-limit parameters with QEMU defaults', () => {
+    const r = parseConfig({ guest: { 'dirty-ring-size': 65536 } })
+    if (!r.ok) throw new Error(r.error.details?.join('; '))
+    expect(r.config.migration.parameters['max-postcopy-bandwidth']).toBe(0)
+    expect(r.config.migration.policy['postcopy-after-syncs']).toBeUndefined()
+    expect(r.config.guest['dirty-ring-size']).toBe(65536)
+  })
+
+  it('postcopy-after-syncs needs postcopy-ram and must come before max-iterations', () => {
+    expect(problems({ migration: { policy: { 'postcopy-after-syncs': 3 } } })).toEqual([
+      'migration.policy.postcopy-after-syncs: needs migration.capabilities.postcopy-ram (migrate-start-postcopy is refused without it, §9.1)'
+    ])
+    expect(
+      problems({
+        migration: {
+          capabilities: { 'postcopy-ram': true },
+          policy: { 'postcopy-after-syncs': 31, 'max-iterations': 30 }
+        }
+      })
+    ).toContain(
+      'migration.policy.postcopy-after-syncs: 31 is above max-iterations (30); the run would be cancelled first'
+    )
+  })
+
   it('refuses the capabilities it does not simulate instead of ignoring them', () => {
     for (const cap of ['xbzrle', 'multifd', 'postcopy-ram', 'dirty-limit'])
       expect(problems({ migration: { capabilities: { [cap]: true } } })).toContain(

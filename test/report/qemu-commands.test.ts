@@ -165,6 +165,30 @@ describe('QMP commands for a run config', () => {
   })
 })
 
+describe('postcopy and dirty-limit', () => {
+  // A stored config as written (postcopy is not run by this engine version, so it is not parsed).
+  const plan = qemuCommandPlan({
+    guest: { 'memory-mib': 512, vcpus: 1, 'dirty-ring-size': 4096 },
+    migration: {
+      capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
+      parameters: { 'max-postcopy-bandwidth': 16_777_216, 'vcpu-dirty-limit': 8 },
+      policy: { 'max-time-ms': 300_000, 'max-iterations': 30, 'postcopy-after-syncs': 3 }
+    }
+  })
+  it('sets postcopy on both sides and passes max-postcopy-bandwidth in bytes/s', () => {
+    expect(plan.bothSidesCapabilities).toEqual(expect.arrayContaining(['postcopy-ram', 'postcopy-preempt']))
+    const params = plan.source.find((c) => c.execute === 'migrate-set-parameters')?.arguments
+    expect(params?.['max-postcopy-bandwidth']).toBe(16_777_216)
+    expect(params?.['vcpu-dirty-limit']).toBe(8)
+  })
+  it('says when to send migrate-start-postcopy and how to get the dirty ring', () => {
+    expect(plan.notQemu.join('\n')).toContain(
+      "postcopy-after-syncs 3: send migrate-start-postcopy (HMP migrate_start_postcopy) once query-migrate's dirty-sync-count reaches it"
+    )
+    expect(plan.notQemu[0]).toContain('-accel kvm,dirty-ring-size=4096')
+  })
+})
+
 describe('HMP commands', () => {
   const hmp = formatHmp(
     qemuCommandPlan(

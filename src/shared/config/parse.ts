@@ -110,6 +110,23 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
     problems.push(`${c}.switchover-ack: needs return-path (§2.3)`)
   if (caps['postcopy-preempt'] && !caps['postcopy-ram'])
     problems.push(`${c}.postcopy-preempt: needs postcopy-ram (§12)`)
+  // migrate_caps_check (migration/options.c): "dirty-limit requires KVM with accelerator
+  // property 'dirty-ring-size' set".
+  if (caps['dirty-limit'] && guest['dirty-ring-size'] === 0)
+    problems.push(
+      `${c}.dirty-limit: needs KVM's dirty ring: set guest.dirty-ring-size (e.g. 4096); the dirty bitmap cannot limit per vCPU (§6.1)`
+    )
+  // qmp_migrate_start_postcopy (migration/migration.c) refuses the command without postcopy-ram.
+  const postcopyAfter = parsed.migration.policy['postcopy-after-syncs']
+  if (postcopyAfter !== undefined && !caps['postcopy-ram'])
+    problems.push(
+      `migration.policy.postcopy-after-syncs: needs ${c}.postcopy-ram (migrate-start-postcopy is refused without it, §9.1)`
+    )
+  if (postcopyAfter !== undefined && postcopyAfter > parsed.migration.policy['max-iterations'])
+    problems.push(
+      `migration.policy.postcopy-after-syncs: ${postcopyAfter} is above max-iterations ` +
+        `(${parsed.migration.policy['max-iterations']}); the run would be cancelled first`
+    )
   for (const name of NOT_SIMULATED) if (caps[name]) problems.push(`${c}.${name}: not simulated yet`)
 
   const params = parsed.migration.parameters

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { KVM_DIRTY_RING_MAX_ENTRIES, KVM_DIRTY_RING_MIN_ENTRIES } from '../engine/dirty-limit'
 
 /**
  * The config contract (DESIGN.md §3). Names under `migration.capabilities` and
@@ -27,6 +28,8 @@ export const LIMITS = {
 } as const
 
 const nonNegative = (max: number): z.ZodNumber => z.number().min(0).max(max)
+
+const isPowerOfTwo = (n: number): boolean => Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0
 
 export const workloadSchema = z
   .strictObject({
@@ -112,6 +115,20 @@ export const guestSchema = z.strictObject({
   'device-state-kib': nonNegative(LIMITS.maxDeviceStateKib)
     .default(256)
     .describe('Non-iterable device state sent at switchover, outside pending (§10.3)'),
+  'dirty-ring-size': z
+    .int()
+    .refine(
+      (n) =>
+        n === 0 || (isPowerOfTwo(n) && n >= KVM_DIRTY_RING_MIN_ENTRIES && n <= KVM_DIRTY_RING_MAX_ENTRIES),
+      {
+        error: `must be 0 (dirty bitmap) or a power of two from ${KVM_DIRTY_RING_MIN_ENTRIES} to ${KVM_DIRTY_RING_MAX_ENTRIES}`
+      }
+    )
+    .default(0)
+    .describe(
+      'KVM accelerator property dirty-ring-size, entries per vCPU (accel/kvm/kvm-all.c); 0 = the dirty ' +
+        'bitmap (KVM_GET_DIRTY_LOG). dirty-limit needs a ring'
+    ),
   workloads: z
     .array(workloadSchema)
     .prefault([{}])
@@ -138,8 +155,6 @@ export const capabilitiesSchema = z.strictObject({
   'postcopy-preempt': z.boolean().default(false),
   'dirty-limit': z.boolean().default(false)
 })
-
-const isPowerOfTwo = (n: number): boolean => Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0
 
 export const parametersSchema = z.strictObject({
   'max-bandwidth': z
@@ -172,6 +187,12 @@ export const parametersSchema = z.strictObject({
     .describe(
       'none: zero pages are sent as normal pages; legacy/multifd: buffer_is_zero on the sender (§4.5)'
     ),
+  'max-postcopy-bandwidth': z
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .describe('bytes/s after the switch to postcopy; 0 = no rate limit (postcopy_start, §9.1)'),
   'x-vcpu-dirty-limit-period': z.int().min(1).max(1000).default(1000).describe('ms (§6.1)'),
   'vcpu-dirty-limit': z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(1).describe('MB/s (§6.1)')
 })
@@ -188,7 +209,16 @@ export const policySchema = z.strictObject({
     .min(1)
     .max(LIMITS.maxIterations)
     .default(30)
-    .describe('Cancel when dirty-sync-count exceeds this (guestperf max_iters, §13.3)')
+    .describe('Cancel when dirty-sync-count exceeds this (guestperf max_iters, §13.3)'),
+  'postcopy-after-syncs': z
+    .int()
+    .min(0)
+    .max(LIMITS.maxIterations)
+    .optional()
+    .describe(
+      'Send migrate-start-postcopy once dirty-sync-count reaches this (guestperf post_copy_iters, ' +
+        '§13.3); absent = never. Needs postcopy-ram'
+    )
 })
 
 export const migrationSchema = z.strictObject({

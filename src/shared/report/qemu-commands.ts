@@ -150,6 +150,9 @@ function notQemuSettings(config: Record<string, unknown>): string[] {
         (typeof memory === 'number' && typeof vcpus === 'number'
           ? ` (-m ${memory}M -smp ${vcpus}, the same on both sides)`
           : '') +
+        (typeof guest['dirty-ring-size'] === 'number' && guest['dirty-ring-size'] > 0
+          ? `; -accel kvm,dirty-ring-size=${guest['dirty-ring-size']} for the dirty ring`
+          : '') +
         `; the workloads, zero-fraction and device-state-kib describe what the guest does and holds.`
     )
   }
@@ -166,7 +169,12 @@ function notQemuSettings(config: Record<string, unknown>): string[] {
     out.push(
       `migration.policy: the lab's own limits (max-time-ms ${String(policy['max-time-ms'])}, max-iterations ` +
         `${String(policy['max-iterations'])}), like guestperf's max_time and max_iters; QEMU never gives up, so a ` +
-        `management tool must send migrate_cancel itself (§2.4).`
+        `management tool must send migrate_cancel itself (§2.4).` +
+        (typeof policy['postcopy-after-syncs'] === 'number'
+          ? ` postcopy-after-syncs ${policy['postcopy-after-syncs']}: send migrate-start-postcopy (HMP ` +
+            `migrate_start_postcopy) once query-migrate's dirty-sync-count reaches it, as guestperf's ` +
+            `post_copy_iters does; QEMU never switches on its own.`
+          : '')
     )
   if (objectAt(config, 'host') !== undefined)
     out.push("host: the lab's cost model (sync, stop, resume, load and scan costs); a real host has its own.")

@@ -177,6 +177,18 @@ const runEn = {
       multifdChannels: { label: 'Multifd channels' },
       dirtyLimitPeriod: { label: 'Dirty-limit period' },
       vcpuDirtyLimit: { label: 'Dirty limit per vCPU' },
+      maxPostcopyBandwidth: {
+        label: 'Postcopy bandwidth',
+        help: 'Rate limit of the background push after the switch to postcopy; 0 means unlimited.'
+      },
+      dirtyRingSize: {
+        label: 'KVM dirty ring',
+        help: 'Entries per vCPU, a power of two; 0 uses the dirty bitmap. Dirty-limit needs a ring.'
+      },
+      postcopyAfterSyncs: {
+        label: 'Switch to postcopy after syncs',
+        help: 'Send migrate-start-postcopy at this dirty-sync count; empty = never. guestperf’s post_copy_iters.'
+      },
       maxTime: { label: 'Give up after', help: 'Virtual time; guestperf’s max_time.' },
       maxIterations: { label: 'Give up after syncs', help: 'Dirty syncs; guestperf’s max_iters.' },
       dirtyLogStart: { label: 'Dirty logging start', help: 'Setup: write-protecting every memslot.' },

@@ -154,6 +154,18 @@ const runZhCN: RunMessages = {
       multifdChannels: { label: 'multifd 通道数' },
       dirtyLimitPeriod: { label: '脏页限速周期' },
       vcpuDirtyLimit: { label: '每 vCPU 脏页上限' },
+      maxPostcopyBandwidth: {
+        label: 'postcopy 带宽',
+        help: '切换到 postcopy 后后台推送的限速；0 表示不限。'
+      },
+      dirtyRingSize: {
+        label: 'KVM 脏页环',
+        help: '每个 vCPU 的条目数，须为 2 的幂；0 使用脏页位图。dirty-limit 需要脏页环。'
+      },
+      postcopyAfterSyncs: {
+        label: '多少次同步后切换到 postcopy',
+        help: '脏页同步次数达到此值时发送 migrate-start-postcopy；留空表示从不。即 guestperf 的 post_copy_iters。'
+      },
       maxTime: { label: '超时放弃', help: '虚拟时间；即 guestperf 的 max_time。' },
       maxIterations: { label: '同步次数上限', help: '脏页同步次数；即 guestperf 的 max_iters。' },
       dirtyLogStart: { label: '开启脏页记录', help: '准备阶段：对每个内存槽加写保护。' },

@@ -150,7 +150,8 @@ export const SECTIONS: readonly FieldSection[] = [
       n('vcpus', ['vcpus'], [], { integer: true }),
       n('pageSize', ['page-size'], [UNITS.bytes], { integer: true }),
       n('zeroFraction', ['zero-fraction'], [UNITS.percentOfOne]),
-      n('deviceState', ['device-state-kib'], [UNITS.kib, UNITS.kibAsMib])
+      n('deviceState', ['device-state-kib'], [UNITS.kib, UNITS.kibAsMib]),
+      n('dirtyRingSize', ['dirty-ring-size'], [], { integer: true })
     ]
   },
   {
@@ -183,6 +184,12 @@ export const SECTIONS: readonly FieldSection[] = [
       e('zeroPageDetection', ['zero-page-detection'], ['none', 'legacy', 'multifd']),
       n('xbzrleCacheSize', ['xbzrle-cache-size'], [UNITS.bytesAsMib, UNITS.bytes], { integer: true }),
       n('multifdChannels', ['multifd-channels'], [], { integer: true }),
+      n(
+        'maxPostcopyBandwidth',
+        ['max-postcopy-bandwidth'],
+        [UNITS.bytesPerSAsMibps, UNITS.bytesPerSAsGbitps, UNITS.bytes],
+        { integer: true }
+      ),
       n('dirtyLimitPeriod', ['x-vcpu-dirty-limit-period'], [UNITS.ms], { integer: true }),
       n('vcpuDirtyLimit', ['vcpu-dirty-limit'], [UNITS.mbps], { integer: true })
     ]
@@ -192,7 +199,8 @@ export const SECTIONS: readonly FieldSection[] = [
     base: ['migration', 'policy'],
     fields: [
       n('maxTime', ['max-time-ms'], [UNITS.sAsMs, UNITS.minAsMs, UNITS.ms], { integer: true }),
-      n('maxIterations', ['max-iterations'], [], { integer: true })
+      n('maxIterations', ['max-iterations'], [], { integer: true }),
+      n('postcopyAfterSyncs', ['postcopy-after-syncs'], [], { integer: true })
     ]
   },
   {
@@ -220,7 +228,9 @@ export const PARAMETER_NEEDS: Readonly<Record<string, string>> = {
   'xbzrle-cache-size': 'xbzrle',
   'multifd-channels': 'multifd',
   'x-vcpu-dirty-limit-period': 'dirty-limit',
-  'vcpu-dirty-limit': 'dirty-limit'
+  'vcpu-dirty-limit': 'dirty-limit',
+  'max-postcopy-bandwidth': 'postcopy-ram',
+  'postcopy-after-syncs': 'postcopy-ram'
 }
 
 export const CAPABILITIES = [
