@@ -89,8 +89,7 @@ export class VcpuSimulator {
     let pages: Uint32Array = EMPTY
     let lastWritePlus1: Uint32Array = EMPTY
     if (req.dirtyLog) {
-      pages = this.takeDirtyLog()
-      lastWritePlus1 = this.lastWritesOf(pages)
+      ;({ pages, lastWritePlus1 } = this.takeDirtyLog())
       if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
@@ -286,48 +285,47 @@ export class VcpuSimulator {
     return out
   }
 
-  /** The dirty log as sorted unique page numbers; clears it (like KVM_CLEAR_DIRTY_LOG). */
-  private takeDirtyLog(): Uint32Array {
+  /**
+   * The dirty log as sorted unique page numbers, with each page's last write (+1) for the oracle;
+   * clears the log (like KVM_CLEAR_DIRTY_LOG). One pass: the last-write record is read from the
+   * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
+   */
+  private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array } {
     if (this.dirtyCount === 0) {
       for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
       this.dirtyChunkList = []
-      return EMPTY
+      return { pages: EMPTY, lastWritePlus1: EMPTY }
     }
     const out = new Uint32Array(this.dirtyCount)
+    const lastOut = new Uint32Array(this.dirtyCount)
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
       this.dirtyChunkTouched[chunk] = 0
       const words = this.dirtyChunks[chunk]
       if (words === undefined) continue
+      // Every logged page was written, so its chunk has a last-write record.
+      const lastWrite = this.lastWriteChunks[chunk] as Uint32Array
       const base = chunk << PAGE_CHUNK_SHIFT
       for (let w = 0; w < CHUNK_WORDS; w++) {
         let bits = words[w]
         if (bits === 0) continue
         words[w] = 0
-        const wordBase = base + (w << 5)
+        const wordIndex = w << 5
         while (bits !== 0) {
           const low = bits & -bits
-          out[n++] = wordBase + (31 - Math.clz32(low))
+          const index = wordIndex + (31 - Math.clz32(low))
+          out[n] = base + index
+          lastOut[n++] = lastWrite[index]
           bits ^= low
         }
       }
     }
     this.dirtyChunkList = []
     this.dirtyCount = 0
-    return n === out.length ? out : out.slice(0, n)
-  }
-
-  /** The last write (+1) of each logged page: every logged page was written, so it has one. */
-  private lastWritesOf(pages: Uint32Array): Uint32Array {
-    if (pages.length === 0) return EMPTY
-    const out = new Uint32Array(pages.length)
-    const chunks = this.lastWriteChunks
-    for (let i = 0; i < pages.length; i++) {
-      const page = pages[i]
-      out[i] = chunks[page >>> PAGE_CHUNK_SHIFT]![page & CHUNK_MASK]
-    }
-    return out
+    return n === out.length
+      ? { pages: out, lastWritePlus1: lastOut }
+      : { pages: out.slice(0, n), lastWritePlus1: lastOut.slice(0, n) }
   }
 
   private lastWrites(): LastWriteChunks {
