@@ -37,7 +37,8 @@ export async function runInThread(
       totalPages: layout.totalPages,
       nonZeroPages: layout.nonZeroPages,
       seed,
-      dropDirtyLogOnce: opts.hooks?.dropDirtyLogOfVcpu === plan.vcpu
+      dropDirtyLogOnce: opts.hooks?.dropDirtyLogOfVcpu === plan.vcpu,
+      dirtyRingSize: config.guest['dirty-ring-size']
     })
     return {
       harvest: async (req) => sim.harvest(req),

@@ -45,7 +45,8 @@ export const vcpuMain: EngineModule = (host) => {
       totalPages: layout.totalPages,
       nonZeroPages: layout.nonZeroPages,
       seed: params.seed,
-      dropDirtyLogOnce: hooks.dropDirtyLogOfVcpu === params.vcpu
+      dropDirtyLogOnce: hooks.dropDirtyLogOfVcpu === params.vcpu,
+      dirtyRingSize: params.config.guest['dirty-ring-size']
     })
     const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
     let harvests = 0

@@ -5,7 +5,12 @@ import {
   US_PER_S
 } from '../../shared/engine/constants'
 import { seedStream, type Sfc32State } from '../../shared/engine/random'
-import { VcpuClock, type VcpuClockSink, type VcpuLaneState } from '../../shared/engine/vcpu-clock'
+import {
+  VcpuClock,
+  dirtyRingFullRunUs,
+  type VcpuClockSink,
+  type VcpuLaneState
+} from '../../shared/engine/vcpu-clock'
 import type { VcpuPlan } from '../../shared/engine/workload'
 import type {
   FinishReply,
@@ -29,6 +34,8 @@ export interface VcpuSimulatorOptions {
   readonly seed: number
   /** Test hook (fault injection): lose this vCPU's dirty log once, at a sync after the first pass. */
   readonly dropDirtyLogOnce?: boolean
+  /** guest.dirty-ring-size: KVM dirty ring entries; 0 or absent = the dirty bitmap (no ring-full exits). */
+  readonly dirtyRingSize?: number
 }
 
 /**
@@ -66,11 +73,16 @@ export class VcpuSimulator {
 
   private timeline: VcpuTimelineEntry[] = []
   private dropDirtyLogOnce: boolean
+  private readonly hasDirtyRing: boolean
 
   constructor(opts: VcpuSimulatorOptions) {
     this.plan = opts.plan
     this.vcpu = opts.plan.vcpu
-    this.clock = new VcpuClock(opts.plan.ioExitsPerSecond)
+    this.clock = new VcpuClock(
+      opts.plan.ioExitsPerSecond,
+      dirtyRingFullRunUs(opts.plan.writesPerSecond, opts.dirtyRingSize ?? 0)
+    )
+    this.hasDirtyRing = (opts.dirtyRingSize ?? 0) > 0
     this.random = seedStream(opts.seed, opts.plan.vcpu)
     this.usPerWrite = opts.plan.writesPerSecond > 0 ? US_PER_S / opts.plan.writesPerSecond : Infinity
     this.wrapPages = opts.nonZeroPages
@@ -141,7 +153,8 @@ export class VcpuSimulator {
       bqlWaitUs: c.bqlWaitUs,
       longestStallUs: c.longestStallUs,
       stalls: c.stalls,
-      throttleSleepUs: c.throttleSleepUs
+      throttleSleepUs: c.throttleSleepUs,
+      ...(this.hasDirtyRing ? { dirtyLimitSleepUs: c.dirtyLimitSleepUs, ringFullExits: c.ringFullExits } : {})
     }
   }
 

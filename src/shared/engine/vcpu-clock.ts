@@ -15,10 +15,18 @@
  *   main-loop timer, run under the BQL, so a tick due inside a hold fires when the hold ends.
  *   cpu_throttle_set calls the tick directly when throttling starts (no timer delay).
  * - Stop (§1.5): vm_stop pauses the vCPU for good (the source stays paused after completion).
- * Not modelled: the dirty-ring kick of every vCPU at each sync (§1.7, the lab models the dirty
- * bitmap), the emulation time of an I/O exit outside a hold.
+ * - With a KVM dirty ring (`guest.dirty-ring-size`), ring-full exits: KVM exits with
+ *   KVM_EXIT_DIRTY_RING_FULL each time the vCPU has dirtied the ring's soft limit of new pages,
+ *   every `ringFullRunUs` of run time (dirtyRingFullRunUs); kvm_cpu_exec (accel/kvm/kvm-all.c)
+ *   reaps the ring under the BQL, so an exit inside a hold waits for it, then
+ *   dirtylimit_vcpu_execute (system/dirtylimit.c) sleeps `throttle_us_per_full` without the BQL
+ *   while a dirty limit is in service (the `dirty-limit` schedule entry).
+ * Not modelled: the dirty-ring kick of every vCPU at each sync and the ring reset it brings (§1.7:
+ * a vCPU's ring fill restarts only at its own ring-full), the emulation time of an I/O exit
+ * outside a hold.
  */
 import { throttleCycleUs, throttleSleepUs } from './rules'
+import { dirtyRingSoftLimitEntries } from './dirty-limit'
 import { US_PER_S } from './constants'
 
 /** One entry of the schedule the migration thread tells each vCPU. Times are virtual µs. */
@@ -29,6 +37,11 @@ export type VcpuScheduleEvent =
   | { readonly kind: 'throttle'; readonly atUs: number; readonly pct: number }
   /** vm_stop at atUs: the vCPU runs no more guest code. */
   | { readonly kind: 'stop'; readonly atUs: number }
+  /**
+   * dirtylimit_set_throttle at atUs: from now on the vCPU sleeps `sleepUsPerFull` after each
+   * ring-full exit (cpu->throttle_us_per_full); 0 = no sleep (the limit is off or not needed).
+   */
+  | { readonly kind: 'dirty-limit'; readonly atUs: number; readonly sleepUsPerFull: number }
 
 export type VcpuLaneState = 'running' | 'throttled' | 'bql-wait' | 'stopped'
 
@@ -40,6 +53,16 @@ export interface VcpuClockSink {
 }
 
 type Phase = 'run' | 'sleep' | 'wait' | 'stopped'
+
+/**
+ * Run time between two ring-full exits of a vCPU writing `writesPerSecond` pages per second of
+ * run time, each write a page not yet in its ring (true for sweeps and working sets larger than
+ * the ring), µs; Infinity without a ring (size 0) or for an idle vCPU.
+ */
+export function dirtyRingFullRunUs(writesPerSecond: number, ringSizeEntries: number): number {
+  if (ringSizeEntries <= 0 || writesPerSecond <= 0) return Infinity
+  return (dirtyRingSoftLimitEntries(ringSizeEntries) / writesPerSecond) * US_PER_S
+}
 
 /** Thrown when the schedule goes back in time: a broken caller, never a user error. */
 export class ScheduleError extends Error {
@@ -57,6 +80,10 @@ export class VcpuClock {
   stalls = 0
   /** Time spent in throttle sleeps, µs. */
   throttleSleepUs = 0
+  /** Time spent in dirty-limit sleeps after ring-full exits, µs. */
+  dirtyLimitSleepUs = 0
+  /** KVM_EXIT_DIRTY_RING_FULL exits taken. */
+  ringFullExits = 0
 
   private phase: Phase = 'run'
   private phaseEndUs = 0
@@ -78,12 +105,29 @@ export class VcpuClock {
 
   private stopUs = Infinity
 
+  private readonly ringFullRunUs: number
+  private readonly limitAt: number[] = []
+  private readonly limitSleep: number[] = []
+  private limitIndex = 0
+  private sleepUsPerFull = 0
+  /** The current sleep is a dirty-limit sleep (no BQL to take back) rather than a throttle one. */
+  private sleepIsDirtyLimit = false
+  /** A ring-full exit is waiting for the BQL; sleep once it has reaped. */
+  private ringSleepAfterWait = false
+
   private readonly ioIntervalUs: number
   /** Run time of the last I/O exit that stalled, so it is not taken twice. */
   private ioDoneRunUs = -1
 
-  constructor(ioExitsPerSecond: number) {
+  /** `ringFullRunUs`: run time between ring-full exits (dirtyRingFullRunUs); Infinity = no ring. */
+  constructor(ioExitsPerSecond: number, ringFullRunUs = Infinity) {
     this.ioIntervalUs = ioExitsPerSecond > 0 ? US_PER_S / ioExitsPerSecond : Infinity
+    this.ringFullRunUs = ringFullRunUs > 0 ? ringFullRunUs : Infinity
+  }
+
+  /** cpu->throttle_us_per_full in service now, µs. */
+  get dirtyLimitSleepUsPerFull(): number {
+    return this.sleepUsPerFull
   }
 
   get throttlePercentage(): number {
@@ -110,6 +154,12 @@ export class VcpuClock {
           throw new ScheduleError(`throttle change at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
         this.throttleAt.push(e.atUs)
         this.throttlePct.push(e.pct)
+      } else if (e.kind === 'dirty-limit') {
+        const last = this.limitAt.length > 0 ? this.limitAt[this.limitAt.length - 1] : 0
+        if (e.atUs < this.nowUs || e.atUs < last)
+          throw new ScheduleError(`dirty-limit change at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
+        this.limitAt.push(e.atUs)
+        this.limitSleep.push(Math.max(0, e.sleepUsPerFull))
       } else {
         if (e.atUs < this.nowUs)
           throw new ScheduleError(`stop at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
@@ -137,6 +187,11 @@ export class VcpuClock {
         this.applyThrottle(now, this.throttlePct[this.throttleIndex++], sink)
         continue
       }
+      if (this.limitIndex < this.limitAt.length && this.limitAt[this.limitIndex] <= now) {
+        // Takes effect at the next ring-full exit (dirtylimit_vcpu_execute reads it then).
+        this.sleepUsPerFull = this.limitSleep[this.limitIndex++]
+        continue
+      }
       if (this.stopUs <= now) {
         this.stop(now, sink)
         continue
@@ -149,7 +204,9 @@ export class VcpuClock {
       // Nothing due now: move to the next thing that can happen.
       const nextThrottle =
         this.throttleIndex < this.throttleAt.length ? this.throttleAt[this.throttleIndex] : Infinity
-      const next = Math.min(untilUs, this.stopUs, nextThrottle, fire)
+      const nextLimit = this.limitIndex < this.limitAt.length ? this.limitAt[this.limitIndex] : Infinity
+      const ring = this.phase === 'run' ? this.nextRingFullUs() : Infinity
+      const next = Math.min(untilUs, this.stopUs, nextThrottle, nextLimit, fire, ring)
       if (this.phase !== 'run') {
         this.nowUs = Math.min(next, this.phaseEndUs)
         continue
@@ -162,7 +219,37 @@ export class VcpuClock {
         this.nowUs = end
       }
       if (stall <= next) this.beginWait(stall, this.holdEndAt(stall), false, sink, true)
+      else if (ring === end && end < untilUs) this.ringFull(end, sink)
     }
+  }
+
+  /** Virtual time of the next ring-full exit while running: exits at run time ⌊k × interval⌋. */
+  private nextRingFullUs(): number {
+    if (this.ringFullRunUs === Infinity) return Infinity
+    const exitRunUs = Math.floor((this.ringFullExits + 1) * this.ringFullRunUs)
+    return this.nowUs + Math.max(0, exitRunUs - this.runUs)
+  }
+
+  /** KVM_EXIT_DIRTY_RING_FULL: reap under the BQL, then the dirty-limit sleep (kvm_cpu_exec). */
+  private ringFull(now: number, sink: VcpuClockSink): void {
+    this.ringFullExits++
+    const free = this.holdEndAt(now)
+    if (free > now) {
+      this.ringSleepAfterWait = true
+      this.beginWait(now, free, false, sink, false)
+      return
+    }
+    this.beginRingSleep(now, sink)
+  }
+
+  /** dirtylimit_vcpu_execute: g_usleep(throttle_us_per_full), the BQL released. */
+  private beginRingSleep(atUs: number, sink: VcpuClockSink): void {
+    if (this.sleepUsPerFull <= 0) return
+    this.phase = 'sleep'
+    this.sleepIsDirtyLimit = true
+    this.phaseStartUs = atUs
+    this.phaseEndUs = atUs + this.sleepUsPerFull
+    sink.state(atUs, 'throttled', 'dirty-limit')
   }
 
   /** End of the hold containing `t`, following adjacent holds; `t` itself when none. */
@@ -231,11 +318,20 @@ export class VcpuClock {
       return
     }
     this.phase = 'sleep'
+    this.sleepIsDirtyLimit = false
     this.phaseStartUs = atUs
     this.phaseEndUs = atUs + sleepUs
   }
 
   private endPhase(now: number, sink: VcpuClockSink): void {
+    if (this.phase === 'sleep' && this.sleepIsDirtyLimit) {
+      // g_usleep returns to KVM_RUN: no BQL to take back.
+      this.dirtyLimitSleepUs += now - this.phaseStartUs
+      this.sleepIsDirtyLimit = false
+      this.phase = 'run'
+      sink.state(now, this.laneState(), this.pct > 0 ? `${this.pct}%` : undefined)
+      return
+    }
     if (this.phase === 'sleep') {
       this.throttleSleepUs += now - this.phaseStartUs
       // Waking needs the BQL back (qemu_cond_timedwait_bql, §5.4).
@@ -253,6 +349,13 @@ export class VcpuClock {
     this.bqlWaitUs += waited
     this.stalls++
     if (waited > this.longestStallUs) this.longestStallUs = waited
+    if (this.ringSleepAfterWait) {
+      this.ringSleepAfterWait = false
+      this.phase = 'run'
+      sink.state(now, this.laneState(), this.pct > 0 ? `${this.pct}%` : undefined)
+      this.beginRingSleep(now, sink)
+      return
+    }
     if (this.sleepAfterWait) {
       this.beginSleep(now)
     } else {
@@ -292,7 +395,8 @@ export class VcpuClock {
   }
 
   private stop(now: number, sink: VcpuClockSink): void {
-    if (this.phase === 'sleep') this.throttleSleepUs += now - this.phaseStartUs
+    if (this.phase === 'sleep' && this.sleepIsDirtyLimit) this.dirtyLimitSleepUs += now - this.phaseStartUs
+    else if (this.phase === 'sleep') this.throttleSleepUs += now - this.phaseStartUs
     if (this.phase === 'wait') {
       const waited = now - this.phaseStartUs
       this.bqlWaitUs += waited

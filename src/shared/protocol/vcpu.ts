@@ -64,6 +64,10 @@ export interface VcpuStats {
   readonly stalls: number
   /** Time in auto-converge sleeps, µs (§5.4). */
   readonly throttleSleepUs: number
+  /** With a dirty ring only: time in dirty-limit sleeps after ring-full exits, µs. */
+  readonly dirtyLimitSleepUs?: number
+  /** With a dirty ring only: KVM_EXIT_DIRTY_RING_FULL exits taken. */
+  readonly ringFullExits?: number
 }
 
 /** Writes per telemetry bucket (TELEMETRY_TICK_US long), for buckets completed since the last reply. */
