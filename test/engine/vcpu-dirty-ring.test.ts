@@ -7,7 +7,7 @@ import {
   type VcpuLaneState,
   type VcpuScheduleEvent
 } from '../../src/shared/engine/vcpu-clock'
-import { layoutGuest } from '../../src/shared/engine/workload'
+import { layoutGuest, type WorkloadSpec } from '../../src/shared/engine/workload'
 
 // Ring-full exits and dirty-limit sleeps (kvm_cpu_exec's KVM_EXIT_DIRTY_RING_FULL case in
 // accel/kvm/kvm-all.c, dirtylimit_vcpu_execute in system/dirtylimit.c). Expected numbers are
@@ -124,6 +124,36 @@ describe('VcpuClock: the same schedule however the harvests split it', () => {
   )
 })
 
+/** One vCPU of a 512 MiB guest running `over`, no I/O exits, with an optional dirty ring. */
+function oneVcpu(over: Partial<WorkloadSpec>, dirtyRingSize?: number): VcpuSimulator {
+  const layout = layoutGuest({
+    'memory-mib': 512,
+    vcpus: 1,
+    'page-size': 4096,
+    'zero-fraction': 0,
+    workloads: [
+      {
+        vcpus: 'all',
+        pattern: 'uniform',
+        'dirty-rate-mibps': 16,
+        'working-set-mib': 64,
+        'hot-set-mib': 64,
+        'hot-fraction': 0.9,
+        shared: false,
+        'io-exits-per-second': 0,
+        ...over
+      }
+    ]
+  })
+  return new VcpuSimulator({
+    plan: layout.vcpus[0],
+    totalPages: layout.totalPages,
+    nonZeroPages: layout.nonZeroPages,
+    seed: 1,
+    ...(dirtyRingSize !== undefined ? { dirtyRingSize } : {})
+  })
+}
+
 describe('VcpuSimulator with a dirty ring', () => {
   it('slows a 64 MiB/s writer held to a limit of 8 MB/s', () => {
     // The first dirty-limit step for this guest: 1,673,076 µs per ring full (dirty-limit.test.ts).
@@ -136,31 +166,7 @@ describe('VcpuSimulator with a dirty ring', () => {
       pageSize: 4096
     }).throttleUsPerFull
     expect(sleep).toBe(1_673_076)
-    const layout = layoutGuest({
-      'memory-mib': 512,
-      vcpus: 1,
-      'page-size': 4096,
-      'zero-fraction': 0,
-      workloads: [
-        {
-          vcpus: 'all',
-          pattern: 'sequential',
-          'dirty-rate-mibps': 64,
-          'working-set-mib': 64,
-          'hot-set-mib': 64,
-          'hot-fraction': 0.9,
-          shared: false,
-          'io-exits-per-second': 0
-        }
-      ]
-    })
-    const sim = new VcpuSimulator({
-      plan: layout.vcpus[0],
-      totalPages: layout.totalPages,
-      nonZeroPages: layout.nonZeroPages,
-      seed: 1,
-      dirtyRingSize: 4096
-    })
+    const sim = oneVcpu({ pattern: 'sequential', 'dirty-rate-mibps': 64, 'working-set-mib': 64 }, 4096)
     const reply = sim.harvest({
       untilUs: 10_000_000,
       events: [{ kind: 'dirty-limit', atUs: 0, sleepUsPerFull: sleep }],
@@ -180,30 +186,7 @@ describe('VcpuSimulator with a dirty ring', () => {
   })
 
   it('reports no ring statistics without a ring', () => {
-    const layout = layoutGuest({
-      'memory-mib': 64,
-      vcpus: 1,
-      'page-size': 4096,
-      'zero-fraction': 0,
-      workloads: [
-        {
-          vcpus: 'all',
-          pattern: 'uniform',
-          'dirty-rate-mibps': 16,
-          'working-set-mib': 32,
-          'hot-set-mib': 8,
-          'hot-fraction': 0.9,
-          shared: false,
-          'io-exits-per-second': 0
-        }
-      ]
-    })
-    const sim = new VcpuSimulator({
-      plan: layout.vcpus[0],
-      totalPages: layout.totalPages,
-      nonZeroPages: layout.nonZeroPages,
-      seed: 1
-    })
+    const sim = oneVcpu({ pattern: 'uniform', 'dirty-rate-mibps': 16, 'working-set-mib': 32 })
     const reply = sim.harvest({
       untilUs: 1_000_000,
       events: [],
