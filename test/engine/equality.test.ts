@@ -7,7 +7,7 @@ import type { MigrationResult } from '../../src/shared/result'
 
 // Equality proof for the decomposition of the migration thread (issue 9): the results of a
 // representative set of configs, captured from engine 1.1.0 BEFORE the refactor into
-// fixtures/engine-1.1.0-results.json (LAB_CAPTURE_EQUALITY=1 rewrites it — only ever from the
+// fixtures/engine-1.1.0-results.json (LAB_CAPTURE_EQUALITY=1 rewrites it, then `npx prettier --write` it — only ever from the
 // pre-refactor engine). After the refactor every result must be deeply equal except the engine
 // version and the wall-clock field.
 
