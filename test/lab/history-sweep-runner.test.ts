@@ -102,7 +102,7 @@ describe('runSweep (real engine)', () => {
   it('records a run whose config the engine refuses as failed and goes on with the others', async () => {
     const { experimentId, runs } = plan([100, 300], 1)
     // A run the engine refuses (no vCPU): runMigration rejects it before any process starts.
-    const broken = { ...runs[0], config: { ...runs[0].config, guest: { vcpus: 0 } } }
+    const broken = { ...runs[0], config: { ...runs[0].config, guest: { ...runs[0].config.guest, vcpus: 0 } } }
     const summary = await runSweep({ history, host, experimentId, runs: [broken, runs[1]], parallelism: 1 })
     expect(summary).toMatchObject({ status: 'completed', completed: 1, failed: 1 })
     const failed = history.getRunRecord(summary.runIds[0])

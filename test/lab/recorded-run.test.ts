@@ -26,6 +26,15 @@ afterEach(() => {
 afterAll(() => host.killAll())
 
 describe('runAndRecord', () => {
+  it('keeps the label it is given, else the config name, none for the default name', async () => {
+    const named = await runAndRecord(small, { host, history, label: 'mine' })
+    const byName = await runAndRecord(small, { host, history })
+    const unnamed = await runAndRecord({ guest: small.guest }, { host, history })
+    expect(history.getRunRecord(named.runId!).label).toBe('mine')
+    expect(history.getRunRecord(byName.runId!).label).toBe('small')
+    expect(history.getRunRecord(unnamed.runId!).label).toBe('')
+  })
+
   it('records the run as running before the engine starts, then its result', async () => {
     let statusWhileRunning: string | undefined
     const output = await runAndRecord(small, {

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runAndRecord } from '../../src/main/lab/recorded-run'
 import { historyConfigJson, openLabResources, type LabResources } from '../../src/main/lab/resources'
 import { LabService } from '../../src/main/lab/service'
 import { NodeProcessHost } from '../../src/main/process/node-host'
@@ -9,6 +11,7 @@ import { openHistory } from '../../src/main/storage'
 import { appendTelemetry, emptyTelemetry } from '../../src/shared/engine/telemetry'
 import type { LabEventMessage, LabOutcome } from '../../src/shared/protocol/lab-api'
 import type { RunFailedEvent, RunFinishedEvent, RunSnapshot } from '../../src/shared/protocol/lab-api-runs'
+import type { SweepFinished } from '../../src/shared/protocol/lab-api-history'
 import type { TelemetryBatch } from '../../src/shared/protocol/migration'
 
 // The run path of the LabApi with the real engine (worker_threads running out/main/engine-worker.js)
@@ -288,4 +291,76 @@ describe('history config text', () => {
     )
     expect(historyConfigJson({ nonsense: 1 })).toBe('{"nonsense":1}')
   })
+})
+
+// Issue 13: recording a run was written three times (command line, LabApi runs.start, sweeps) and
+// the copies disagreed: the command line stored no label where the LabApi stored the config's
+// name, and the LabApi stored a seed override beside the config instead of in it, so one run had
+// two config hashes. One RunRecording (src/main/lab/recorded-run.ts) now records all three.
+const SAME = {
+  name: 'same config',
+  guest: { 'memory-mib': 128, vcpus: 1, workloads: [{ pattern: 'uniform', 'dirty-rate-mibps': 8 }] }
+}
+const SEED = 7
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+function nextEvent(match: (message: LabEventMessage) => boolean): Promise<LabEventMessage> {
+  return new Promise((resolve) => {
+    const off = service.subscribe((message) => {
+      if (match(message)) {
+        off()
+        resolve(message)
+      }
+    })
+  })
+}
+
+describe('one way to record a run', () => {
+  it('gives a run of one config the same label rule and config hash from the CLI, the LabApi and a sweep', async () => {
+    const history = resources.history!
+
+    // The command line's `run SAME --seed 7`.
+    const cli = await runAndRecord(SAME, { host: resources.processHost, history, seed: SEED })
+
+    // A page's runs.start with a seed override.
+    const apiEnded = nextEvent((m) => m.event === 'run.finished' || m.event === 'run.failed')
+    const { runId: apiRunId } = value<{ runId: number }>(
+      await service.handle('runs.start', { config: SAME, seed: SEED }, ctx)
+    )
+    expect((await apiEnded).event).toBe('run.finished')
+
+    // A sweep of the same config with the seed in it (no varied parameter, one repetition).
+    const sweepEnded = nextEvent((m) => m.event === 'sweep.finished')
+    value(
+      await service.handle(
+        'sweeps.start',
+        { name: 'one point', baseConfig: { ...SAME, seed: SEED }, vary: [], repeat: 1 },
+        ctx
+      )
+    )
+    const finished = (await sweepEnded).payload as SweepFinished
+    expect(finished.status).toBe('completed')
+
+    const [fromCli, fromApi, fromSweep] = [cli.runId!, apiRunId, finished.lastRunId!].map((id) =>
+      history.getRunRecord(id)
+    )
+    for (const run of [fromCli, fromApi, fromSweep]) {
+      expect(run.status).toBe('completed')
+      expect(run.seed).toBe(SEED)
+    }
+    // The label: the config's name, unless the recorder gives one (a sweep point's label).
+    expect(fromCli.label).toBe('same config')
+    expect(fromApi.label).toBe('same config')
+    expect(fromSweep.label).toBe('seed 7')
+    // The config hash names what ran, the seed included, whichever way the seed was given.
+    const expected = sha256(historyConfigJson({ ...SAME, seed: SEED }))
+    expect(fromCli.configHash).toBe(expected)
+    expect(fromApi.configHash).toBe(expected)
+    expect(fromSweep.configHash).toBe(expected)
+    // And the stored config is the one that ran.
+    expect(history.getRun(fromApi.id).config.seed).toBe(SEED)
+    // Same engine, same seed, same config: the same result.
+    expect(history.getRun(fromApi.id).result?.downtime).toBe(cli.result.downtime)
+    expect(history.getRun(fromSweep.id).result?.downtime).toBe(cli.result.downtime)
+  }, 120_000)
 })

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { readFileSync } from 'node:fs'
-import { canonicalConfigJson, parseConfig } from '../../src/shared/config'
-import { ENGINE_VERSION } from '../../src/shared/engine/version'
+import { parseConfig } from '../../src/shared/config'
 import { runInThread, type EngineTestHooks } from '../../src/engine/migration/in-thread'
+import { beginRunRecording } from '../../src/main/lab/recorded-run'
 import { historyConfigJson } from '../../src/main/lab/resources'
 import { openHistory, type HistoryDb } from '../../src/main/storage'
 import type { VariedParameter } from '../../src/shared/sweep'
@@ -73,8 +73,8 @@ export interface RecordOptions {
 }
 
 /**
- * Runs a config with the real engine in this thread and records it the way the lab does
- * (src/main/lab/recorded-run.ts): beginRun, every telemetry batch appended, then finish.
+ * Runs a config with the real engine in this thread and records it with the lab's own
+ * RunRecording (src/main/lab/recorded-run.ts), the one the command line, the LabApi and sweeps use.
  */
 export async function recordRun(
   history: HistoryDb,
@@ -83,29 +83,16 @@ export async function recordRun(
 ): Promise<number> {
   const parsed = parseConfig(input)
   if (!parsed.ok) throw new Error(`bad test config: ${parsed.error.details?.join('; ')}`)
-  const seed = opts.seed ?? parsed.config.seed
-  const config = { ...parsed.config, seed }
-  const runId = history.beginRun({
-    config: config as unknown as Record<string, unknown>,
-    configJson: canonicalConfigJson(config),
-    seed,
-    engineVersion: ENGINE_VERSION,
-    host: 'node on test-host',
+  const recording = beginRunRecording(history, {
+    config: parsed.config,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.label !== undefined ? { label: opts.label } : {}),
     ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {})
   })
-  const { result } = await runInThread(config, {
-    seed,
-    ...(opts.hooks ? { hooks: opts.hooks } : {}),
-    onTelemetry: (batch) =>
-      history.append(runId, {
-        progress: batch.progress,
-        throughput: batch.throughput,
-        timeline: batch.timeline
-      })
-  })
-  history.finish(runId, result)
-  return runId
+  await recording.perform((config, run) =>
+    runInThread(config, { ...run, ...(opts.hooks ? { hooks: opts.hooks } : {}) })
+  )
+  return recording.runId
 }
 
 /**

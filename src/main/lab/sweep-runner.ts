@@ -6,7 +6,6 @@ import { LabFailure, labError, toLabError, type LabError } from '../../shared/er
 import { splitConfigPath, type ExperimentShard } from '../../shared/history'
 import { stableStringify } from '../../shared/stable-json'
 import type { SweepFinished, SweepProgress, SweepStarted } from '../../shared/protocol/lab-api-history'
-import type { TelemetryBatch } from '../../shared/protocol/migration'
 import {
   expandSweep,
   shardRange,
@@ -19,7 +18,8 @@ import {
 import type { ProcessHost } from '../process/host'
 import type { HistoryDb } from '../storage'
 import { EnginePool } from '../process/engine-pool'
-import { runMigration, type RunOutput } from './run'
+import { beginRunRecording, type RecordedRunEngine, type RunRecording } from './recorded-run'
+import { runMigration } from './run'
 
 /**
  * Sweeps: an experiment that varies one or two config parameters over a base config, with
@@ -38,13 +38,13 @@ import { runMigration, type RunOutput } from './run'
  */
 
 /** One run of the engine. Default: runMigration on the given ProcessHost. */
-export type RunEngine = (
-  config: LabConfig | Record<string, unknown>,
-  opts: { seed: number; signal: AbortSignal; onTelemetry: (batch: TelemetryBatch) => void }
-) => Promise<RunOutput>
+export type RunEngine = RecordedRunEngine
 
-/** A run to perform: what expandSweep produces (config, seed, label, index). */
-export type SweepRunPlan = Pick<SweepRun, 'index' | 'config' | 'seed' | 'label'>
+/** A sweep's run with its config validated (planSweep's output). */
+export type PlannedSweepRun = Omit<SweepRun, 'config'> & { readonly config: LabConfig }
+
+/** A run to perform: what planSweep produces (config, seed, label, index). */
+export type SweepRunPlan = Pick<PlannedSweepRun, 'index' | 'config' | 'seed' | 'label'>
 
 export interface SweepRunProgress {
   /** `started`: run `runIndex` was recorded and handed to the engine; `finished`: it ended. */
@@ -121,60 +121,41 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   history.setExperimentStatus(experimentId, 'running')
 
   const perform = async (plan: SweepRunPlan, position: number): Promise<void> => {
-    let runId: number
+    let recording: RunRecording
     try {
-      runId = history.beginRun({
-        config: plan.config as Record<string, unknown>,
+      recording = beginRunRecording(history, {
+        config: plan.config,
         seed: plan.seed,
-        engineVersion,
         label: plan.label,
-        experimentId
+        experimentId,
+        engineVersion,
+        ...(options.host ? { processHost: options.host } : {})
       })
     } catch (e) {
       // The history cannot record runs (disk full, file gone): running more would lose them.
       stopWithError(e)
       return
     }
+    const runId = recording.runId
     runIdsByIndex.set(position, runId)
     counts.running++
     report('started', plan.index, runId)
-    let telemetryError: unknown
     let outcome: 'completed' | 'failed' | 'cancelled'
     try {
-      if (stop.signal.aborted)
-        throw new LabFailure(labError('Cancelled', 'The sweep was cancelled before this run started.'))
-      const output = await engine(plan.config, {
-        seed: plan.seed,
-        signal: stop.signal,
-        onTelemetry: (batch) => {
-          if (telemetryError !== undefined) return
-          try {
-            history.append(runId, {
-              progress: batch.progress,
-              throughput: batch.throughput,
-              timeline: batch.timeline
-            })
-          } catch (e) {
-            telemetryError = e
-          }
-        }
-      })
-      if (stop.signal.aborted && output.result.status === 'cancelled') {
-        outcome = 'cancelled'
-        history.fail(runId, labError('Cancelled', 'The sweep was cancelled before this run finished.'))
-      } else {
-        outcome = 'completed'
-        history.finish(runId, output.result)
-      }
-      if (telemetryError !== undefined) stopWithError(telemetryError)
+      await recording.perform(
+        (config, opts) => {
+          if (stop.signal.aborted)
+            throw new LabFailure(labError('Cancelled', 'The sweep was cancelled before this run started.'))
+          return engine(config, opts)
+        },
+        { signal: stop.signal, discardCancelledResult: 'The sweep was cancelled before this run finished.' }
+      )
+      outcome = 'completed'
     } catch (e) {
       outcome = toLabError(e).kind === 'Cancelled' ? 'cancelled' : 'failed'
-      try {
-        history.fail(runId, e)
-      } catch (recordError) {
-        stopWithError(recordError)
-      }
     }
+    // A history that could not keep this run's telemetry or end stops the sweep.
+    if (recording.storageError) stopWithError(recording.storageError)
     counts.running--
     counts.done++
     counts[outcome]++
@@ -237,9 +218,9 @@ function engineOn(
   }
 }
 
-/** The vCPU count a planned run asks for (the config is validated later, by runMigration). */
-function guestVcpus(config: unknown): number {
-  const vcpus = (config as { guest?: { vcpus?: unknown } } | null)?.guest?.vcpus
+/** The vCPU count a planned run asks for (a hand-made plan may be invalid: runMigration refuses it). */
+function guestVcpus(config: LabConfig): number {
+  const vcpus: unknown = config.guest?.vcpus
   return typeof vcpus === 'number' && Number.isInteger(vcpus) && vcpus > 0 && vcpus <= 1024 ? vcpus : 1
 }
 
@@ -289,7 +270,7 @@ const MAX_LISTED_PROBLEMS = 20
  * the default working set "all the non-zero memory" at every point instead of freezing the base's.
  * Throws a `Validation` LabFailure listing the problems as `path: message`.
  */
-export function planSweep(request: SweepRequest): { base: LabConfig; runs: SweepRun[] } {
+export function planSweep(request: SweepRequest): { base: LabConfig; runs: PlannedSweepRun[] } {
   const parsedBase = parseConfig(request.baseConfig)
   if (!parsedBase.ok)
     throw new LabFailure(
@@ -316,7 +297,7 @@ export function planSweep(request: SweepRequest): { base: LabConfig; runs: Sweep
     )
 
   const problems: string[] = []
-  const runs: SweepRun[] = []
+  const runs: PlannedSweepRun[] = []
   for (const run of expansion.runs) {
     const input = structuredClone(request.baseConfig)
     for (const [path, value] of Object.entries(run.varied))
@@ -330,7 +311,7 @@ export function planSweep(request: SweepRequest): { base: LabConfig; runs: Sweep
         problems.push(`run "${run.label}": ${detail}`)
       continue
     }
-    runs.push({ ...run, seed, config: parsed.config as unknown as Record<string, unknown> })
+    runs.push({ ...run, seed, config: parsed.config })
   }
   if (problems.length > 0)
     throw new LabFailure(
@@ -461,7 +442,11 @@ export class SweepRunner {
     await Promise.all(all.map((sweep) => sweep.finished))
   }
 
-  private async execute(sweep: ActiveSweep, runs: readonly SweepRun[], parallel: number): Promise<void> {
+  private async execute(
+    sweep: ActiveSweep,
+    runs: readonly PlannedSweepRun[],
+    parallel: number
+  ): Promise<void> {
     let summary: SweepSummary
     try {
       summary = await runSweep({

@@ -1,8 +1,7 @@
 import { freemem } from 'node:os'
-import { canonicalConfigJson, parseConfig, type LabConfig } from '../../../shared/config'
+import { parseConfig, type LabConfig } from '../../../shared/config'
 import { downsampleRecords, downsampleXy } from '../../../shared/downsample'
 import { appendTelemetry, emptyTelemetry } from '../../../shared/engine/telemetry'
-import { ENGINE_VERSION } from '../../../shared/engine/version'
 import { LabFailure, labError, toLabError, type LabError } from '../../../shared/errors'
 import type { RunStatus, ThroughputPoints } from '../../../shared/history'
 import {
@@ -19,6 +18,7 @@ import type {
   VcpuThroughputSeries
 } from '../../../shared/result'
 import type { HistoryDb } from '../../storage'
+import { beginRunRecording, withRunSeed, type RecordedRunEngine, type RunRecording } from '../recorded-run'
 import { runMigration, type RunMigrationOptions, type RunOutput } from '../run'
 import type { LabHandlers, LabService } from '../service'
 
@@ -27,8 +27,8 @@ import type { LabHandlers, LabService } from '../service'
  * and `runs.get`, and the `run.*` events.
  *
  * A run validates its config before any process starts, is recorded in the history database as
- * it goes (beginRun → append every engine batch → finish or fail; the storage batches its own
- * writes), and streams its telemetry to the pages merged to at most ~10 events a second
+ * it goes by the one RunRecording the command line and sweeps use too (src/main/lab/recorded-run.ts:
+ * same label rule, same stored config and hash), and streams its telemetry to the pages merged to at most ~10 events a second
  * (DESIGN.md §1: the supervisor forwards a decimated stream, the engine's pace is not the
  * page's). Without a history database (tests, a host that could not open it) runs are kept in
  * memory, the last few of them, so a page can still reopen them.
@@ -72,6 +72,9 @@ export function runHandlers(service: LabService, options: RunHandlerOptions = {}
 
 interface ActiveRun {
   readonly runId: number
+  /** The history's record of the run; absent without a history database. */
+  readonly recording: RunRecording | undefined
+  /** The config as it runs (with the run's seed). */
   readonly config: LabConfig
   readonly seed: number
   readonly abort: AbortController
@@ -122,23 +125,24 @@ class RunManager {
     // Validate here, before anything is recorded, so the page gets every problem as the reply.
     const parsed = parseConfig(input, { availableMemoryBytes: this.availableMemoryBytes() })
     if (!parsed.ok) throw new LabFailure(parsed.error)
-    const config = parsed.config
-    const seed = seedOverride ?? config.seed
-
-    const runId = this.history
-      ? this.history.beginRun({
-          config: config as unknown as Record<string, unknown>,
-          configJson: canonicalConfigJson(config),
-          seed,
-          engineVersion: ENGINE_VERSION,
-          label: config.name === 'unnamed' ? '' : config.name
+    const recording = this.history
+      ? beginRunRecording(this.history, {
+          config: parsed.config,
+          ...(seedOverride !== undefined ? { seed: seedOverride } : {}),
+          ...(this.service.deps.engineVersion !== undefined
+            ? { engineVersion: this.service.deps.engineVersion }
+            : {}),
+          processHost: host
         })
-      : this.nextMemoryId++
+      : undefined
+    const config = recording?.config ?? withRunSeed(parsed.config, seedOverride)
+    const runId = recording?.runId ?? this.nextMemoryId++
 
     const run: ActiveRun = {
       runId,
+      recording,
       config,
-      seed,
+      seed: config.seed,
       abort: new AbortController(),
       telemetry: emptyTelemetry(),
       done: Promise.resolve()
@@ -154,54 +158,26 @@ class RunManager {
       (batch) => this.service.emit('run.telemetry', { runId, batch }),
       this.options.timers
     )
-    let storageError: LabError | undefined
     const onTelemetry = (batch: TelemetryBatch): void => {
       appendTelemetry(run.telemetry, batch)
       forwarder.push(batch)
-      if (!this.history || storageError) return
-      try {
-        this.history.append(runId, {
-          progress: batch.progress,
-          throughput: batch.throughput,
-          timeline: batch.timeline
-        })
-      } catch (e) {
-        // A history that cannot record the run makes the run worthless to keep going.
-        storageError = toLabError(e, 'Database')
-        run.abort.abort()
-      }
     }
+    const host = this.service.deps.processHost!
+    const engine: RecordedRunEngine = (config, opts) => this.engine(config, { host, ...opts })
 
     let outcome: { result: MigrationResult } | { error: LabError }
     try {
       // Let the reply to runs.start go out before the first event of the run.
       await new Promise<void>((resolve) => setImmediate(resolve))
-      const output = await this.engine(run.config, {
-        host: this.service.deps.processHost!,
-        seed: run.seed,
-        signal: run.abort.signal,
-        onTelemetry
-      })
-      outcome = storageError ? { error: storageError } : { result: output.result }
+      const output = run.recording
+        ? await run.recording.perform(engine, { signal: run.abort.signal, onTelemetry })
+        : await engine(run.config, { seed: run.seed, signal: run.abort.signal, onTelemetry })
+      outcome = { result: output.result }
     } catch (e) {
-      outcome = { error: storageError ?? toLabError(e) }
+      // A history that could not keep the run stopped it: that is why it failed.
+      outcome = { error: run.recording?.storageError ?? toLabError(e) }
     }
     forwarder.close()
-
-    if ('result' in outcome) {
-      try {
-        this.history?.finish(runId, outcome.result)
-      } catch (e) {
-        outcome = { error: toLabError(e, 'Database') }
-      }
-    }
-    if ('error' in outcome) {
-      try {
-        this.history?.fail(runId, outcome.error)
-      } catch {
-        // The history is unusable; the page still learns why the run failed.
-      }
-    }
 
     this.active.delete(runId)
     if (!this.history) this.remember(run, outcome)
@@ -321,7 +297,7 @@ function snapshotFromMemory(run: MemoryRun, reason: string | null, maxPoints: nu
     status: run.status,
     reason,
     seed: run.seed,
-    config: run.config as unknown as Record<string, unknown>,
+    config: run.config,
     result: run.result,
     error: run.error,
     progress,
