@@ -164,6 +164,14 @@ describe('migration-lab sweep, history, show, delete, export, import', () => {
     expect(page.total).toBe(2)
     expect(page.rows.map((r) => r.label).sort()).toEqual(['downtime-limit=1000', 'downtime-limit=300'])
 
+    // The History screen's parser: a misspelt parameter is refused (it used to match nothing).
+    const misspelt = lab(['history', '--db', db, '--filter', 'migration.parameters.downtime-limt>=300'])
+    expect(misspelt.code).toBe(2)
+    expect(misspelt.stderr).toContain('migration.parameters.downtime-limt is not a config parameter')
+    const sorted = lab(['history', '--json', '--db', db, '--sort', 'downtime:up'])
+    expect(sorted.code).toBe(2)
+    expect(sorted.stderr).toContain('the direction is asc or desc')
+
     const bad = lab([
       'sweep',
       writeConfig('small.json', small),

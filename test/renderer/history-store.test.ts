@@ -7,8 +7,6 @@ import {
   UNDO_WINDOW_MS,
   buildRunListQuery,
   emptyFilterForm,
-  parseConfigCondition,
-  parseTags,
   useHistoryStore
 } from '../../src/renderer/src/stores/history'
 import { FakeHistoryClient, makeRun } from './history-fake-client'
@@ -22,44 +20,6 @@ beforeEach(() => {
 })
 afterEach(() => {
   vi.useRealTimers()
-})
-
-describe('typed config conditions', () => {
-  it.each([
-    [
-      'migration.parameters.downtime-limit >= 300',
-      { path: 'migration.parameters.downtime-limit', op: '>=', value: 300 }
-    ],
-    [
-      'migration.capabilities.auto-converge = true',
-      { path: 'migration.capabilities.auto-converge', op: '=', value: true }
-    ],
-    [
-      'guest.workloads.0.pattern == "hotspot"',
-      { path: 'guest.workloads.0.pattern', op: '=', value: 'hotspot' }
-    ],
-    ['  network.bandwidth-mbps<1e4 ', { path: 'network.bandwidth-mbps', op: '<', value: 10000 }],
-    ['guest.vcpus != 2', { path: 'guest.vcpus', op: '!=', value: 2 }]
-  ])('reads %s', (text, filter) => {
-    expect(parseConfigCondition(text)).toEqual({ ok: true, filter })
-  })
-
-  it.each([
-    ['downtime-limit >= 300', 'downtime-limit is not a config parameter'],
-    [
-      'migration.parameters.downtime-limt >= 300',
-      'migration.parameters.downtime-limt is not a config parameter'
-    ],
-    ['migration.parameters >= 300', 'is a group of parameters'],
-    ['migration.parameters.downtime-limit >= fast', 'is a number; compare it with a number'],
-    ['migration.parameters.downtime-limit >=', 'give a value'],
-    ['just words', 'is not a condition'],
-    ['guest.vcpus < null', 'null can only be compared with = or !=']
-  ])('explains what is wrong with %s', (text, message) => {
-    const parsed = parseConfigCondition(text)
-    expect(parsed.ok).toBe(false)
-    if (!parsed.ok) expect(parsed.error).toContain(message)
-  })
 })
 
 describe('building the run list query', () => {
@@ -106,10 +66,6 @@ describe('building the run list query', () => {
       { limit: 10, offset: 0 }
     )
     expect(built.problems).toEqual(['bogus is not a config parameter'])
-  })
-
-  it('reads a tag field', () => {
-    expect(parseTags(' a, b ,a,, c ')).toEqual(['a', 'b', 'c'])
   })
 })
 

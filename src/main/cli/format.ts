@@ -1,24 +1,7 @@
+import { formatBytes, formatMs } from '../../shared/report/format'
 import type { MigrationResult } from '../../shared/result'
 
-/** Byte counts as people read them (binary units, like QEMU's HMP `info migrate`). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = bytes
-  let i = 0
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`
-  if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`
-  const s = ms / 1000
-  if (s < 600) return `${s.toFixed(s < 10 ? 2 : 1)} s`
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
-}
+// Numbers in the terminal read as in a report: the report's formatters (one place for them).
 
 const num = new Intl.NumberFormat('en-US')
 

@@ -2,83 +2,19 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { LabFailure, labError } from '../../shared/errors'
-import {
-  RUN_STATUSES,
-  type ConfigFilter,
-  type ConfigFilterOp,
-  type RunFilter,
-  type RunRecord,
-  type RunSortKey,
-  type RunStatus
-} from '../../shared/history'
+import type { RunRecord } from '../../shared/history'
+import { FILTER_TERM_HELP, parseRunFilterTerms, parseRunSort } from '../../shared/history-query'
+import { formatBytes, formatMs } from '../../shared/report/format'
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit-codes'
-import { formatBytes, formatMs, formatResultSummary } from './format'
+import { formatResultSummary } from './format'
 import { openCliHistory, type DbOption } from './history-file'
 import { parseHistoryRef, parseRunId } from './ids'
+import { cliLab } from './lab-call'
 import { readJsonArgument } from './read-input'
 
-const SORT_KEYS: readonly RunSortKey[] = [
-  'started',
-  'downtime',
-  'guest-pause',
-  'total-time',
-  'transferred',
-  'syncs'
-]
-
-/**
- * `--filter` terms: `status=completed`, `tag=paper`, `text=hot set`, `source=measured`,
- * `starred`, `experiment=12`, or a condition on any config path:
- * `migration.parameters.downtime-limit>=300`, `guest.workloads.0.pattern=hotspot`.
- */
-export function parseFilters(terms: readonly string[]): RunFilter {
-  const filter: RunFilter = {}
-  const config: ConfigFilter[] = []
-  for (const term of terms) {
-    if (term === 'starred') {
-      filter.starred = true
-      continue
-    }
-    const m = /^([^<>=!]+?)\s*(>=|<=|!=|=|<|>)\s*(.*)$/.exec(term)
-    if (!m)
-      throw new LabFailure(
-        labError('Validation', `--filter "${term}": write KEY=VALUE or CONFIG.PATH<op>VALUE`)
-      )
-    const [, key, op, raw] = m as unknown as [string, string, ConfigFilterOp, string]
-    const simple = op === '='
-    if (simple && key === 'status') {
-      if (!(RUN_STATUSES as readonly string[]).includes(raw))
-        throw new LabFailure(
-          labError('Validation', `--filter status: "${raw}" is not one of ${RUN_STATUSES.join(', ')}`)
-        )
-      filter.status = raw as RunStatus
-    } else if (simple && key === 'tag') filter.tags = [...(filter.tags ?? []), raw]
-    else if (simple && key === 'text') filter.text = raw
-    else if (simple && key === 'source') {
-      if (raw !== 'simulated' && raw !== 'measured')
-        throw new LabFailure(labError('Validation', `--filter source: "${raw}" is not simulated or measured`))
-      filter.source = raw
-    } else if (simple && key === 'experiment')
-      filter.experimentId = parseHistoryRef(raw, '--filter experiment').id
-    else if (key.includes('.')) config.push({ path: key, op, value: configValue(raw) })
-    else
-      throw new LabFailure(
-        labError(
-          'Validation',
-          `--filter "${term}": unknown key "${key}" (status, tag, text, source, experiment, starred, or a dotted config path)`
-        )
-      )
-  }
-  if (config.length) filter.config = config
-  return filter
-}
-
-function configValue(raw: string): string | number | boolean | null {
-  if (raw === 'null') return null
-  if (raw === 'true') return true
-  if (raw === 'false') return false
-  return raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw
-}
+// The history commands read filters and sort keys with the History screen's parser
+// (src/shared/history-query.ts) and call the LabApi's own handlers (cliLab), so a query, its
+// limits and its errors are the same in the terminal as on the page.
 
 function runLine(r: RunRecord): string {
   const s = r.summary
@@ -100,24 +36,18 @@ export async function historyCommand(opts: {
   sort?: string
   db?: DbOption
 }): Promise<number> {
-  const filter = parseFilters(opts.filter)
-  let sort: { key: RunSortKey; dir: 'asc' | 'desc' } | undefined
-  if (opts.sort) {
-    const [key, dir = key === 'started' ? 'desc' : 'asc'] = opts.sort.split(':')
-    if (!(SORT_KEYS as readonly string[]).includes(key ?? '') || (dir !== 'asc' && dir !== 'desc'))
-      throw new LabFailure(
-        labError(
-          'Validation',
-          `--sort "${opts.sort}": write KEY[:asc|desc] with KEY one of ${SORT_KEYS.join(', ')}`
-        )
-      )
-    sort = { key: key as RunSortKey, dir }
-  }
+  const { filter, problems } = parseRunFilterTerms(opts.filter)
+  if (problems.length)
+    throw new LabFailure(
+      labError('Validation', `--filter: ${problems.join('; ')} (terms: ${FILTER_TERM_HELP})`)
+    )
+  const sort = opts.sort !== undefined ? parseRunSort(opts.sort) : undefined
+  if (sort && !sort.ok) throw new LabFailure(labError('Validation', `--sort ${sort.error}`))
   const history = openCliHistory(opts.db)
   try {
-    const page = history.listRuns({
+    const page = await cliLab(history)('history.listRuns', {
       filter,
-      ...(sort ? { sort } : {}),
+      ...(sort ? { sort: sort.value } : {}),
       page: { limit: opts.limit, offset: opts.offset }
     })
     if (opts.json) {
@@ -148,7 +78,7 @@ export async function showCommand(id: string, opts: { json?: boolean; db?: DbOpt
   const runId = parseRunId(id, 'RUN_ID')
   const history = openCliHistory(opts.db, { readonly: true })
   try {
-    const detail = history.getRun(runId, { maxPoints: 2000 })
+    const detail = await cliLab(history)('history.getRun', { runId, maxPoints: 2000 })
     if (opts.json) {
       process.stdout.write(JSON.stringify(detail, null, 2) + '\n')
       return EXIT_OK
@@ -198,9 +128,9 @@ export async function deleteCommand(ids: string[], opts: { yes?: boolean; db?: D
         return EXIT_OK
       }
     }
-    const n = history.deleteRuns(runIds)
+    const { runs } = await cliLab(history)('history.delete', { runIds })
     process.stdout.write(
-      `Deleted ${n} run(s). \`migration-lab restore ${runIds.join(' ')}\` brings them back.\n`
+      `Deleted ${runs} run(s). \`migration-lab restore ${runIds.join(' ')}\` brings them back.\n`
     )
     return EXIT_OK
   } finally {
@@ -212,7 +142,8 @@ export async function restoreCommand(ids: string[], opts: { db?: DbOption }): Pr
   const runIds = ids.map((id) => parseRunId(id, 'RUN_ID'))
   const history = openCliHistory(opts.db)
   try {
-    process.stdout.write(`Restored ${history.restore(runIds)} run(s).\n`)
+    const { runs } = await cliLab(history)('history.restore', { runIds })
+    process.stdout.write(`Restored ${runs} run(s).\n`)
     return EXIT_OK
   } finally {
     history.close()
@@ -234,7 +165,10 @@ export async function exportCommand(
     )
   const history = openCliHistory(opts.db, { readonly: true })
   try {
-    const doc = ref.kind === 'run' ? history.exportRuns([ref.id]) : history.exportExperiment(ref.id)
+    const doc = await cliLab(history)(
+      'history.export',
+      ref.kind === 'run' ? { runIds: [ref.id] } : { experimentId: ref.id }
+    )
     writeFileSync(out, JSON.stringify(doc, null, 2) + '\n', { flag: opts.force ? 'w' : 'wx' })
     process.stdout.write(
       `Exported ${doc.runs.length} run(s) and ${doc.experiments.length} experiment(s) to ${out}\n`
@@ -249,7 +183,7 @@ export async function importCommand(file: string, opts: { db?: DbOption }): Prom
   const doc = readJsonArgument(file, 'FILE')
   const history = openCliHistory(opts.db)
   try {
-    const report = history.importJson(doc, { fileName: file })
+    const report = await cliLab(history)('history.import', { document: doc, fileName: file })
     const what =
       report.format === 'guestperf' ? 'a guestperf report (measured run)' : 'a Migration Lab export'
     process.stdout.write(

@@ -1,15 +1,13 @@
 import { LabFailure, labError } from '../../shared/errors'
+import { parseHistoryRef as readHistoryRef, type HistoryRef } from '../../shared/history-query'
 
-/** A run id (`12`) or an experiment id (`e12`), as `history` prints them. */
-export type HistoryRef = { kind: 'run'; id: number } | { kind: 'experiment'; id: number }
+export type { HistoryRef }
 
+/** A run id (`12`) or an experiment id (`e12`), as `history` prints them; refused as bad input. */
 export function parseHistoryRef(text: string, where: string): HistoryRef {
-  const m = /^(e|exp-?)?(\d{1,15})$/i.exec(text.trim())
-  if (!m)
-    throw new LabFailure(
-      labError('Validation', `${where}: "${text}" is not a run id (12) or an experiment id (e12)`)
-    )
-  return { kind: m[1] ? 'experiment' : 'run', id: Number(m[2]) }
+  const parsed = readHistoryRef(text)
+  if (!parsed.ok) throw new LabFailure(labError('Validation', `${where}: ${parsed.error}`))
+  return parsed.value
 }
 
 export function parseRunId(text: string, where: string): number {

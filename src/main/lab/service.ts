@@ -4,7 +4,7 @@ import {
   fail,
   ok,
   parseLabCall,
-  type HostKind,
+  type CallerKind,
   type HostStatus,
   type LabEvent,
   type LabEventListener,
@@ -30,7 +30,7 @@ import type { HistoryDb } from '../storage'
 
 /** Who is calling; filled in by the transport. */
 export interface LabCallContext {
-  readonly host: HostKind
+  readonly host: CallerKind
   /** Stable per connection (per page for Electron, per WebSocket for the web host). */
   readonly clientId: string
 }

@@ -10,6 +10,7 @@
 import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { LabFailure, labError } from '../../shared/errors'
+import { EXPORT_FORMAT } from '../../shared/history'
 import type {
   ExperimentShard,
   ExperimentListQuery,
@@ -439,28 +440,31 @@ export class HistoryDb {
 
   /**
    * Imports a parsed JSON file of either kind: a `migration-lab-export` document (by its
-   * `format`) or a guestperf report (by its `progress_history`). `fileName` is quoted in
+   * `format`) or a guestperf report (by its `hardware`, `scenario` or `progress_history`). The
+   * one import of a file, for `import` and the LabApi's `history.import`. `fileName` is quoted in
    * messages and in an imported report's notes.
    */
   importJson(document: unknown, options: { fileName?: string } = {}): JsonImportOutcome {
-    const looksLike = (key: string): boolean =>
-      document !== null && typeof document === 'object' && !Array.isArray(document) && key in document
-    if (looksLike('format')) {
-      const report = this.importDocument(document)
+    const doc =
+      document !== null && typeof document === 'object' && !Array.isArray(document)
+        ? (document as Record<string, unknown>)
+        : {}
+    if (doc.format === EXPORT_FORMAT) {
+      const report = this.importDocument(doc)
       return {
         format: 'migration-lab-export',
         runIds: report.runs.map((m) => m.to),
         experimentIds: report.experiments.map((m) => m.to)
       }
     }
-    if (looksLike('progress_history')) {
-      const runId = this.importGuestperf(document, { source: options.fileName ?? 'guestperf report' })
+    if ('progress_history' in doc || 'scenario' in doc || 'hardware' in doc) {
+      const runId = this.importGuestperf(doc, { source: options.fileName ?? 'guestperf report' })
       return { format: 'guestperf', runIds: [runId], experimentIds: [] }
     }
     throw new LabFailure(
       labError(
         'Validation',
-        `${options.fileName ?? 'The file'} is neither a Migration Lab export (no "format") nor a guestperf report (no "progress_history").`
+        `${options.fileName ?? 'The file'} is neither a Migration Lab export ("format": "${EXPORT_FORMAT}") nor a guestperf report (with "hardware", "scenario" and "progress_history"). Choose a file exported from History or written by guestperf.`
       )
     )
   }

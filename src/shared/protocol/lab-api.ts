@@ -28,6 +28,8 @@ export const LAB_API_VERSION = 1
 
 /** Where the page runs: the Electron desktop app or a browser served by the web host. */
 export type HostKind = 'electron' | 'web'
+/** Who calls the LabApi: a page of one of the two UI hosts, or the command line. */
+export type CallerKind = HostKind | 'cli'
 
 // ---------------------------------------------------------------------------------------------
 // Methods
@@ -49,7 +51,7 @@ export interface AppHello {
   readonly appVersion: string
   /** The simulation engine's version, once the engine reports one. */
   readonly engineVersion?: string
-  readonly host: HostKind
+  readonly host: CallerKind
   /** Node's `process.platform` of the host: linux, darwin, win32, … */
   readonly platform: string
   readonly apiVersion: number

@@ -1,5 +1,4 @@
 import { LabFailure, labError } from '../../../shared/errors'
-import { EXPORT_FORMAT } from '../../../shared/history'
 import type { HistoryMethod, ImportOutcome } from '../../../shared/protocol/lab-api-history'
 import type { ProcessHost } from '../../process/host'
 import type { HistoryDb } from '../../storage'
@@ -122,29 +121,8 @@ export function historyHandlers(service: HistoryHandlerHost): HistoryHandlers {
       const db = history()
       return experimentId !== undefined ? db.exportExperiment(experimentId) : db.exportRuns(runIds ?? [])
     },
-    'history.import': ({ document, fileName }): ImportOutcome => {
-      const db = history()
-      const doc = document as Record<string, unknown>
-      const name = fileName ?? 'the file'
-      if (doc.format === EXPORT_FORMAT) {
-        const report = db.importDocument(doc)
-        return {
-          format: 'migration-lab-export',
-          runIds: report.runs.map((r) => r.to),
-          experimentIds: report.experiments.map((e) => e.to)
-        }
-      }
-      if ('progress_history' in doc || 'scenario' in doc || 'hardware' in doc) {
-        const runId = db.importGuestperf(doc, fileName !== undefined ? { source: fileName } : {})
-        return { format: 'guestperf', runIds: [runId], experimentIds: [] }
-      }
-      throw new LabFailure(
-        labError(
-          'Validation',
-          `${name} is neither a Migration Lab export ("format": "${EXPORT_FORMAT}") nor a guestperf report (with "hardware", "scenario" and "progress_history"). Choose a file exported from History or written by guestperf.`
-        )
-      )
-    },
+    'history.import': ({ document, fileName }): ImportOutcome =>
+      history().importJson(document, fileName !== undefined ? { fileName } : {}),
     'sweeps.start': (params) => sweepRunner().start(params),
     'sweeps.cancel': ({ experimentId }) => {
       history().getExperiment(experimentId) // NotFound for an unknown experiment

@@ -1,12 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { defaultConfig } from '../../../shared/config'
 import { labError, type LabError } from '../../../shared/errors'
 import {
-  splitConfigPath,
-  valueAtPath,
-  type ConfigFilter,
-  type ConfigFilterOp,
   type ExperimentRecord,
   type RunDetail,
   type RunListQuery,
@@ -16,7 +11,11 @@ import {
   type RunStatus,
   type SortDirection
 } from '../../../shared/history'
+import { parseConfigConditions, parseTags } from '../../../shared/history-query'
 import type { ImportOutcome } from '../../../shared/protocol/lab-api-history'
+
+// The History screen reads conditions and tags the way the command line does (one parser).
+export { parseTags }
 import { labClient } from '../services/lab-api'
 
 /**
@@ -67,54 +66,6 @@ export const UNDO_WINDOW_MS = 10_000
 /** How long a notice (imported, restored) stays, ms. */
 export const NOTICE_MS = 8_000
 
-const OPS: readonly ConfigFilterOp[] = ['<=', '>=', '!=', '=', '<', '>']
-
-/** Config paths that exist in a fully defaulted config (for checking typed conditions). */
-let defaultsCache: Record<string, unknown> | undefined
-function defaults(): Record<string, unknown> {
-  defaultsCache ??= defaultConfig() as unknown as Record<string, unknown>
-  return defaultsCache
-}
-
-export type ConditionParse = { ok: true; filter: ConfigFilter } | { ok: false; error: string }
-
-/**
- * Reads one condition as a user types it: `path op value`, with op one of = == != < > <= >=. The
- * value is a number, true/false, null, or text (quotes optional). The path must be a parameter of
- * the config (`guest.workloads.0.pattern` for a workload), so a typo is reported, not silently
- * matched against nothing. Errors are English sentences naming the condition.
- */
-export function parseConfigCondition(text: string): ConditionParse {
-  const trimmed = text.trim()
-  const match = /^([A-Za-z0-9_.-]+)\s*(==|<=|>=|!=|=|<|>)\s*(.*)$/.exec(trimmed)
-  if (!match)
-    return {
-      ok: false,
-      error: `"${trimmed}" is not a condition; write parameter, operator, value, e.g. migration.parameters.downtime-limit >= 300`
-    }
-  const [, path, rawOp, rawValue] = match
-  const segments = splitConfigPath(path)
-  if (!segments) return { ok: false, error: `"${path}" is not a dotted config path` }
-  const current = valueAtPath(defaults(), segments)
-  if (current === undefined) return { ok: false, error: `${path} is not a config parameter` }
-  if (current !== null && typeof current === 'object')
-    return { ok: false, error: `${path} is a group of parameters; compare one of its fields` }
-  const op = (rawOp === '==' ? '=' : rawOp) as ConfigFilterOp
-  if (!OPS.includes(op)) return { ok: false, error: `"${rawOp}" is not one of = != < > <= >=` }
-  const valueText = rawValue.trim()
-  if (valueText === '') return { ok: false, error: `${path} ${op}: give a value to compare with` }
-  let value: ConfigFilter['value']
-  if (/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(valueText)) value = Number(valueText)
-  else if (valueText === 'true' || valueText === 'false') value = valueText === 'true'
-  else if (valueText === 'null') value = null
-  else value = valueText.replace(/^(["'])(.*)\1$/, '$2')
-  if (value === null && op !== '=' && op !== '!=')
-    return { ok: false, error: `${path} ${op} null: null can only be compared with = or !=` }
-  if (typeof current === 'number' && typeof value !== 'number' && value !== null)
-    return { ok: false, error: `${path} is a number; compare it with a number` }
-  return { ok: true, filter: { path, op, value } }
-}
-
 export interface BuiltQuery {
   query: RunListQuery
   /** Conditions that could not be read, one message per bad line. */
@@ -127,18 +78,8 @@ export function buildRunListQuery(
   sort: { key: RunSortKey; dir: SortDirection },
   page: { limit: number; offset: number }
 ): BuiltQuery {
-  const problems: string[] = []
-  const config: ConfigFilter[] = []
-  for (const line of form.conditionsText.split(/\n|;/)) {
-    if (line.trim() === '') continue
-    const parsed = parseConfigCondition(line)
-    if (parsed.ok) config.push(parsed.filter)
-    else problems.push(parsed.error)
-  }
-  const tags = form.tagsText
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0)
+  const { conditions: config, problems } = parseConfigConditions(form.conditionsText)
+  const tags = parseTags(form.tagsText)
   const filter: NonNullable<RunListQuery['filter']> = {
     ...(form.statuses.length === 1 ? { status: form.statuses[0] } : {}),
     ...(form.statuses.length > 1 ? { status: [...form.statuses] } : {}),
@@ -153,18 +94,6 @@ export function buildRunListQuery(
     query: { filter, sort: { ...sort }, page: { limit: page.limit, offset: page.offset } },
     problems
   }
-}
-
-/** Tags as typed in a tag field: comma-separated, trimmed, without duplicates. */
-export function parseTags(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split(',')
-        .map((tag) => tag.trim())
-        .filter((tag) => tag.length > 0)
-    )
-  ]
 }
 
 export interface PendingUndo {
