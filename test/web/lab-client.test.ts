@@ -40,12 +40,16 @@ async function host(port = 0): Promise<{ host: WebHost; service: LabService }> {
   return { host: h, service }
 }
 
-function client(port: number): { client: LabClient; states: ConnectionInfo[]; events: LabEventMessage[] } {
+function client(
+  port: number,
+  callTimeoutMs?: number
+): { client: LabClient; states: ConnectionInfo[]; events: LabEventMessage[] } {
   const origin = `http://127.0.0.1:${port}`
   const c = createWebSocketClient({
     url: labWebSocketUrl({ protocol: 'http:', host: `127.0.0.1:${port}` }),
     createSocket: (url) => new WebSocket(url, { origin }) as unknown as WebSocketLike,
-    reconnectDelaysMs: [50, 100]
+    reconnectDelaysMs: [50, 100],
+    ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {})
   })
   clients.push(c)
   const states: ConnectionInfo[] = []
@@ -157,5 +161,43 @@ describe('page client over WebSocket', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(c.connection().state).toBe('disconnected')
     expect(h.clientCount()).toBe(0)
+  })
+
+  it('gives up on a call the host does not answer, with a clear error, and stays usable', async () => {
+    const { host: h, service } = await host()
+    // A host stuck in one handler (fault injection): history.listRuns never answers.
+    const handle = service.handle.bind(service)
+    service.handle = (method, params, ctx) =>
+      method === 'history.listRuns' ? new Promise(() => {}) : handle(method, params, ctx)
+    const { client: c } = client(h.port, 300)
+    const started = Date.now()
+    const stuck = await c.call('history.listRuns', {})
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    expect(stuck).toMatchObject({
+      ok: false,
+      error: { kind: 'Disconnected', message: expect.stringContaining('did not answer history.listRuns') }
+    })
+    // Other calls on the same connection still work.
+    expect(await c.call('app.ping', { echo: 'still here' })).toEqual({
+      ok: true,
+      value: { pong: true, echo: 'still here' }
+    })
+    expect(c.connection().state).toBe('connected')
+  })
+
+  it('fails the calls in flight as Disconnected when the connection drops', async () => {
+    const { host: h, service } = await host()
+    const handle = service.handle.bind(service)
+    service.handle = (method, params, ctx) =>
+      method === 'history.listRuns' ? new Promise(() => {}) : handle(method, params, ctx)
+    const { client: c } = client(h.port)
+    expect((await c.call('app.ping')).ok).toBe(true)
+    const inFlight = c.call('history.listRuns', {})
+    await new Promise((r) => setTimeout(r, 50))
+    await h.close()
+    expect(await inFlight).toMatchObject({
+      ok: false,
+      error: { kind: 'Disconnected', message: expect.stringContaining('lost before it answered') }
+    })
   })
 })

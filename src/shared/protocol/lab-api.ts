@@ -76,6 +76,12 @@ export type LabParsedParams<M extends LabMethod> = z.output<(typeof labMethodSch
 export type LabResult<M extends LabMethod> = LabMethodResults[M]
 /** The whole method map, `{ [method]: { params, result } }`. */
 export type LabMethods = { [M in LabMethod]: { params: LabParams<M>; result: LabResult<M> } }
+/** What the host side of a page's link offers, as an RpcEndpoint contract (protocol/rpc.ts). */
+export interface LabHostContract {
+  readonly requests: LabMethods
+  // A mapped copy: an interface has no index signature, which LinkContract asks for.
+  readonly events: { [E in LabEvent]: LabEvents[E] }
+}
 
 export const LAB_METHODS: readonly LabMethod[] = Object.keys(labMethodSchemas) as LabMethod[]
 
@@ -98,6 +104,18 @@ export interface LabEvents extends HistoryEvents, RunEvents {
 }
 
 export type LabEvent = keyof LabEvents
+/** Every event name (TypeScript rejects a list that misses one). */
+export const LAB_EVENTS = [
+  'host.status',
+  'run.telemetry',
+  'run.finished',
+  'run.failed',
+  'sweep.progress',
+  'sweep.finished'
+] as const satisfies readonly LabEvent[]
+// Does not compile when LAB_EVENTS misses an event.
+const everyLabEventListed: Exclude<LabEvent, (typeof LAB_EVENTS)[number]> extends never ? true : false = true
+void everyLabEventListed
 /** One pushed event, discriminated by `event`. */
 export type LabEventMessage = {
   [E in LabEvent]: { readonly event: E; readonly payload: LabEvents[E] }

@@ -137,6 +137,13 @@ export interface RpcEndpointOptions {
   readonly setTimer?: SetTimer
   /** Applied to every request that does not give its own `timeoutMs`. Needs `setTimer`. */
   readonly defaultTimeoutMs?: number
+  /**
+   * The error of a request that got no reply in time. Default: `ProcessCrashed` (a child process
+   * that stops answering is as good as crashed); a page's link to its host says otherwise.
+   */
+  readonly timeoutError?: (method: string, timeoutMs: number) => LabError
+  /** Why requests fail once the port closed. Default: `ProcessCrashed`, `link to NAME closed`. */
+  readonly closedError?: LabError
 }
 
 export interface RequestOptions {
@@ -175,6 +182,8 @@ export class RpcEndpoint<Local extends LinkContract = NoContract, Remote extends
   private readonly port: Port
   private readonly setTimer: SetTimer | undefined
   private readonly defaultTimeoutMs: number | undefined
+  private readonly timeoutError: (method: string, timeoutMs: number) => LabError
+  private readonly portClosedError: LabError
   private nextSeq = 1
   private readonly pending = new Map<number, Pending>()
   /** Requests that timed out: their late replies are expected and dropped, not protocol errors. */
@@ -192,9 +201,14 @@ export class RpcEndpoint<Local extends LinkContract = NoContract, Remote extends
     this.name = options.name
     this.setTimer = options.setTimer
     this.defaultTimeoutMs = options.defaultTimeoutMs
+    // A peer that stops answering is as good as crashed for the run (DESIGN.md §1).
+    this.timeoutError =
+      options.timeoutError ??
+      ((method, ms) => labError('ProcessCrashed', `${this.name} did not answer '${method}' within ${ms} ms`))
+    this.portClosedError = options.closedError ?? labError('ProcessCrashed', `link to ${this.name} closed`)
     this.unsubscribe = [
       port.onMessage((message, ports) => this.dispatch(message, ports)),
-      port.onClose(() => this.shutDown(labError('ProcessCrashed', `link to ${this.name} closed`)))
+      port.onClose(() => this.shutDown(this.portClosedError))
     ]
   }
 
@@ -240,12 +254,7 @@ export class RpcEndpoint<Local extends LinkContract = NoContract, Remote extends
         entry.cancelTimer = this.setTimer(timeoutMs, () => {
           if (this.pending.delete(seq)) {
             this.timedOut.add(seq)
-            // A peer that stops answering is as good as crashed for the run (DESIGN.md §1).
-            reject(
-              new LabFailure(
-                labError('ProcessCrashed', `${this.name} did not answer '${method}' within ${timeoutMs} ms`)
-              )
-            )
+            reject(new LabFailure(this.timeoutError(method, timeoutMs)))
           }
         })
       }
@@ -316,7 +325,7 @@ export class RpcEndpoint<Local extends LinkContract = NoContract, Remote extends
 
   /** Rejects pending requests, stops listening and closes the port. */
   close(): void {
-    this.shutDown(labError('ProcessCrashed', `link to ${this.name} closed`))
+    this.shutDown(this.portClosedError)
     this.port.close()
   }
 

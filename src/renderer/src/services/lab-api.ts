@@ -1,9 +1,12 @@
-import { labError, type LabError } from '../../../shared/errors'
+import { labError, toLabError, type LabError } from '../../../shared/errors'
+import { JsonPort } from '../../../shared/protocol/json-port'
+import { RpcEndpoint, type NoContract, type SetTimer } from '../../../shared/protocol/rpc'
 import {
+  LAB_EVENTS,
   LAB_WS_PATH,
   fail,
-  labWireServerMessageSchema,
   parseLabCall,
+  type LabHostContract,
   type HostKind,
   type LabEventListener,
   type LabEventMessage,
@@ -110,7 +113,16 @@ export interface WebSocketClientOptions {
   readonly reconnectDelaysMs?: readonly number[]
   /** Called for messages from the host that break the contract (they are otherwise dropped). */
   readonly onProtocolError?: (problem: string) => void
+  /** How long a call waits for the host's reply; default LAB_CALL_TIMEOUT_MS. */
+  readonly callTimeoutMs?: number
 }
+
+/**
+ * How long a call waits for its reply. The longest calls (a PDF report, importing a large file)
+ * take seconds; a host that has not answered in two minutes is stuck, and the page says so
+ * instead of waiting for ever.
+ */
+export const LAB_CALL_TIMEOUT_MS = 120_000
 
 export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000, 8000]
 const WS_OPEN = 1
@@ -133,12 +145,17 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
   const delays = options.reconnectDelaysMs?.length ? options.reconnectDelaysMs : DEFAULT_RECONNECT_DELAYS_MS
   const eventListeners = new Set<LabEventListener>()
   const connectionListeners = new Set<(info: ConnectionInfo) => void>()
-  const pending = new Map<number, (outcome: LabOutcome<unknown>) => void>()
+  const callTimeoutMs = options.callTimeoutMs ?? LAB_CALL_TIMEOUT_MS
+  const setTimer: SetTimer = (ms, fn) => {
+    const timer = setTimeout(fn, ms)
+    return () => clearTimeout(timer)
+  }
   /** Calls made while connecting; they go out once the socket opens. */
   let waiting: Array<() => void> = []
   let info: ConnectionInfo = { state: 'connecting' }
   let socket: WebSocketLike | undefined
-  let nextSeq = 1
+  /** Requests, replies and events of the open socket: the RpcEndpoint every link uses. */
+  let link: { port: JsonPort; endpoint: RpcEndpoint<NoContract, LabHostContract> } | undefined
   let failedAttempts = 0
   let hostStopping = false
   let retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -155,6 +172,32 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
     for (const go of run) go()
   }
 
+  const openLink = (ws: WebSocketLike): NonNullable<typeof link> => {
+    const port = new JsonPort({
+      send: (text) => ws.send(text),
+      close: () => ws.close(1000, 'The page closed the connection.')
+    })
+    const endpoint = new RpcEndpoint<NoContract, LabHostContract>(port, {
+      name: 'the lab host',
+      setTimer,
+      defaultTimeoutMs: callTimeoutMs,
+      timeoutError: (method, ms) =>
+        labError(
+          'Disconnected',
+          `The lab host did not answer ${method} within ${Math.round(ms / 1000)} s; it may be stuck. Reload the page, or restart the lab if this persists.`
+        ),
+      closedError: labError('Disconnected', 'The connection to the lab host was lost before it answered.')
+    })
+    endpoint.onProtocolError((e) => options.onProtocolError?.(e.message))
+    for (const name of LAB_EVENTS)
+      endpoint.onEvent(name, (payload) => {
+        const event = { event: name, payload } as LabEventMessage
+        if (event.event === 'host.status') hostStopping = event.payload.state === 'stopping'
+        for (const listener of [...eventListeners]) listener(event)
+      })
+    return { port, endpoint }
+  }
+
   const connect = (): void => {
     if (closedForGood) return
     retryTimer = undefined
@@ -169,23 +212,25 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
       return
     }
     socket = ws
+    const current = openLink(ws)
+    link = current
     ws.onopen = () => {
       opened = true
       failedAttempts = 0
       setInfo({ state: 'connected' })
       flushWaiting()
     }
-    ws.onmessage = (event) => receive(event.data)
+    ws.onmessage = (event) =>
+      current.port.receive(typeof event.data === 'string' ? event.data : String(event.data))
     ws.onerror = () => {
       // A close event always follows; it decides what happens next.
     }
     ws.onclose = () => {
+      // Every call still waiting on this socket fails as Disconnected.
+      current.port.closed()
       if (socket !== ws) return
       socket = undefined
-      for (const [seq, settle] of pending) {
-        pending.delete(seq)
-        settle(fail(labError('Disconnected', 'The connection to the lab host was lost before it answered.')))
-      }
+      link = undefined
       if (closedForGood) {
         setInfo({ state: 'disconnected', reason: 'closed' })
         flushWaiting()
@@ -203,49 +248,14 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
     retryTimer = setTimeout(connect, delay)
   }
 
-  const receive = (data: unknown): void => {
-    let message: unknown
-    try {
-      message = JSON.parse(typeof data === 'string' ? data : String(data))
-    } catch {
-      options.onProtocolError?.('The lab host sent a message that is not JSON.')
-      return
-    }
-    const parsed = labWireServerMessageSchema.safeParse(message)
-    if (!parsed.success) {
-      options.onProtocolError?.('The lab host sent a message that is not part of LabApi.')
-      return
-    }
-    const m = parsed.data
-    if (m.kind === 'rep') {
-      const settle = pending.get(m.seq)
-      if (!settle) {
-        // A reply to nobody: the host could not read a request's seq (it replies with -1).
-        if (!m.ok) options.onProtocolError?.(`The lab host refused a message: ${m.error.message}`)
-        return
-      }
-      pending.delete(m.seq)
-      settle(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error })
-      return
-    }
-    const event = { event: m.event, payload: m.payload } as LabEventMessage
-    if (event.event === 'host.status') hostStopping = event.payload.state === 'stopping'
-    for (const listener of [...eventListeners]) listener(event)
-  }
-
-  const send = (method: string, params: unknown): Promise<LabOutcome<unknown>> => {
+  const send = async (method: LabMethod, params: unknown): Promise<LabOutcome<unknown>> => {
     const ws = socket
-    if (!ws || ws.readyState !== WS_OPEN) return Promise.resolve(fail(disconnected(method)))
-    const seq = nextSeq++
-    return new Promise((resolve) => {
-      pending.set(seq, resolve)
-      try {
-        ws.send(JSON.stringify({ kind: 'req', seq, method, params }))
-      } catch (e) {
-        pending.delete(seq)
-        resolve(fail(labError('Validation', `The parameters of ${method} cannot be sent: ${String(e)}`)))
-      }
-    })
+    if (!ws || ws.readyState !== WS_OPEN || !link) return fail(disconnected(method))
+    try {
+      return { ok: true, value: await link.endpoint.request(method, params as never) }
+    } catch (e) {
+      return fail(toLabError(e))
+    }
   }
 
   connect()
