@@ -60,6 +60,35 @@ export default tseslint.config(
               target: './src/preload',
               from: ['./src/main', './src/renderer', './src/engine'],
               message: 'The preload imports only src/shared.'
+            },
+            {
+              target: './src/renderer/src/stores',
+              from: ['./src/renderer/src/components', './src/renderer/src/views'],
+              message:
+                'Stores hold the state components show: components import stores, never the other way round (shared data goes to src/shared).'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  // Only the Electron shell reaches src/main/electron: a handler or a host that imported it (even
+  // with a dynamic import()) would load Electron code under Node. What Electron provides is
+  // given to the LabService instead (LabServiceDeps, e.g. printPdf). This block's zones replace
+  // the ones above for these files, which name no zone with a src/main target.
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/index.ts', 'src/main/electron/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/main',
+              from: './src/main/electron',
+              message:
+                'Only src/main/index.ts and src/main/electron/ use the Electron shell; give what it provides to the LabService (LabServiceDeps).'
             }
           ]
         }

@@ -8,7 +8,7 @@ import {
   naturalUnit,
   parseInUnit,
   parseVcpuList
-} from '../../src/renderer/src/components/config/fields'
+} from '../../src/shared/config/fields'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import {
   CONFIG_DRAFT_STORAGE_KEY,

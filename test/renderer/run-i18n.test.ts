@@ -5,7 +5,7 @@ import {
   UNITS,
   WORKLOAD_FIELDS,
   WORKLOAD_PATTERNS
-} from '../../src/renderer/src/components/config/fields'
+} from '../../src/shared/config/fields'
 import runEn from '../../src/renderer/src/i18n/run.en'
 import runZhCN from '../../src/renderer/src/i18n/run.zh-CN'
 import { CONFIG_PRESETS } from '../../src/shared/presets'

@@ -60,4 +60,31 @@ describe('layering rules', () => {
       )
     ).toEqual([])
   })
+
+  it('refuse main-process code other than the shell reaching src/main/electron, even by import()', async () => {
+    const dynamic =
+      "export async function pdf(html: string) {\n  const { printReportPdfInElectron } = await import('../../electron/report-pdf')\n  return printReportPdfInElectron(html)\n}\n"
+    expect((await problems('src/main/lab/handlers/bad.ts', dynamic)).join('\n')).toMatch(
+      /import-x\/no-restricted-paths: .*Only src\/main\/index.ts and src\/main\/electron\//
+    )
+    const plain =
+      "import { UtilityProcessHost } from '../electron/utility-host'\nexport const h = UtilityProcessHost\n"
+    expect((await problems('src/main/web/bad.ts', plain)).join('\n')).toMatch(/no-restricted-paths/)
+    // The shell itself may.
+    expect(
+      await problems(
+        'src/main/index.ts',
+        "import { startApp } from './electron/app'\nexport const s = startApp\n"
+      )
+    ).toEqual([])
+  })
+
+  it('refuse a renderer store importing a component or a view', async () => {
+    for (const from of ['../components/config/ConfigField.vue', '../views/ConfigureView.vue'])
+      expect(
+        (
+          await problems('src/renderer/src/stores/bad.ts', `import X from '${from}'\nexport const x = X\n`)
+        ).join('\n')
+      ).toMatch(/import-x\/no-restricted-paths: .*components import stores/)
+  })
 })

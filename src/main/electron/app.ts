@@ -8,6 +8,7 @@ import { LabService } from '../lab/service'
 import { PRODUCT_NAME, defaultHistoryDbPath, rendererDir, userDataDir } from '../paths'
 import { openHistory, type HistoryDb } from '../storage'
 import type { AppPageLocation } from '../security-policy'
+import { printReportPdfInElectron } from './report-pdf'
 import { UtilityProcessHost } from './utility-host'
 import { applySessionPolicy, hardenAllWebContents } from './hardening'
 import { registerLabIpc, sendEventToPage } from './ipc'
@@ -26,7 +27,13 @@ export function startDesktopApp(): LabService {
   // One user data directory for the desktop app, the web host and the command line.
   app.setPath('userData', userDataDir())
 
-  const baseDeps = { appVersion: version, engineVersion: ENGINE_VERSION, platform: process.platform }
+  const baseDeps = {
+    appVersion: version,
+    engineVersion: ENGINE_VERSION,
+    platform: process.platform,
+    // PDF reports are printed by Electron's own Chromium (no browser to install).
+    printPdf: printReportPdfInElectron
+  }
   if (!app.requestSingleInstanceLock()) {
     // Another instance owns the window, the engine processes and the history database.
     app.quit()

@@ -18,6 +18,7 @@ import {
 import type { ProcessHost } from '../process/host'
 import { historyHandlers } from './handlers/history'
 import { runHandlers } from './handlers/runs'
+import type { PdfPrinter } from '../report'
 import { reportHandlers } from './handlers/reports'
 import type { HistoryDb } from '../storage'
 
@@ -54,6 +55,12 @@ export interface LabServiceDeps {
   readonly processHost?: ProcessHost
   /** The history database every run is recorded in (absent: runs are kept in memory only). */
   readonly history?: HistoryDb
+  /**
+   * Prints a report's HTML to PDF. The desktop app passes Electron's printer
+   * (src/main/electron/report-pdf.ts); default: a system Chromium (src/main/report/pdf.ts). Given,
+   * not imported, so no handler loads `electron` code.
+   */
+  readonly printPdf?: PdfPrinter
 }
 
 export type ShutdownHook = () => void | Promise<void>

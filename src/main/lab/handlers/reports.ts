@@ -8,30 +8,22 @@ import type { LabHandler } from '../service'
  * LabApi handler for reports (contract: src/shared/protocol/lab-api-reports.ts). It renders from
  * the host's history database with the same code as `migration-lab report` (src/main/report).
  *
- * PDF: inside Electron, Electron's own Chromium prints it (src/main/electron/report-pdf.ts,
- * loaded only there, so the web host and the command line never load `electron`); in the web
- * host, a system Chromium or Chrome does (src/main/report/pdf.ts), and its absence is a
- * NotFound error that says what to install.
+ * PDF: the host's printer (LabServiceDeps.printPdf: Electron's own Chromium in the desktop app,
+ * given by src/main/electron/app.ts), else a system Chromium or Chrome (src/main/report/pdf.ts),
+ * whose absence is a NotFound error that says what to install. A handler never imports
+ * src/main/electron (lint: eslint.config.js), so the web host and the command line never load it.
  */
 
 export interface ReportHandlerHost {
-  readonly deps: { readonly history?: HistoryDb }
+  readonly deps: { readonly history?: HistoryDb; readonly printPdf?: PdfPrinter }
 }
 
 export interface ReportHandlerOptions {
-  /** Default: Electron's printer inside Electron, else headless Chromium. */
+  /** Overrides the host's printer (tests). */
   readonly printPdf?: PdfPrinter
 }
 
 export type ReportHandlers = { [M in ReportMethod]: LabHandler<M> }
-
-async function defaultPdfPrinter(html: string): Promise<Buffer> {
-  if (process.versions.electron) {
-    const { printReportPdfInElectron } = await import('../../electron/report-pdf')
-    return printReportPdfInElectron(html)
-  }
-  return printHtmlToPdfWithChromium(html)
-}
 
 export function reportHandlers(
   service: ReportHandlerHost,
@@ -52,7 +44,7 @@ export function reportHandlers(
     'reports.render': async ({ runIds, experimentId, format, csvTable }): Promise<RenderedReport> => {
       const target: ReportTarget = experimentId !== undefined ? { experimentId } : { runIds: runIds ?? [] }
       const files = await renderReport(history(), target, format, {
-        printPdf: options.printPdf ?? defaultPdfPrinter
+        printPdf: options.printPdf ?? service.deps.printPdf ?? printHtmlToPdfWithChromium
       })
       const file = files.find((f) => f.table === undefined || f.table === csvTable) ?? files[0]
       if (!file)

@@ -12,7 +12,7 @@ import {
   valueAt,
   type CapabilityName,
   type ConfigPath
-} from '../components/config/fields'
+} from '../../../shared/config/fields'
 
 /**
  * The Configure screen's state: the config being edited (a sparse JSON object — what it leaves

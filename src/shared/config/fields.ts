@@ -7,7 +7,7 @@
  * parseConfig's (`migration.parameters.downtime-limit`, `guest.workloads[0].pattern`), so a
  * `path: message` problem finds its field by prefix.
  */
-import { formatPath } from '../../../../shared/config'
+import { formatPath } from './parse'
 
 export type ConfigPath = readonly (string | number)[]
 
