@@ -281,34 +281,8 @@ export function metricStats(values: readonly number[]): MetricStats {
 // ---------------------------------------------------------------------------------------------
 // Dotted config paths
 
-/**
- * Splits a dotted config path (`migration.parameters.downtime-limit`, `guest.workloads.0.vcpus`)
- * into its keys; numeric segments address array items. Returns null for a malformed path (empty
- * segment, or characters other than letters, digits, `-` and `_`).
- */
-export function splitConfigPath(path: string): string[] | null {
-  if (typeof path !== 'string' || path.length === 0) return null
-  const segments = path.split('.')
-  for (const segment of segments) if (!/^[A-Za-z0-9_-]+$/.test(segment)) return null
-  return segments
-}
-
-/** The value at a dotted path of a JSON value, or `undefined` when the path does not exist. */
-export function valueAtPath(root: unknown, segments: readonly string[]): unknown {
-  let node: unknown = root
-  for (const segment of segments) {
-    if (Array.isArray(node) && /^\d+$/.test(segment)) node = node[Number(segment)]
-    else if (
-      node !== null &&
-      typeof node === 'object' &&
-      !Array.isArray(node) &&
-      Object.hasOwn(node, segment)
-    )
-      node = (node as Record<string, unknown>)[segment]
-    else return undefined
-  }
-  return node
-}
+// The one config-path module (src/shared/config/paths.ts).
+export { splitConfigPath, valueAtPath } from './config/paths'
 
 // ---------------------------------------------------------------------------------------------
 // Export document

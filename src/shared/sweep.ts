@@ -8,7 +8,7 @@
  * reported with its path instead of silently running the same config N times.
  */
 import { labError, type LabError } from './errors'
-import { splitConfigPath, valueAtPath } from './history'
+import { setValueAtPath, splitConfigPath, valueAtPath } from './config/paths'
 
 export type SweepValue = number | string | boolean
 
@@ -139,7 +139,7 @@ export function expandSweep(spec: SweepSpec): SweepOutcome {
       const config = structuredClone(spec.base)
       const variedValues: Record<string, SweepValue> = {}
       axes.forEach((axis, a) => {
-        setAtPath(config, axis.segments, combination[a])
+        setValueAtPath(config, axis.segments, combination[a])
         variedValues[axis.path] = combination[a]
       })
       if (Object.hasOwn(config, 'seed')) config.seed = seed
@@ -196,17 +196,6 @@ function cartesian(axes: readonly SweepValue[][]): SweepValue[][] {
   for (const values of axes)
     combinations = combinations.flatMap((prefix) => values.map((v) => [...prefix, v]))
   return combinations
-}
-
-function setAtPath(root: Record<string, unknown>, segments: readonly string[], value: SweepValue): void {
-  let node: unknown = root
-  for (let i = 0; i < segments.length - 1; i++) {
-    const segment = segments[i]
-    node = Array.isArray(node) ? node[Number(segment)] : (node as Record<string, unknown>)[segment]
-  }
-  const last = segments[segments.length - 1]
-  if (Array.isArray(node)) node[Number(last)] = value
-  else (node as Record<string, unknown>)[last] = value
 }
 
 /** Most shards a sweep is split into (`sweep --shard K/N`). */

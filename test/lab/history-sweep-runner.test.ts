@@ -35,7 +35,7 @@ function plan(values: number[], repeat: number) {
   const { base: full, runs } = planSweep({ name: 'limits', baseConfig: base, vary, repeat })
   const experimentId = history.createExperiment({
     name: 'limits',
-    baseConfig: full as unknown as Record<string, unknown>,
+    baseConfig: full,
     varied: vary,
     repetitions: repeat
   })

@@ -27,7 +27,7 @@ function draft(patch: Partial<SweepDraft> = {}): SweepDraft {
 
 describe('the parameters a sweep can vary', () => {
   it('lists every leaf of the config but its name, with its type and section', () => {
-    const options = parameterOptions(defaultConfig() as unknown as Record<string, unknown>)
+    const options = parameterOptions(defaultConfig())
     const byPath = new Map(options.map((o) => [o.path, o]))
     expect(byPath.get('migration.parameters.downtime-limit')).toEqual({
       path: 'migration.parameters.downtime-limit',

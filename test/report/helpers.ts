@@ -113,7 +113,7 @@ export async function recordExperiment(
   const short = (path: string): string => path.split('.').pop() ?? path
   const experimentId = history.createExperiment({
     name: `vary ${axes.map((a) => short(a.path)).join(' and ')}`,
-    baseConfig: parsed.config as unknown as Record<string, unknown>,
+    baseConfig: parsed.config,
     varied: axes as VariedParameter[],
     repetitions
   })

@@ -70,7 +70,7 @@ const QEMU_PARAMETERS = new Set([
 function config(input: unknown): Record<string, unknown> {
   const parsed = parseConfig(input)
   if (!parsed.ok) throw new Error(parsed.error.details?.join('; '))
-  return parsed.config as unknown as Record<string, unknown>
+  return parsed.config
 }
 
 function lines(text: string): QmpCommand[] {

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os'
 import { canonicalConfigJson, parseConfig, type LabConfig } from '../../shared/config'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import { LabFailure, labError, toLabError, type LabError } from '../../shared/errors'
-import { splitConfigPath, type ExperimentShard } from '../../shared/history'
+import { setValueAtPath, splitConfigPath } from '../../shared/config/paths'
+import type { ExperimentShard } from '../../shared/history'
 import { stableStringify } from '../../shared/stable-json'
 import type { SweepFinished, SweepProgress, SweepStarted } from '../../shared/protocol/lab-api-history'
 import {
@@ -12,7 +13,6 @@ import {
   type SeedPolicy,
   type SweepRun,
   type SweepShard,
-  type SweepValue,
   type VariedParameter
 } from '../../shared/sweep'
 import type { ProcessHost } from '../process/host'
@@ -282,7 +282,7 @@ export function planSweep(request: SweepRequest): { base: LabConfig; runs: Plann
     )
   const base = parsedBase.config
   const expansion = expandSweep({
-    base: base as unknown as Record<string, unknown>,
+    base: base,
     varied: request.vary,
     repetitions: request.repeat,
     seeding: request.seeding
@@ -301,7 +301,7 @@ export function planSweep(request: SweepRequest): { base: LabConfig; runs: Plann
   for (const run of expansion.runs) {
     const input = structuredClone(request.baseConfig)
     for (const [path, value] of Object.entries(run.varied))
-      setCreatingPath(input, splitConfigPath(path) ?? [], value)
+      setValueAtPath(input, splitConfigPath(path) ?? [], value)
     // Varying the seed itself wins over the sweep's seeding policy.
     const seed = typeof run.varied.seed === 'number' ? run.varied.seed : run.seed
     input.seed = seed
@@ -327,28 +327,6 @@ function limitProblems(problems: readonly string[]): string[] {
     ...unique.slice(0, MAX_LISTED_PROBLEMS),
     `… and ${unique.length - MAX_LISTED_PROBLEMS} more problems`
   ]
-}
-
-/** Sets a value at a dotted path, creating the objects (or arrays, for numeric keys) on the way. */
-function setCreatingPath(
-  root: Record<string, unknown>,
-  segments: readonly string[],
-  value: SweepValue
-): void {
-  let node: Record<string | number, unknown> = root
-  segments.forEach((segment, i) => {
-    const key: string | number = Array.isArray(node) ? Number(segment) : segment
-    if (i === segments.length - 1) {
-      node[key] = value
-      return
-    }
-    let child = node[key]
-    if (child === null || typeof child !== 'object') {
-      child = /^\d+$/.test(segments[i + 1]) ? [] : {}
-      node[key] = child
-    }
-    node = child as Record<string | number, unknown>
-  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +374,7 @@ export class SweepRunner {
     const experimentId = history.createExperiment({
       name: request.name,
       description: request.description,
-      baseConfig: base as unknown as Record<string, unknown>,
+      baseConfig: base,
       baseConfigJson: canonicalConfigJson(base),
       varied: request.vary,
       repetitions: request.repeat,

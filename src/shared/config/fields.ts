@@ -7,9 +7,9 @@
  * parseConfig's (`migration.parameters.downtime-limit`, `guest.workloads[0].pattern`), so a
  * `path: message` problem finds its field by prefix.
  */
-import { formatPath } from './parse'
+import { formatPath, type ConfigPath } from './paths'
 
-export type ConfigPath = readonly (string | number)[]
+export type { ConfigPath }
 
 /** A unit a number may be edited in: shown value × factor = stored value. */
 export interface UnitOption {
@@ -253,35 +253,8 @@ export function pathText(path: ConfigPath): string {
   return formatPath(path as PropertyKey[])
 }
 
-export function valueAt(root: unknown, path: ConfigPath): unknown {
-  let node = root
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined
-    node = (node as Record<string | number, unknown>)[key]
-  }
-  return node
-}
-
-/**
- * Sets (or, with `undefined`, removes) the value at `path` in a plain JSON object, creating the
- * objects on the way. Removing the last key of an object leaves `{}` (defaults apply to it).
- */
-export function setValueAt(root: Record<string, unknown>, path: ConfigPath, value: unknown): void {
-  let node: Record<string | number, unknown> = root
-  for (let i = 0; i < path.length - 1; i++) {
-    const key = path[i]
-    let next = node[key]
-    if (next === null || typeof next !== 'object') {
-      if (value === undefined) return
-      next = typeof path[i + 1] === 'number' ? [] : {}
-      node[key] = next
-    }
-    node = next as Record<string | number, unknown>
-  }
-  const last = path[path.length - 1]
-  if (value === undefined) delete node[last]
-  else node[last] = value
-}
+// Reading and writing a field's value: the one config-path module.
+export { valueAtPath as valueAt, setValueAtPath as setValueAt } from './paths'
 
 // ---------------------------------------------------------------------------------------------
 // Numbers in units

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { labError, type LabError } from '../errors'
 import { MIB } from '../engine/constants'
 import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '../engine/workload'
+import { formatPath } from './paths'
 import { checkRunResources } from './resources'
 import { labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
 
@@ -17,16 +18,6 @@ export interface ParseConfigOptions {
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
 const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt', 'dirty-limit'] as const
-
-/** `guest.workloads[0].vcpus` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = ''
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`
-    else out += out === '' ? String(key) : `.${String(key)}`
-  }
-  return out === '' ? '(config)' : out
-}
 
 function zodProblems(error: z.ZodError): string[] {
   const out: string[] = []

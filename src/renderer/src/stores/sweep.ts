@@ -124,7 +124,7 @@ export function checkSweepDraft(draft: SweepDraft, baseConfig: Record<string, un
   const problems: string[] = []
   const parsed = parseConfig(baseConfig)
   if (!parsed.ok) return { ok: false, problems: [parsed.error.message, ...(parsed.error.details ?? [])] }
-  const base = parsed.config as unknown as Record<string, unknown>
+  const base = parsed.config
   if (draft.name.trim() === '') problems.push('name: give the sweep a name')
   if (!Number.isInteger(draft.repeat) || draft.repeat < 1 || draft.repeat > 1000)
     problems.push('repetitions: a whole number from 1 to 1000')
@@ -199,7 +199,7 @@ export const useSweepStore = defineStore('sweep', () => {
   /** The last sweep this page started that ended. */
   const lastFinished = shallowRef<SweepFinished | null>(null)
 
-  const options = computed(() => parameterOptions(defaultConfig() as unknown as Record<string, unknown>))
+  const options = computed(() => parameterOptions(defaultConfig()))
   const check = computed(() => checkSweepDraft(draft.value, baseConfig.value))
   /** The sweep this page started most recently, while it runs. */
   const current = computed(() => {
@@ -273,7 +273,7 @@ export const useSweepStore = defineStore('sweep', () => {
 
   function baseDefaults(): Record<string, unknown> {
     const parsed = parseConfig(baseConfig.value)
-    return (parsed.ok ? parsed.config : defaultConfig()) as unknown as Record<string, unknown>
+    return parsed.ok ? parsed.config : defaultConfig()
   }
 
   function addVaried(): void {
