@@ -228,6 +228,37 @@ describe('runs.start with the real engine', () => {
     )
   })
 
+  it('cancels a run at the moment a page shows, though the engine is past it: recorded as it was then', async () => {
+    const runId = await start(NEVER_CONVERGES)
+    // Wait until the engine is well past the moment the (slower) replay shows.
+    const engineMs = (): number => {
+      const batches = telemetryOf(runId)
+      if (batches.length === 0) return 0
+      const last = batches[batches.length - 1].message.payload as { batch: TelemetryBatch }
+      return last.batch['time-ms']
+    }
+    await expect.poll(engineMs, { timeout: 20_000 }).toBeGreaterThan(6000)
+    const atVirtualMs = 2000
+    const cancelled = await service.handle('runs.cancel', { runId, atVirtualMs }, ctx)
+    expect(value<{ cancelled: boolean }>(cancelled).cancelled).toBe(true)
+    const last = await ended(runId)
+    expect(last.event).toBe('run.finished')
+    const { result } = last.payload as RunFinishedEvent
+    expect(result.status).toBe('cancelled')
+    // Stopped at the moment asked for (the engine checks once per 100 ms step), not where it was.
+    expect(result['total-time']).toBeGreaterThanOrEqual(atVirtualMs)
+    expect(result['total-time']).toBeLessThan(atVirtualMs + 200)
+    expect(result.lab.verified).toBe(true)
+    expect(resources.history!.getRunRecord(runId).status).toBe('cancelled')
+    // The recorded telemetry is the run's up to then, not what was streamed beyond it.
+    const snapshot = value<RunSnapshot>(await service.handle('runs.get', { runId }, ctx))
+    expect(snapshot.progress.length).toBeGreaterThan(0)
+    expect(snapshot.progress[snapshot.progress.length - 1]['time-ms']).toBeLessThanOrEqual(
+      result['total-time'] + 1
+    )
+    expect(resources.processHost.liveChildren.size).toBe(0)
+  })
+
   it('answers NotFound for a run that does not exist', async () => {
     const get = await service.handle('runs.get', { runId: 999 }, ctx)
     const cancel = await service.handle('runs.cancel', { runId: 999 }, ctx)

@@ -130,8 +130,9 @@ describe('the run store', () => {
     await run.start({})
     await run.cancel()
     await run.cancel()
+    // The cancel names the moment on screen (the engine is usually far ahead of it).
     expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toEqual([
-      { method: 'runs.cancel', params: { runId: 7 } }
+      { method: 'runs.cancel', params: { runId: 7, atVirtualMs: run.playheadMs } }
     ])
     expect(run.cancelling).toBe(true)
     fake.push({

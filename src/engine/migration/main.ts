@@ -18,7 +18,7 @@ export const migrationMain: EngineModule = (host) => {
   const rpc = host.rpc<MigrationControlContract>()
   let setup:
     { config: LabConfig; seed: number; links: VcpuLink[]; close: () => void; ran: boolean } | undefined
-  let cancelReason: string | undefined
+  let cancel: { reason: string; atVirtualMs: number } | undefined
   let running = false
   host.onShutdown(() => setup?.close())
 
@@ -27,7 +27,7 @@ export const migrationMain: EngineModule = (host) => {
     if (running) throw new LabFailure(labError('Internal', `${host.name} cannot reset while it runs`))
     setup?.close()
     setup = undefined
-    cancelReason = undefined
+    cancel = undefined
     return null
   })
 
@@ -68,7 +68,7 @@ export const migrationMain: EngineModule = (host) => {
         links: setup.links,
         hooks: { skipFinalSync: host.testHooks.skipFinalSync === true },
         emit: (batch) => rpc.emit('telemetry', batch),
-        cancelRequested: () => cancelReason,
+        cancelRequested: (nowMs) => (cancel && nowMs >= cancel.atVirtualMs ? cancel.reason : undefined),
         yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
         wallClockMs: () => performance.now()
       })
@@ -77,8 +77,10 @@ export const migrationMain: EngineModule = (host) => {
     }
   })
 
-  rpc.handle('cancel', ({ reason }) => {
-    cancelReason ??= reason
+  rpc.handle('cancel', ({ reason, atVirtualMs }) => {
+    // The earliest cancel wins: a plain one (now) beats one set for a later virtual time.
+    const at = atVirtualMs ?? 0
+    if (!cancel || at < cancel.atVirtualMs) cancel = { reason, atVirtualMs: at }
     return null
   })
 }

@@ -75,8 +75,11 @@ export interface MigrationSimOptions {
   readonly hooks?: MigrationHooks
   /** Receives telemetry batches while the run goes. */
   readonly emit?: (batch: TelemetryBatch) => void
-  /** Returns a reason once someone asked to cancel (checked between windows). */
-  readonly cancelRequested?: () => string | undefined
+  /**
+   * Returns a reason once someone asked to cancel (checked between windows), given the virtual
+   * time now, ms (a cancel may be set for a virtual time).
+   */
+  readonly cancelRequested?: (nowMs: number) => string | undefined
   /** Lets incoming messages in during long stretches without a sync (a macrotask). */
   readonly yieldToHost?: () => Promise<void>
   /** Wall clock in ms, for `lab.wall-time-ms` only. */
@@ -105,7 +108,7 @@ export class MigrationSimulator {
   private readonly links: readonly VcpuLink[]
   private readonly hooks: MigrationHooks
   private readonly emitBatch: (batch: TelemetryBatch) => void
-  private readonly cancelRequested: () => string | undefined
+  private readonly cancelRequested: (nowMs: number) => string | undefined
   private readonly yieldToHost: () => Promise<void>
   private readonly wallClockMs: () => number
 
@@ -454,7 +457,7 @@ export class MigrationSimulator {
       'expected-downtime-ms': msValue(expectedUs),
       'downtime-limit-ms': this.downtimeLimitMs
     }
-    const user = this.cancelRequested()
+    const user = this.cancelRequested(this.nowUs / US_PER_MS)
     if (user !== undefined)
       return {
         reason: `cancelled: ${user}; ${expected}`,

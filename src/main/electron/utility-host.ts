@@ -3,7 +3,6 @@ import { unwrapMainPort, wrapMainPort } from '../../engine/adapters/electron-por
 import { LabFailure, labError } from '../../shared/errors'
 import type { Port } from '../../shared/port'
 import type { ChildExit, EngineChild, SpawnOptions } from '../process/host'
-import { ChildExitTracker } from '../process/child-exit'
 import { TrackingProcessHost } from '../process/tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from '../process/log'
 import { engineEntry } from '../process/paths'
@@ -42,7 +41,11 @@ class UtilityChild implements EngineChild {
   readonly name: string
   readonly role: SpawnOptions['role']
   readonly control: Port
-  private readonly ended = new ChildExitTracker()
+  private exit: ChildExit | undefined
+  private readonly exitHandlers = new Set<(exit: ChildExit) => void>()
+  private readonly gone: Promise<ChildExit>
+  private killed = false
+  private fatalError: string | undefined
 
   constructor(
     opts: SpawnOptions,
@@ -53,13 +56,27 @@ class UtilityChild implements EngineChild {
     this.role = opts.role
     this.control = utilityControlPort(
       proc,
-      () => this.ended.exited,
+      () => this.exit !== undefined,
       (h) => this.onExit(h)
     )
     pipeLines(proc.stdout, opts.name, 'stdout', log)
     pipeLines(proc.stderr, opts.name, 'stderr', log)
-    proc.on('error', (type, location) => this.ended.crashed(`${type} at ${location}`))
-    proc.once('exit', (code) => this.ended.childExited(code))
+    proc.on('error', (type, location) => {
+      this.fatalError = `${type} at ${location}`
+    })
+    this.gone = new Promise((resolve) => {
+      proc.once('exit', (code) => {
+        const exit: ChildExit = this.killed
+          ? { code: null, reason: 'killed' }
+          : this.fatalError
+            ? { code, reason: `crashed: ${this.fatalError}` }
+            : { code, reason: `exited with code ${code}` }
+        this.exit = exit
+        for (const h of [...this.exitHandlers]) h(exit)
+        this.exitHandlers.clear()
+        resolve(exit)
+      })
+    })
   }
 
   /** The process id; -1 until the process has spawned. */
@@ -68,13 +85,23 @@ class UtilityChild implements EngineChild {
   }
 
   onExit(handler: (exit: ChildExit) => void): () => void {
-    return this.ended.onExit(handler)
+    if (this.exit) {
+      const exit = this.exit
+      queueMicrotask(() => handler(exit))
+      return () => {}
+    }
+    this.exitHandlers.add(handler)
+    return () => {
+      this.exitHandlers.delete(handler)
+    }
   }
 
-  kill(): Promise<void> {
-    return this.ended.kill(() => {
+  async kill(): Promise<void> {
+    if (!this.exit) {
+      this.killed = true
       this.proc.kill()
-    })
+    }
+    await this.gone
   }
 }
 

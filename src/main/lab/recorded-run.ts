@@ -29,7 +29,15 @@ import { runMigration, type RunMigrationOptions, type RunOutput } from './run'
 export type RecordedRunEngine = (
   config: LabConfig,
   opts: { seed: number; signal: AbortSignal; onTelemetry: (batch: TelemetryBatch) => void }
-) => Promise<RunOutput>
+) => Promise<RecordedEngineOutput>
+
+export interface RecordedEngineOutput extends RunOutput {
+  /**
+   * The output's telemetry replaces what was streamed: the run was cut back to the earlier
+   * moment a user cancelled at (src/main/lab/handlers/runs.ts).
+   */
+  readonly replacesStreamed?: boolean
+}
 
 export interface BeginRunRecordingInput {
   /** The parsed config (parseConfig's output). */
@@ -100,6 +108,14 @@ export class RunRecording {
     return new RunRecording(history, runId, config)
   }
 
+  /**
+   * Records `output` in place of how this ended run was recorded, its telemetry replacing what
+   * was streamed: a run a user cancelled, on its replay, at a moment the engine had passed.
+   */
+  restate(output: RunOutput): void {
+    this.history.finish(this.runId, output.result, output.telemetry)
+  }
+
   /** Why the history could not keep this run's telemetry, when it could not. */
   get storageError(): LabError | undefined {
     return this.storageFailure
@@ -111,7 +127,7 @@ export class RunRecording {
    * recording the failure, when the history still can) with the engine's failure, or with the
    * storage failure that stopped the run.
    */
-  async perform(engine: RecordedRunEngine, opts: PerformOptions = {}): Promise<RunOutput> {
+  async perform(engine: RecordedRunEngine, opts: PerformOptions = {}): Promise<RecordedEngineOutput> {
     const abort = new AbortController()
     const onOuterAbort = (): void => abort.abort()
     if (opts.signal?.aborted) abort.abort()
@@ -141,7 +157,7 @@ export class RunRecording {
       )
         throw new LabFailure(labError('Cancelled', opts.discardCancelledResult))
       try {
-        this.history.finish(this.runId, output.result)
+        this.history.finish(this.runId, output.result, output.replacesStreamed ? output.telemetry : undefined)
       } catch (e) {
         this.storageFailure = toLabError(e, 'Database')
         throw new LabFailure(this.storageFailure)

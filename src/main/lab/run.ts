@@ -32,6 +32,11 @@ export interface RunMigrationOptions {
   readonly seed?: number
   /** Aborting cancels the run like migrate_cancel: it resolves with status `cancelled`. */
   readonly signal?: AbortSignal
+  /**
+   * The run is cancelled by the user when its virtual clock reaches this time, ms (the engine is
+   * deterministic: a re-run with the same config and seed stopped at T is the run as it was at T).
+   */
+  readonly stopAtVirtualMs?: number
   /** Each telemetry batch as it arrives (about one per dirty sync or per virtual second). */
   readonly onTelemetry?: (batch: TelemetryBatch) => void
   readonly testHooks?: RunTestHooks
@@ -50,6 +55,9 @@ export interface RunOutput {
   readonly result: MigrationResult
   readonly telemetry: RunTelemetry
 }
+
+/** What the result's reason and outcome say when the user cancelled. */
+export const USER_CANCEL_REASON = 'the run was cancelled by the user'
 
 /** How long to wait, after the migration process failed a run, for a sibling's crash report. */
 const CRASH_REPORT_GRACE_MS = 1000
@@ -132,11 +140,14 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
     appendTelemetry(telemetry, batch)
     opts.onTelemetry?.(batch)
   })
-  const onAbort = (): void => {
-    void migration.rpc
-      .request('cancel', { reason: 'the run was cancelled by the user' })
+  const cancel = (atVirtualMs?: number): Promise<unknown> =>
+    migration.rpc
+      .request('cancel', {
+        reason: USER_CANCEL_REASON,
+        ...(atVirtualMs === undefined ? {} : { atVirtualMs })
+      })
       .catch(() => undefined)
-  }
+  const onAbort = (): void => void cancel()
   opts.signal?.addEventListener('abort', onAbort, { once: true })
 
   // Only the children of a run that ended with a result go back to the pool.
@@ -154,6 +165,7 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
       }
       await Promise.all(inits)
       await migration.rpc.request('init', { config, seed }, { ports: toMigration })
+      if (opts.stopAtVirtualMs !== undefined) await cancel(opts.stopAtVirtualMs)
       if (opts.signal?.aborted) onAbort()
       return migration.rpc.request('run', null)
     })()

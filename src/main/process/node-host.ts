@@ -2,7 +2,6 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import { wrapNodePort, wrapWorker } from '../../engine/adapters/node-port'
 import type { Port } from '../../shared/port'
 import type { ChildExit, EngineChild, SpawnOptions } from './host'
-import { ChildExitTracker } from './child-exit'
 import { TrackingProcessHost } from './tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from './log'
 import { engineEntry } from './paths'
@@ -59,7 +58,11 @@ class NodeEngineChild implements EngineChild {
   readonly id: number
   readonly control: Port
   private readonly worker: Worker
-  private readonly ended = new ChildExitTracker()
+  private exit: ChildExit | undefined
+  private readonly exitHandlers = new Set<(exit: ChildExit) => void>()
+  private readonly gone: Promise<ChildExit>
+  private killed = false
+  private crash: Error | undefined
 
   constructor(opts: SpawnOptions, worker: Worker, log: LogSink) {
     this.name = opts.name
@@ -71,15 +74,41 @@ class NodeEngineChild implements EngineChild {
     pipeLines(worker.stderr, opts.name, 'stderr', log)
     // 'error' comes before 'exit' when the worker dies of an exception the runtime did not
     // catch, e.g. an entry point that fails to load.
-    worker.on('error', (e) => this.ended.crashed(e.message))
-    worker.once('exit', (code) => this.ended.childExited(code))
+    worker.on('error', (e) => {
+      this.crash ??= e
+    })
+    this.gone = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        const exit: ChildExit = this.killed
+          ? { code: null, reason: 'killed' }
+          : this.crash
+            ? { code, reason: `crashed: ${this.crash.message}` }
+            : { code, reason: `exited with code ${code}` }
+        this.exit = exit
+        for (const h of [...this.exitHandlers]) h(exit)
+        this.exitHandlers.clear()
+        resolve(exit)
+      })
+    })
   }
 
   onExit(handler: (exit: ChildExit) => void): () => void {
-    return this.ended.onExit(handler)
+    if (this.exit) {
+      const exit = this.exit
+      queueMicrotask(() => handler(exit))
+      return () => {}
+    }
+    this.exitHandlers.add(handler)
+    return () => {
+      this.exitHandlers.delete(handler)
+    }
   }
 
-  kill(): Promise<void> {
-    return this.ended.kill(() => this.worker.terminate())
+  async kill(): Promise<void> {
+    if (!this.exit) {
+      this.killed = true
+      await this.worker.terminate()
+    }
+    await this.gone
   }
 }

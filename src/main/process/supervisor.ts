@@ -8,7 +8,6 @@ import {
   type NoContract
 } from '../../shared/protocol/rpc'
 import { nodeSetTimer } from './endpoint'
-import { OnceValue } from './child-exit'
 import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
 
 /*
@@ -67,7 +66,8 @@ export class SupervisedChild<
   readonly exited: Promise<ChildExit>
 
   private readonly child: EngineChild
-  private readonly failure = new OnceValue<LabError>()
+  private failure: LabError | undefined
+  private readonly failureListeners = new Set<(e: LabError) => void>()
   /** Set when we asked for the exit (stop or kill): that exit is not a failure. */
   private stopping = false
   private heartbeat: ReturnType<typeof setInterval> | undefined
@@ -126,7 +126,7 @@ export class SupervisedChild<
 
   /** True once the child has failed (see onFailure). */
   get failed(): LabError | undefined {
-    return this.failure.value
+    return this.failure
   }
 
   /**
@@ -135,7 +135,15 @@ export class SupervisedChild<
    * after the failure is called at once.
    */
   onFailure(listener: (e: LabError) => void): () => void {
-    return this.failure.listen(listener)
+    if (this.failure) {
+      const failure = this.failure
+      queueMicrotask(() => listener(failure))
+      return () => {}
+    }
+    this.failureListeners.add(listener)
+    return () => {
+      this.failureListeners.delete(listener)
+    }
   }
 
   /** Asks the child to shut down; kills it when it is not gone after `graceMs`. */
@@ -161,9 +169,11 @@ export class SupervisedChild<
   }
 
   private fail(error: LabError): void {
-    if (this.failure.settled || this.stopping) return
+    if (this.failure || this.stopping) return
+    this.failure = error
     this.stopHeartbeat()
-    this.failure.settle(error)
+    for (const listener of this.failureListeners) listener(error)
+    this.failureListeners.clear()
     // A failed child is of no use to its run: make sure it is gone (no orphans).
     this.stopping = true
     void this.child.kill()

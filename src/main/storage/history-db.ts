@@ -174,9 +174,14 @@ export class HistoryDb {
     this.guard('Writing buffered telemetry', () => this.requireWriter().flush())
   }
 
-  /** Records the result: summary, full result, final status (from result.status). */
-  finish(runId: number, result: MigrationResult): void {
-    this.guard(`Recording the result of run ${runId}`, () => this.requireWriter().finish(runId, result))
+  /**
+   * Records the result: summary, full result, final status (from result.status); `telemetry`
+   * replaces what was streamed (a run recorded as it was at the moment it was cancelled).
+   */
+  finish(runId: number, result: MigrationResult, telemetry?: RunTelemetry): void {
+    this.guard(`Recording the result of run ${runId}`, () =>
+      this.requireWriter().finish(runId, result, telemetry)
+    )
   }
 
   /** Records a run that ended without a result (`cancelled` for a Cancelled error, else `failed`). */

@@ -23,6 +23,7 @@ import type { InterruptedRun, RunSource } from '../../shared/history'
 import type {
   MigrationResult,
   ProgressSample,
+  RunTelemetry,
   SyncRecord,
   TimelineEvent,
   VcpuThroughputSeries
@@ -226,13 +227,23 @@ export class RunWriter {
     this.bufferedPoints = 0
   }
 
-  /** Records the result: buffered telemetry, summary, result and final status, atomically. */
-  finish(runId: number, result: MigrationResult): void {
+  /**
+   * Records the result: buffered telemetry, summary, result and final status, atomically. With
+   * `telemetry`, that telemetry replaces whatever was streamed (a run cancelled at a moment the
+   * engine had already passed is recorded as it was at that moment; it may have ended before).
+   */
+  finish(runId: number, result: MigrationResult, telemetry?: RunTelemetry): void {
     this.assertOpen()
     const buffer = this.takeBuffer(runId)
     const write = this.db.transaction(() => {
       this.requireRun(runId, 'finish')
-      if (buffer) this.writeBuffer(runId, buffer)
+      if (telemetry) {
+        this.statements.deleteProgressChunks.run(runId)
+        this.statements.deleteThroughputChunks.run(runId)
+        this.statements.deleteTimelineChunks.run(runId)
+        this.seqs.set(runId, newSeqCounters())
+        writeTelemetryChunks(this.statements, runId, telemetry, this.seqsOf(runId))
+      } else if (buffer) this.writeBuffer(runId, buffer)
       // The result's sync records are authoritative: they replace whatever was streamed.
       this.statements.deleteSyncChunks.run(runId)
       const seqs = this.seqsOf(runId)
@@ -254,6 +265,7 @@ export class RunWriter {
       write()
     } catch (e) {
       if (buffer) this.restoreBuffer(runId, buffer)
+      this.seqs.delete(runId)
       throw e
     }
     this.seqs.delete(runId)
@@ -583,6 +595,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertSync: db.prepare('INSERT INTO sync_chunk (run_id, seq, points, data) VALUES (?, ?, ?, ?)'),
     deleteSyncChunks: db.prepare('DELETE FROM sync_chunk WHERE run_id = ?'),
+    deleteProgressChunks: db.prepare('DELETE FROM progress_chunk WHERE run_id = ?'),
+    deleteThroughputChunks: db.prepare('DELETE FROM throughput_chunk WHERE run_id = ?'),
+    deleteTimelineChunks: db.prepare('DELETE FROM timeline_chunk WHERE run_id = ?'),
     nextSeqs: db.prepare(`
       SELECT (SELECT coalesce(max(seq) + 1, 0) FROM progress_chunk WHERE run_id = @runId) AS progress,
              (SELECT coalesce(max(seq) + 1, 0) FROM timeline_chunk WHERE run_id = @runId) AS timeline,

@@ -32,8 +32,14 @@ export const runMethodSchemas = {
     /** Overrides the config's seed. */
     seed: z.int().min(0).max(0xffff_ffff).optional()
   }),
-  /** Stops a running run like migrate_cancel; it then finishes with status `cancelled`. */
-  'runs.cancel': z.strictObject({ runId: runIdSchema }),
+  /**
+   * Stops a run like migrate_cancel; it then finishes with status `cancelled`. With
+   * `atVirtualMs` (the moment a page shows, which the engine has usually passed long ago) the run
+   * ends at that virtual time: it is recorded — and `run.finished` brings its result — as it was
+   * then. That works also on a run of this host that has already ended later than that moment
+   * (the page is still replaying it): the run is cut back to it.
+   */
+  'runs.cancel': z.strictObject({ runId: runIdSchema, atVirtualMs: z.number().min(0).optional() }),
   /** A run with its result and its whole telemetry (downsampled to `maxPoints`), live or finished. */
   'runs.get': z.strictObject({
     runId: runIdSchema,
@@ -47,7 +53,7 @@ export interface RunStarted {
 
 export interface RunCancelled {
   readonly runId: number
-  /** False when the run had already ended: nothing was cancelled. */
+  /** False when the run had already ended (before `atVirtualMs`, if given): nothing was cancelled. */
   readonly cancelled: boolean
 }
 

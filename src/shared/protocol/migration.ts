@@ -33,8 +33,16 @@ export interface MigrationControlContract extends LinkContract {
     readonly init: { readonly params: MigrationInit; readonly result: null }
     /** Runs the migration to its end and resolves with the result. */
     readonly run: { readonly params: null; readonly result: MigrationResult }
-    /** Stops a running migration as migrate_cancel would; `run` then resolves as `cancelled`. */
-    readonly cancel: { readonly params: { readonly reason: string }; readonly result: null }
+    /**
+     * Stops a running migration as migrate_cancel would; `run` then resolves as `cancelled`.
+     * With `atVirtualMs` the migration stops when its virtual clock reaches that time (at once
+     * when it is already past it): sent before `run`, it makes a deterministic re-run end exactly
+     * at the moment a user cancelled on a replay.
+     */
+    readonly cancel: {
+      readonly params: { readonly reason: string; readonly atVirtualMs?: number }
+      readonly result: null
+    }
     /**
      * After `run` resolved: closes the vCPU links and forgets the run, so the next `init` starts
      * a new one in this same process (a sweep's process pool, src/main/process/engine-pool.ts).

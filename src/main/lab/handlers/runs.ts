@@ -65,7 +65,7 @@ export function runHandlers(service: LabService, options: RunHandlerOptions = {}
   service.onShutdown(() => manager.stopAll('the lab host is shutting down'))
   return {
     'runs.start': (params) => manager.start(params.config, params.seed),
-    'runs.cancel': (params) => manager.cancel(params.runId),
+    'runs.cancel': (params) => manager.cancel(params.runId, params.atVirtualMs),
     'runs.get': (params) => manager.get(params.runId, params.maxPoints ?? DEFAULT_RUN_POINTS)
   }
 }
@@ -78,10 +78,23 @@ interface ActiveRun {
   readonly config: LabConfig
   readonly seed: number
   readonly abort: AbortController
-  readonly telemetry: RunTelemetry
+  telemetry: RunTelemetry
   /** Settles when the run has ended and is recorded (never rejects). */
   done: Promise<void>
+  /** The user cancelled at this virtual time, ms (the moment their page showed). */
+  cancelAtMs?: number
 }
+
+/** A run this host ran to its end: enough to cut it back to an earlier moment. */
+interface EndedRun {
+  readonly recording: RunRecording | undefined
+  readonly config: LabConfig
+  readonly seed: number
+  readonly totalTimeMs: number
+}
+
+/** Ended runs remembered for a late cancel (a page may replay a run long after it ended). */
+const ENDED_RUNS_KEPT = 16
 
 interface MemoryRun {
   readonly runId: number
@@ -97,6 +110,7 @@ class RunManager {
   private readonly active = new Map<number, ActiveRun>()
   /** Runs kept when there is no history database (oldest first). */
   private readonly memory = new Map<number, MemoryRun>()
+  private readonly ended = new Map<number, EndedRun>()
   private nextMemoryId = 1
   private readonly engine: RunEngine
   private readonly availableMemoryBytes: () => number
@@ -163,7 +177,14 @@ class RunManager {
       forwarder.push(batch)
     }
     const host = this.service.deps.processHost!
-    const engine: RecordedRunEngine = (config, opts) => this.engine(config, { host, ...opts })
+    const engine: RecordedRunEngine = async (config, opts) => {
+      const output = await this.engine(config, { host, ...opts })
+      const atMs = run.cancelAtMs
+      if (atMs === undefined || output.result['total-time'] <= atMs) return output
+      // The engine had run past the moment the user cancelled at: cut the run back to it.
+      forwarder.close()
+      return { ...(await this.cutAt(run, atMs)), replacesStreamed: true }
+    }
 
     let outcome: { result: MigrationResult } | { error: LabError }
     try {
@@ -172,17 +193,59 @@ class RunManager {
       const output = run.recording
         ? await run.recording.perform(engine, { signal: run.abort.signal, onTelemetry })
         : await engine(run.config, { seed: run.seed, signal: run.abort.signal, onTelemetry })
+      if (output.replacesStreamed) run.telemetry = output.telemetry
       outcome = { result: output.result }
     } catch (e) {
       // A history that could not keep the run stopped it: that is why it failed.
       outcome = { error: run.recording?.storageError ?? toLabError(e) }
     }
     forwarder.close()
+    this.settle(run, outcome)
+  }
 
+  /**
+   * The run as it was at virtual time `atMs`: the engine is deterministic, so the same config
+   * and seed stopped at `atMs` (a cancel set for that virtual time, see
+   * src/engine/migration/main.ts) is exactly the run the user watched, cancelled where they
+   * pressed Esc — result, oracle and telemetry alike.
+   */
+  private async cutAt(run: ActiveRun, atMs: number): Promise<RunOutput> {
+    return this.engine(run.config, {
+      host: this.service.deps.processHost!,
+      seed: run.seed,
+      stopAtVirtualMs: atMs
+    })
+  }
+
+  /** An ended run cut back to `atMs` and recorded again as it was then. */
+  private async recut(run: ActiveRun, atMs: number): Promise<void> {
+    let outcome: { result: MigrationResult } | { error: LabError }
+    try {
+      const cut = await this.cutAt(run, atMs)
+      run.recording?.restate(cut)
+      run.telemetry = cut.telemetry
+      outcome = { result: cut.result }
+    } catch (e) {
+      outcome = { error: toLabError(e) }
+    }
+    this.settle(run, outcome)
+  }
+
+  /** A run has ended and is recorded: forget it as active and tell the pages. */
+  private settle(run: ActiveRun, outcome: { result: MigrationResult } | { error: LabError }): void {
+    const { runId } = run
     this.active.delete(runId)
     if (!this.history) this.remember(run, outcome)
-    if ('result' in outcome) this.service.emit('run.finished', { runId, result: outcome.result })
-    else this.service.emit('run.failed', { runId, error: outcome.error })
+    if ('result' in outcome) {
+      this.ended.set(runId, {
+        recording: run.recording,
+        config: run.config,
+        seed: run.seed,
+        totalTimeMs: outcome.result['total-time']
+      })
+      while (this.ended.size > ENDED_RUNS_KEPT) this.ended.delete(this.ended.keys().next().value!)
+      this.service.emit('run.finished', { runId, result: outcome.result })
+    } else this.service.emit('run.failed', { runId, error: outcome.error })
   }
 
   private remember(run: ActiveRun, outcome: { result: MigrationResult } | { error: LabError }): void {
@@ -207,14 +270,34 @@ class RunManager {
     }
   }
 
-  cancel(runId: number): RunCancelled {
+  cancel(runId: number, atVirtualMs?: number): RunCancelled {
     const run = this.active.get(runId)
-    if (!run) {
-      if (this.knows(runId)) return { runId, cancelled: false }
-      throw new LabFailure(labError('NotFound', `There is no run ${runId}.`))
+    if (run) {
+      if (atVirtualMs !== undefined) run.cancelAtMs = Math.min(run.cancelAtMs ?? Infinity, atVirtualMs)
+      run.abort.abort()
+      return { runId, cancelled: true }
     }
-    run.abort.abort()
-    return { runId, cancelled: true }
+    const ended = this.ended.get(runId)
+    if (ended && atVirtualMs !== undefined && ended.totalTimeMs > atVirtualMs) {
+      // The engine finished long ago; the page is still replaying it. Cut it back to the moment
+      // on screen, as a run again until it is recorded.
+      this.ended.delete(runId)
+      const again: ActiveRun = {
+        runId,
+        recording: ended.recording,
+        config: ended.config,
+        seed: ended.seed,
+        abort: new AbortController(),
+        telemetry: emptyTelemetry(),
+        done: Promise.resolve(),
+        cancelAtMs: atVirtualMs
+      }
+      this.active.set(runId, again)
+      again.done = this.recut(again, atVirtualMs)
+      return { runId, cancelled: true }
+    }
+    if (this.knows(runId)) return { runId, cancelled: false }
+    throw new LabFailure(labError('NotFound', `There is no run ${runId}.`))
   }
 
   private knows(runId: number): boolean {

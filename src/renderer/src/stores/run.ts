@@ -86,11 +86,24 @@ export const useRunStore = defineStore('run', () => {
     const total = result.value?.['total-time'] ?? 0
     return Math.max(data.value.endMs, total)
   })
+  /**
+   * Esc stops what the user is watching: a run the engine still computes, or one it finished
+   * that the screen is still replaying (the host cuts it back to the moment on screen).
+   */
+  const canCancel = computed(
+    () =>
+      runId.value !== null &&
+      !cancelling.value &&
+      !reopened.value &&
+      (engineRunning.value || (engineDone.value && phase.value !== 'failed' && !playbackDone.value))
+  )
   /** Playback reached the end of a finished run: time for the summary. */
   const playbackDone = computed(() => engineDone.value && playheadMs.value >= endMs.value)
   const vcpuCount = computed(() => config.value?.guest.vcpus ?? 0)
 
   let anchor = { wallMs: Date.now(), virtualMs: 0 }
+  /** While a cancel goes, the playhead stays at the moment the user cancelled. */
+  let frozenAtMs: number | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   /** Events that arrived before runs.start answered (their run id was not known yet). */
   let early: LabEventMessage[] = []
@@ -101,7 +114,7 @@ export const useRunStore = defineStore('run', () => {
 
   /** Moves the playhead to wall time `nowMs` (the loop calls it; tests call it with their clock). */
   function advance(nowMs: number = Date.now()): void {
-    const reached = reachedMs()
+    const reached = Math.min(reachedMs(), frozenAtMs ?? Infinity)
     const next = playheadAt(anchor, nowMs, speed.value, reached)
     // When the data stalls the playhead waits, then resumes from there (no jump).
     if (speed.value !== 'max' && next >= reached) anchor = { wallMs: nowMs, virtualMs: reached }
@@ -151,6 +164,7 @@ export const useRunStore = defineStore('run', () => {
     error.value = null
     startError.value = null
     cancelling.value = false
+    frozenAtMs = undefined
     reopened.value = false
     config.value = next
     playheadMs.value = 0
@@ -168,10 +182,15 @@ export const useRunStore = defineStore('run', () => {
       early.push(message)
       return
     }
-    if (message.payload.runId !== runId.value || !engineRunning.value) return
+    if (message.payload.runId !== runId.value || (!engineRunning.value && !cancelling.value)) return
     if (message.event === 'run.telemetry') {
       data.value.append(message.payload.batch)
       dataVersion.value++
+    } else if (message.event === 'run.finished' && frozenAtMs !== undefined) {
+      // Cancelled at the moment on screen: the host recorded the run as it was then; show that
+      // record (the telemetry streamed so far went on past it).
+      void showCut(message.payload.runId)
+      return
     } else if (message.event === 'run.finished') {
       result.value = message.payload.result
       phase.value = message.payload.result.status
@@ -222,15 +241,44 @@ export const useRunStore = defineStore('run', () => {
     return null
   }
 
-  /** Asks the host to stop the run (migrate_cancel); it then ends as `cancelled`. */
+  /**
+   * Stops the run at the moment on screen (migrate_cancel): the engine has usually gone far
+   * beyond it, so the host ends the run at that virtual time and records it as it was then; the
+   * playhead waits there until the record arrives.
+   */
   async function cancel(): Promise<void> {
-    if (runId.value === null || !engineRunning.value || cancelling.value) return
+    if (!canCancel.value || runId.value === null) return
+    advance()
     cancelling.value = true
-    const outcome = await client.call('runs.cancel', { runId: runId.value })
-    if (!outcome.ok) {
+    frozenAtMs = playheadMs.value
+    const outcome = await client.call('runs.cancel', { runId: runId.value, atVirtualMs: frozenAtMs })
+    if (!outcome.ok || !outcome.value.cancelled) {
+      // Refused, or the run had ended before that moment: nothing changes, playback goes on.
       cancelling.value = false
-      error.value = outcome.error
+      frozenAtMs = undefined
+      if (!outcome.ok) error.value = outcome.error
+      anchor = { wallMs: Date.now(), virtualMs: playheadMs.value }
+      ensureLoop()
     }
+  }
+
+  async function showCut(id: number): Promise<void> {
+    const outcome = await client.call('runs.get', { runId: id })
+    if (runId.value !== id || !cancelling.value) return
+    cancelling.value = false
+    frozenAtMs = undefined
+    if (!outcome.ok) {
+      error.value = outcome.error
+      phase.value = 'failed'
+      return
+    }
+    const snapshot = outcome.value
+    data.value = markRaw(RunData.fromSnapshot(snapshot, config.value?.guest['page-size'] ?? 4096))
+    dataVersion.value++
+    result.value = snapshot.result
+    phase.value = snapshot.result?.status ?? 'cancelled'
+    playheadMs.value = reachedMs()
+    anchor = { wallMs: Date.now(), virtualMs: playheadMs.value }
   }
 
   /** Reopens a recorded run (from the history): everything at once, no playback. */
@@ -279,6 +327,7 @@ export const useRunStore = defineStore('run', () => {
     reopened,
     engineRunning,
     engineDone,
+    canCancel,
     endMs,
     playbackDone,
     vcpuCount,
