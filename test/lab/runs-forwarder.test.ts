@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   TelemetryForwarder,
@@ -5,6 +8,7 @@ import {
   type ForwarderTimers
 } from '../../src/main/lab/handlers/runs'
 import { appendTelemetry, emptyTelemetry } from '../../src/shared/engine/telemetry'
+import { openHistory } from '../../src/main/storage'
 import type { TelemetryBatch } from '../../src/shared/protocol/migration'
 import type { ProgressSample } from '../../src/shared/result'
 
@@ -139,5 +143,32 @@ describe('telemetry forwarding', () => {
     })
     expect(into.throughput).toHaveLength(2)
     expect(into['time-ms']).toBe(900)
+  })
+
+  it('joins a piece the way the history does: float noise in a start time is within a bucket', () => {
+    // 0.1 ms buckets summed a thousand times are off by ~1e-12 ms; 100 ms buckets summed are off
+    // by ~1e-5 ms. The history's writer joins both (a millionth of a bucket); the events did not.
+    const dir = mkdtempSync(join(tmpdir(), 'lab-join-'))
+    try {
+      const history = openHistory(join(dir, 'h.db'))
+      const pieces = [
+        { vcpu: 0, 'bucket-ms': 100, 'start-ms': 0, 'mib-per-s': [1, 2] },
+        { vcpu: 0, 'bucket-ms': 100, 'start-ms': 200 + 3e-5, 'mib-per-s': [3] }
+      ]
+      const into = { 'time-ms': 0, progress: [], throughput: [], timeline: [] }
+      for (const piece of pieces)
+        mergeTelemetryBatch(into, { 'time-ms': 300, progress: [], timeline: [], throughput: [piece] })
+      const runId = history.beginRun({ config: {}, seed: 1, engineVersion: 'test' })
+      for (const piece of pieces) history.append(runId, { throughput: [piece] })
+      history.flush()
+      const stored = history.getRun(runId).throughput
+      expect(into.throughput).toHaveLength(1)
+      expect(into.throughput[0]['mib-per-s']).toEqual([1, 2, 3])
+      expect(stored).toHaveLength(1)
+      expect(stored[0]['mib-per-s']).toEqual([1, 2, 3])
+      history.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

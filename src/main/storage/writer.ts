@@ -18,6 +18,7 @@
 import { randomUUID, createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import type Database from 'better-sqlite3'
+import { seriesContinues } from '../../shared/engine/telemetry'
 import { LabFailure, labError, toLabError } from '../../shared/errors'
 import type { InterruptedRun, RunSource } from '../../shared/history'
 import type {
@@ -196,7 +197,7 @@ export class RunWriter {
       const last = [...buffer.throughput].reverse().find((s) => s.vcpu === piece.vcpu)
       // Join a piece that continues the buffered one, so a run streamed in 10 Hz batches is
       // stored in a few large chunks rather than thousands of small ones.
-      if (last && last['bucket-ms'] === piece['bucket-ms'] && continues(last, piece))
+      if (last && seriesContinues(last, piece))
         last['mib-per-s'].push(...piece['mib-per-s'])
       else buffer.throughput.push({ ...piece, 'mib-per-s': [...piece['mib-per-s']] })
       points += piece['mib-per-s'].length
@@ -471,11 +472,6 @@ export class RunWriter {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }
-}
-
-function continues(previous: VcpuThroughputSeries, next: VcpuThroughputSeries): boolean {
-  const end = previous['start-ms'] + previous['mib-per-s'].length * previous['bucket-ms']
-  return Math.abs(end - next['start-ms']) <= previous['bucket-ms'] * 1e-6
 }
 
 export function summaryRow(runId: number, result: MigrationResult): Record<string, unknown> {

@@ -1,8 +1,26 @@
-import type { RunTelemetry } from '../result'
+import type { RunTelemetry, VcpuThroughputSeries } from '../result'
 import type { TelemetryBatch } from '../protocol/migration'
 
 export function emptyTelemetry(): RunTelemetry {
   return { progress: [], throughput: [], timeline: [] }
+}
+
+/** Where a throughput series ends: the start of the bucket after its last one, ms. */
+export function seriesEndMs(series: VcpuThroughputSeries): number {
+  return series['start-ms'] + series['mib-per-s'].length * series['bucket-ms']
+}
+
+/**
+ * Whether `next` continues `previous` without a gap: the same vCPU's buckets of the same width,
+ * starting where `previous` ends (to a millionth of a bucket: the times are sums of floats).
+ * The one rule for joining series pieces, in the LabApi's telemetry events and in the history.
+ */
+export function seriesContinues(previous: VcpuThroughputSeries, next: VcpuThroughputSeries): boolean {
+  return (
+    previous.vcpu === next.vcpu &&
+    previous['bucket-ms'] === next['bucket-ms'] &&
+    Math.abs(seriesEndMs(previous) - next['start-ms']) <= previous['bucket-ms'] * 1e-6
+  )
 }
 
 /**
@@ -18,8 +36,7 @@ export function appendTelemetry(into: RunTelemetry, batch: TelemetryBatch): void
       continue
     }
     // A chunk starts where the series ends; pad a gap with zeros rather than shift later data.
-    const expectedStart = series['start-ms'] + series['mib-per-s'].length * series['bucket-ms']
-    const gap = Math.round((chunk['start-ms'] - expectedStart) / series['bucket-ms'])
+    const gap = Math.round((chunk['start-ms'] - seriesEndMs(series)) / series['bucket-ms'])
     for (let i = 0; i < gap; i++) series['mib-per-s'].push(0)
     for (const v of chunk['mib-per-s']) series['mib-per-s'].push(v)
   }

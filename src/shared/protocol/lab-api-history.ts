@@ -129,14 +129,27 @@ const annotationTarget = {
   experimentId: recordIdSchema.optional()
 }
 
-function exactlyOneTarget(value: { runId?: number; experimentId?: number }, ctx: z.RefinementCtx): void {
-  const given = (value.runId !== undefined ? 1 : 0) + (value.experimentId !== undefined ? 1 : 0)
+/**
+ * Adds an issue (at the first key) unless exactly one of two alternative params is given, e.g.
+ * `runIds` or `experimentId`: what a report, an export or an annotation is about.
+ */
+export function requireExactlyOne<K extends string>(
+  value: Partial<Record<K, unknown>>,
+  ctx: z.RefinementCtx,
+  first: K,
+  second: K
+): void {
+  const given = (value[first] !== undefined ? 1 : 0) + (value[second] !== undefined ? 1 : 0)
   if (given !== 1)
     ctx.addIssue({
       code: 'custom',
-      path: ['runId'],
-      message: given === 0 ? 'give runId or experimentId' : 'give runId or experimentId, not both'
+      path: [first],
+      message: given === 0 ? `give ${first} or ${second}` : `give ${first} or ${second}, not both`
     })
+}
+
+function exactlyOneTarget(value: { runId?: number; experimentId?: number }, ctx: z.RefinementCtx): void {
+  requireExactlyOne(value, ctx, 'runId', 'experimentId')
 }
 
 function someIds(value: { runIds: number[]; experimentIds: number[] }, ctx: z.RefinementCtx): void {
@@ -235,10 +248,7 @@ export const historyMethodSchemas = {
       runIds: idListSchema.min(1, { error: 'give at least one run id' }).optional(),
       experimentId: recordIdSchema.optional()
     })
-    .superRefine((value, ctx) => {
-      if ((value.runIds === undefined) === (value.experimentId === undefined))
-        ctx.addIssue({ code: 'custom', path: ['runIds'], message: 'give runIds or experimentId, not both' })
-    }),
+    .superRefine((value, ctx) => requireExactlyOne(value, ctx, 'runIds', 'experimentId')),
   /** Imports a `migration-lab-export` document or a guestperf JSON report (already parsed). */
   'history.import': z.strictObject({
     document: z.unknown().refine((d) => d !== null && typeof d === 'object' && !Array.isArray(d), {

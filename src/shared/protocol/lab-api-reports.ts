@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { MAX_REPORT_RUNS } from '../report/model'
-import { recordIdSchema } from './lab-api-history'
+import { recordIdSchema, requireExactlyOne } from './lab-api-history'
 
 /**
  * The reports part of the LabApi (spread into lab-api.ts; handlers in
@@ -32,13 +32,7 @@ export const reportRenderSchema = z
     csvTable: z.enum(CSV_TABLE_VALUES).default('runs')
   })
   .superRefine((value, ctx) => {
-    const given = (value.runIds !== undefined ? 1 : 0) + (value.experimentId !== undefined ? 1 : 0)
-    if (given !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['runIds'],
-        message: given === 0 ? 'give runIds or experimentId' : 'give runIds or experimentId, not both'
-      })
+    requireExactlyOne(value, ctx, 'runIds', 'experimentId')
     if ((value.format === 'qmp' || value.format === 'hmp') && value.runIds?.length !== 1)
       ctx.addIssue({
         code: 'custom',

@@ -30,17 +30,7 @@ export type HistoryHandlers = { [M in HistoryMethod]: LabHandler<M> }
 export function historyHandlers(service: HistoryHandlerHost): HistoryHandlers {
   let sweeps: SweepRunner | undefined
 
-  const history = (): HistoryDb => {
-    const db = service.deps.history
-    if (!db || !db.isOpen)
-      throw new LabFailure(
-        labError(
-          'Database',
-          'The lab host has no history database open, so runs cannot be listed or recorded. Restart the lab; if this persists, the host log names the database file and why it could not be opened.'
-        )
-      )
-    return db
-  }
+  const history = (): HistoryDb => openHistoryOf(service, 'runs cannot be listed or recorded')
 
   const sweepRunner = (): SweepRunner => {
     if (sweeps) return sweeps
@@ -130,4 +120,24 @@ export function historyHandlers(service: HistoryHandlerHost): HistoryHandlers {
     },
     'sweeps.active': () => sweeps?.active() ?? []
   }
+}
+
+/**
+ * The host's history database, or the Database error every history-backed method gives when the
+ * host could not open it (the history and report handlers). `consequence` says what the user
+ * cannot do then.
+ */
+export function openHistoryOf(
+  service: { readonly deps: { readonly history?: HistoryDb } },
+  consequence: string
+): HistoryDb {
+  const db = service.deps.history
+  if (!db || !db.isOpen)
+    throw new LabFailure(
+      labError(
+        'Database',
+        `The lab host has no history database open, so ${consequence}. Restart the lab; if this persists, the host log names the database file and why it could not be opened.`
+      )
+    )
+  return db
 }

@@ -3,6 +3,7 @@ import type { RenderedReport, ReportMethod } from '../../../shared/protocol/lab-
 import { printHtmlToPdfWithChromium, renderReport, type PdfPrinter, type ReportTarget } from '../../report'
 import type { HistoryDb } from '../../storage'
 import type { LabHandler } from '../service'
+import { openHistoryOf } from './history'
 
 /**
  * LabApi handler for reports (contract: src/shared/protocol/lab-api-reports.ts). It renders from
@@ -29,17 +30,7 @@ export function reportHandlers(
   service: ReportHandlerHost,
   options: ReportHandlerOptions = {}
 ): ReportHandlers {
-  const history = (): HistoryDb => {
-    const db = service.deps.history
-    if (!db || !db.isOpen)
-      throw new LabFailure(
-        labError(
-          'Database',
-          'The lab host has no history database open, so there is nothing to report on. Restart the lab; if this persists, the host log names the database file and why it could not be opened.'
-        )
-      )
-    return db
-  }
+  const history = (): HistoryDb => openHistoryOf(service, 'there is nothing to report on')
   return {
     'reports.render': async ({ runIds, experimentId, format, csvTable }): Promise<RenderedReport> => {
       const target: ReportTarget = experimentId !== undefined ? { experimentId } : { runIds: runIds ?? [] }

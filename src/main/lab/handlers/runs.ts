@@ -1,7 +1,7 @@
 import { freemem } from 'node:os'
 import { parseConfig, type LabConfig } from '../../../shared/config'
 import { downsampleRecords, downsampleXy } from '../../../shared/downsample'
-import { appendTelemetry, emptyTelemetry } from '../../../shared/engine/telemetry'
+import { appendTelemetry, emptyTelemetry, seriesContinues } from '../../../shared/engine/telemetry'
 import { LabFailure, labError, toLabError, type LabError } from '../../../shared/errors'
 import type { RunStatus, ThroughputPoints } from '../../../shared/history'
 import {
@@ -440,8 +440,7 @@ export function mergeTelemetryBatch(into: MutableBatch, next: TelemetryBatch): v
         last = into.throughput[i]
         break
       }
-    const lastEnd = last ? last['start-ms'] + last['mib-per-s'].length * last['bucket-ms'] : NaN
-    if (last && last['bucket-ms'] === piece['bucket-ms'] && Math.abs(lastEnd - piece['start-ms']) < 1e-6)
+    if (last && seriesContinues(last, piece))
       for (const v of piece['mib-per-s']) last['mib-per-s'].push(v)
     else into.throughput.push({ ...piece, 'mib-per-s': [...piece['mib-per-s']] })
   }
