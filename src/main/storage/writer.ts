@@ -197,8 +197,7 @@ export class RunWriter {
       const last = [...buffer.throughput].reverse().find((s) => s.vcpu === piece.vcpu)
       // Join a piece that continues the buffered one, so a run streamed in 10 Hz batches is
       // stored in a few large chunks rather than thousands of small ones.
-      if (last && seriesContinues(last, piece))
-        last['mib-per-s'].push(...piece['mib-per-s'])
+      if (last && seriesContinues(last, piece)) last['mib-per-s'].push(...piece['mib-per-s'])
       else buffer.throughput.push({ ...piece, 'mib-per-s': [...piece['mib-per-s']] })
       points += piece['mib-per-s'].length
     }

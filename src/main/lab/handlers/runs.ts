@@ -440,8 +440,7 @@ export function mergeTelemetryBatch(into: MutableBatch, next: TelemetryBatch): v
         last = into.throughput[i]
         break
       }
-    if (last && seriesContinues(last, piece))
-      for (const v of piece['mib-per-s']) last['mib-per-s'].push(v)
+    if (last && seriesContinues(last, piece)) for (const v of piece['mib-per-s']) last['mib-per-s'].push(v)
     else into.throughput.push({ ...piece, 'mib-per-s': [...piece['mib-per-s']] })
   }
 }
