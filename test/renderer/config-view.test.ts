@@ -78,19 +78,42 @@ describe('the Configure screen', () => {
     expect(config.get(['guest', 'memory-mib'])).toBe(1536)
   })
 
-  it('marks a bad value where it was typed and lists the count at the top', async () => {
+  it('marks a bad value where it was typed, one message at a time, and lists the count at the top', async () => {
     const w = mountView()
+    const run = w.get('[data-testid="run"]')
+    expect(run.attributes('disabled')).toBeUndefined()
     const downtime = field(w, 'migration.parameters.downtime-limit')
     await downtime.get('input').setValue('soon')
-    expect(downtime.text()).toContain('Enter a number (for example 128 or 1.5).')
+    // Not a number: that one message, not the schema's as well.
+    expect(downtime.findAll('.error').map((e) => e.text())).toEqual([
+      'Enter a number (for example 128 or 1.5).'
+    ])
     expect(downtime.get('input').attributes('aria-invalid')).toBe('true')
-    expect(w.get('[data-testid="config-problems"]').text()).toContain('The config has 1 problem(s)')
+    const summary = w.get('[data-testid="config-problems"]').text()
+    expect(summary).toContain('The config has 1 problem; fix it to run it.')
+    expect(summary).toContain('It is marked at its field below.')
+    expect(summary).not.toContain('(s)')
+    // An invalid config cannot be run.
+    expect(run.attributes('disabled')).toBeDefined()
 
     await downtime.get('input').setValue('-5')
-    expect(downtime.text()).toMatch(/Too small: expected number to be >=0/)
+    expect(downtime.findAll('.error').map((e) => e.text())).toEqual(['must be at least 0 ms'])
     await downtime.get('button.reset').trigger('click')
     expect((downtime.get('input').element as HTMLInputElement).value).toBe('300')
     expect(w.find('[data-testid="config-problems"]').exists()).toBe(false)
+    expect(run.attributes('disabled')).toBeUndefined()
+  })
+
+  it('names the config unit in a range problem, whatever unit the field shows', async () => {
+    const w = mountView()
+    const memory = field(w, 'guest.memory-mib')
+    // Shown in GiB; the limit is the config's, 1 MiB, and says so.
+    await memory.get('input').setValue('-4')
+    expect(memory.findAll('.error').map((e) => e.text())).toEqual(['must be at least 1 MiB'])
+    await field(w, 'guest.vcpus').get('input').setValue('0')
+    const summary = w.get('[data-testid="config-problems"]').text()
+    expect(summary).toContain('The config has 2 problems; fix them to run it.')
+    expect(summary).toContain('They are marked at their fields below.')
   })
 
   it('runs with Enter and opens the live screen', async () => {

@@ -14,18 +14,93 @@ export interface ParseConfigOptions {
    * is refused with a `ResourceLimit` error (the caller measures it, so parsing stays pure).
    */
   readonly availableMemoryBytes?: number
+  /** Wording of the schema's problems (default English); the checks below stay English. */
+  readonly messages?: ConfigMessages
 }
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
 const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt', 'dirty-limit'] as const
 
-function zodProblems(error: z.ZodError): string[] {
+/** Byte and bytes/s parameters whose QEMU names carry no unit. */
+const UNIT_BY_KEY: Readonly<Record<string, string>> = {
+  'max-bandwidth': 'bytes/s',
+  'avail-switchover-bandwidth': 'bytes/s',
+  'max-postcopy-bandwidth': 'bytes/s',
+  'xbzrle-cache-size': 'bytes',
+  'page-size': 'bytes',
+  'downtime-limit': 'ms',
+  'cpu-throttle-initial': '%',
+  'cpu-throttle-increment': '%',
+  'max-cpu-throttle': '%'
+}
+const UNIT_BY_SUFFIX: readonly (readonly [string, string])[] = [
+  ['-mibps', 'MiB/s'],
+  ['-mbps', 'Mbit/s'],
+  ['-mib', 'MiB'],
+  ['-kib', 'KiB'],
+  ['-ms', 'ms']
+]
+
+/**
+ * The unit a config value is written in, as its name says (`memory-mib`: MiB) or QEMU's
+ * documentation does (`max-bandwidth`: bytes/s); '' for plain counts and fractions. A range
+ * message must name it: the form may show the value in another unit (GiB for memory-mib).
+ */
+export function configUnit(path: readonly PropertyKey[]): string {
+  const key = String(path[path.length - 1] ?? '')
+  const named = UNIT_BY_KEY[key]
+  if (named !== undefined) return named
+  for (const [suffix, unit] of UNIT_BY_SUFFIX) if (key.endsWith(suffix)) return unit
+  return ''
+}
+
+/** How a config problem is worded (the UI passes its language's; default English). */
+export interface ConfigMessages {
+  /** `bound` is the limit with its unit ("1 MiB"). */
+  readonly atLeast: (bound: string) => string
+  readonly moreThan: (bound: string) => string
+  readonly atMost: (bound: string) => string
+  readonly lessThan: (bound: string) => string
+  readonly notANumber: () => string
+  readonly unknownKey: () => string
+  readonly summary: (count: number) => string
+}
+
+export const ENGLISH_CONFIG_MESSAGES: ConfigMessages = {
+  atLeast: (bound) => `must be at least ${bound}`,
+  moreThan: (bound) => `must be more than ${bound}`,
+  atMost: (bound) => `must be at most ${bound}`,
+  lessThan: (bound) => `must be less than ${bound}`,
+  notANumber: () => 'must be a number',
+  unknownKey: () => 'unknown key',
+  summary: (count) => (count === 1 ? 'The config has 1 problem.' : `The config has ${count} problems.`)
+}
+
+function issueMessage(issue: z.core.$ZodIssue, messages: ConfigMessages): string {
+  const bound = (value: unknown): string => {
+    const unit = configUnit(issue.path)
+    return unit === '' ? String(value) : `${String(value)} ${unit}`
+  }
+  if (issue.code === 'too_small' && (issue.origin === 'number' || issue.origin === 'int'))
+    return issue.inclusive === false
+      ? messages.moreThan(bound(issue.minimum))
+      : messages.atLeast(bound(issue.minimum))
+  if (issue.code === 'too_big' && (issue.origin === 'number' || issue.origin === 'int'))
+    return issue.inclusive === false
+      ? messages.lessThan(bound(issue.maximum))
+      : messages.atMost(bound(issue.maximum))
+  if (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int'))
+    return messages.notANumber()
+  return issue.message
+}
+
+function zodProblems(error: z.ZodError, messages: ConfigMessages): string[] {
   const out: string[] = []
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown key`)
+      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: ${messages.unknownKey()}`)
     } else {
-      out.push(`${formatPath(issue.path)}: ${issue.message}`)
+      out.push(`${formatPath(issue.path)}: ${issueMessage(issue, messages)}`)
     }
   }
   return out
@@ -141,13 +216,14 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
  * `ResourceLimit` error with the estimate. Pure: no I/O, no globals.
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions = {}): ParseConfigResult {
+  const messages = options.messages ?? ENGLISH_CONFIG_MESSAGES
   let candidate: unknown = input ?? {}
   let parsed = labConfigSchema.safeParse(candidate)
   const details: string[] = []
   // Report every problem, not just the first layer: drop what the schema rejected (defaults take
   // its place) and parse again, so the combination checks below still see the rest of the config.
   for (let round = 0; !parsed.success && round < 8; round++) {
-    details.push(...zodProblems(parsed.error))
+    details.push(...zodProblems(parsed.error, messages))
     const stripped = stripRejected(candidate, parsed.error.issues)
     if (stripped === undefined) break
     candidate = stripped
@@ -164,7 +240,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): P
       return { ok: true, config }
     }
   }
-  return { ok: false, error: labError('Validation', `The config has ${details.length} problem(s).`, details) }
+  return { ok: false, error: labError('Validation', messages.summary(details.length), details) }
 }
 
 /**

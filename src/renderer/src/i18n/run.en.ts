@@ -65,8 +65,12 @@ const runEn = {
     sweepBaseName: 'Configured migration',
     run: 'Run',
     starting: 'Starting…',
-    problems: 'The config has {count} problem(s); fix them to run it.',
-    fieldProblems: '{count} of them are marked at their fields below.',
+    // vue-i18n plural forms: the first for one, the second for more.
+    problems:
+      'The config has 1 problem; fix it to run it. | The config has {count} problems; fix them to run it.',
+    allAtFields: 'It is marked at its field below. | They are marked at their fields below.',
+    fieldProblems:
+      '{count} of them is marked at its field below. | {count} of them are marked at their fields below.',
     goToProblem: 'Go to the first one',
     refused: 'The lab host did not start the run ({kind}).',
     notConnected: 'Not connected to the lab host: the run starts once the connection is back.',

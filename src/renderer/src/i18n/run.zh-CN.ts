@@ -64,6 +64,7 @@ const runZhCN: RunMessages = {
     run: '运行',
     starting: '正在启动…',
     problems: '配置有 {count} 个问题；修正后才能运行。',
+    allAtFields: '已在下方对应字段处标出。',
     fieldProblems: '其中 {count} 个已在下方对应字段处标出。',
     goToProblem: '跳到第一个',
     refused: '实验室主机没有启动这次运行（{kind}）。',
