@@ -3,6 +3,7 @@ import { unwrapMainPort, wrapMainPort } from '../../engine/adapters/electron-por
 import { LabFailure, labError } from '../../shared/errors'
 import type { Port } from '../../shared/port'
 import type { ChildExit, EngineChild, SpawnOptions } from '../process/host'
+import { ChildExitTracker } from '../process/child-exit'
 import { TrackingProcessHost } from '../process/tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from '../process/log'
 import { engineEntry } from '../process/paths'
@@ -41,11 +42,7 @@ class UtilityChild implements EngineChild {
   readonly name: string
   readonly role: SpawnOptions['role']
   readonly control: Port
-  private exit: ChildExit | undefined
-  private readonly exitHandlers = new Set<(exit: ChildExit) => void>()
-  private readonly gone: Promise<ChildExit>
-  private killed = false
-  private fatalError: string | undefined
+  private readonly ended = new ChildExitTracker()
 
   constructor(
     opts: SpawnOptions,
@@ -56,27 +53,13 @@ class UtilityChild implements EngineChild {
     this.role = opts.role
     this.control = utilityControlPort(
       proc,
-      () => this.exit !== undefined,
+      () => this.ended.exited,
       (h) => this.onExit(h)
     )
     pipeLines(proc.stdout, opts.name, 'stdout', log)
     pipeLines(proc.stderr, opts.name, 'stderr', log)
-    proc.on('error', (type, location) => {
-      this.fatalError = `${type} at ${location}`
-    })
-    this.gone = new Promise((resolve) => {
-      proc.once('exit', (code) => {
-        const exit: ChildExit = this.killed
-          ? { code: null, reason: 'killed' }
-          : this.fatalError
-            ? { code, reason: `crashed: ${this.fatalError}` }
-            : { code, reason: `exited with code ${code}` }
-        this.exit = exit
-        for (const h of [...this.exitHandlers]) h(exit)
-        this.exitHandlers.clear()
-        resolve(exit)
-      })
-    })
+    proc.on('error', (type, location) => this.ended.crashed(`${type} at ${location}`))
+    proc.once('exit', (code) => this.ended.childExited(code))
   }
 
   /** The process id; -1 until the process has spawned. */
@@ -85,23 +68,13 @@ class UtilityChild implements EngineChild {
   }
 
   onExit(handler: (exit: ChildExit) => void): () => void {
-    if (this.exit) {
-      const exit = this.exit
-      queueMicrotask(() => handler(exit))
-      return () => {}
-    }
-    this.exitHandlers.add(handler)
-    return () => {
-      this.exitHandlers.delete(handler)
-    }
+    return this.ended.onExit(handler)
   }
 
-  async kill(): Promise<void> {
-    if (!this.exit) {
-      this.killed = true
+  kill(): Promise<void> {
+    return this.ended.kill(() => {
       this.proc.kill()
-    }
-    await this.gone
+    })
   }
 }
 

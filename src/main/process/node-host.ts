@@ -2,6 +2,7 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import { wrapNodePort, wrapWorker } from '../../engine/adapters/node-port'
 import type { Port } from '../../shared/port'
 import type { ChildExit, EngineChild, SpawnOptions } from './host'
+import { ChildExitTracker } from './child-exit'
 import { TrackingProcessHost } from './tracking-host'
 import { pipeLines, stderrLogSink, type LogSink } from './log'
 import { engineEntry } from './paths'
@@ -58,11 +59,7 @@ class NodeEngineChild implements EngineChild {
   readonly id: number
   readonly control: Port
   private readonly worker: Worker
-  private exit: ChildExit | undefined
-  private readonly exitHandlers = new Set<(exit: ChildExit) => void>()
-  private readonly gone: Promise<ChildExit>
-  private killed = false
-  private crash: Error | undefined
+  private readonly ended = new ChildExitTracker()
 
   constructor(opts: SpawnOptions, worker: Worker, log: LogSink) {
     this.name = opts.name
@@ -74,41 +71,15 @@ class NodeEngineChild implements EngineChild {
     pipeLines(worker.stderr, opts.name, 'stderr', log)
     // 'error' comes before 'exit' when the worker dies of an exception the runtime did not
     // catch, e.g. an entry point that fails to load.
-    worker.on('error', (e) => {
-      this.crash ??= e
-    })
-    this.gone = new Promise((resolve) => {
-      worker.once('exit', (code) => {
-        const exit: ChildExit = this.killed
-          ? { code: null, reason: 'killed' }
-          : this.crash
-            ? { code, reason: `crashed: ${this.crash.message}` }
-            : { code, reason: `exited with code ${code}` }
-        this.exit = exit
-        for (const h of [...this.exitHandlers]) h(exit)
-        this.exitHandlers.clear()
-        resolve(exit)
-      })
-    })
+    worker.on('error', (e) => this.ended.crashed(e.message))
+    worker.once('exit', (code) => this.ended.childExited(code))
   }
 
   onExit(handler: (exit: ChildExit) => void): () => void {
-    if (this.exit) {
-      const exit = this.exit
-      queueMicrotask(() => handler(exit))
-      return () => {}
-    }
-    this.exitHandlers.add(handler)
-    return () => {
-      this.exitHandlers.delete(handler)
-    }
+    return this.ended.onExit(handler)
   }
 
-  async kill(): Promise<void> {
-    if (!this.exit) {
-      this.killed = true
-      await this.worker.terminate()
-    }
-    await this.gone
+  kill(): Promise<void> {
+    return this.ended.kill(() => this.worker.terminate())
   }
 }

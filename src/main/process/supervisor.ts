@@ -8,6 +8,7 @@ import {
   type NoContract
 } from '../../shared/protocol/rpc'
 import { nodeSetTimer } from './endpoint'
+import { OnceValue } from './child-exit'
 import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
 
 /*
@@ -66,8 +67,7 @@ export class SupervisedChild<
   readonly exited: Promise<ChildExit>
 
   private readonly child: EngineChild
-  private failure: LabError | undefined
-  private readonly failureListeners = new Set<(e: LabError) => void>()
+  private readonly failure = new OnceValue<LabError>()
   /** Set when we asked for the exit (stop or kill): that exit is not a failure. */
   private stopping = false
   private heartbeat: ReturnType<typeof setInterval> | undefined
@@ -126,7 +126,7 @@ export class SupervisedChild<
 
   /** True once the child has failed (see onFailure). */
   get failed(): LabError | undefined {
-    return this.failure
+    return this.failure.value
   }
 
   /**
@@ -135,15 +135,7 @@ export class SupervisedChild<
    * after the failure is called at once.
    */
   onFailure(listener: (e: LabError) => void): () => void {
-    if (this.failure) {
-      const failure = this.failure
-      queueMicrotask(() => listener(failure))
-      return () => {}
-    }
-    this.failureListeners.add(listener)
-    return () => {
-      this.failureListeners.delete(listener)
-    }
+    return this.failure.listen(listener)
   }
 
   /** Asks the child to shut down; kills it when it is not gone after `graceMs`. */
@@ -169,11 +161,9 @@ export class SupervisedChild<
   }
 
   private fail(error: LabError): void {
-    if (this.failure || this.stopping) return
-    this.failure = error
+    if (this.failure.settled || this.stopping) return
     this.stopHeartbeat()
-    for (const listener of this.failureListeners) listener(error)
-    this.failureListeners.clear()
+    this.failure.settle(error)
     // A failed child is of no use to its run: make sure it is gone (no orphans).
     this.stopping = true
     void this.child.kill()
