@@ -290,20 +290,15 @@ export { splitConfigPath, valueAtPath } from './config/paths'
 export const EXPORT_FORMAT = 'migration-lab-export'
 export const EXPORT_VERSION = 1
 
-export interface ExportedExperiment {
-  /** Id in the exporting database; runs refer to it. Importing assigns new ids. */
-  id: number
-  name: string
-  description: string
-  baseConfig: Record<string, unknown>
-  varied: VariedParameter[]
-  repetitions: number
-  status: ExperimentStatus
-  tags: string[]
-  notes: string
-  starred: boolean
-  createdAtMs: number
-  updatedAtMs: number
+/**
+ * An experiment in an export: its record as the history keeps it, without what belongs to the
+ * exporting database (bin time, run counts). `id` is the exporting database's; runs refer to it,
+ * and importing assigns new ids.
+ */
+export interface ExportedExperiment extends Omit<
+  ExperimentRecord,
+  'deletedAtMs' | 'runCount' | 'finishedRunCount'
+> {
   /**
    * Present when the experiment holds only some shards of a sweep (`sweep --shard`): importing
    * the other shards' exports adds their runs to this same experiment (docs/scaling.md).

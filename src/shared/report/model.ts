@@ -6,6 +6,7 @@
  * The main process fills a ReportData from the history database (src/main/report/data.ts); HTML,
  * PDF, CSV, JSON and QEMU commands are all rendered from it, so they never disagree.
  */
+import { valueAtPath } from '../config/paths'
 import { capabilitiesSchema, guestSchema, networkSchema, parametersSchema } from '../config/schema'
 import type { ExperimentRecord, RunRecord, Summary, ThroughputPoints } from '../history'
 import type { MigrationResult, ProgressSample, SyncRecord } from '../result'
@@ -218,24 +219,15 @@ function section<T>(
   return fallback.data
 }
 
-function objectAt(config: Record<string, unknown>, ...keys: string[]): unknown {
-  let node: unknown = config
-  for (const key of keys) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return node
-}
-
 /**
  * Reads the settings from a stored config. Missing or malformed sections fall back to QEMU's
  * defaults (a measured run's config is only what guestperf recorded).
  */
 export function migrationSettings(config: Record<string, unknown>): MigrationSettings {
-  const caps = section(capabilitiesSchema, objectAt(config, 'migration', 'capabilities'))
-  const params = section(parametersSchema, objectAt(config, 'migration', 'parameters'))
-  const network = section(networkSchema, objectAt(config, 'network'))
-  const guest = section(guestSchema, objectAt(config, 'guest'))
+  const caps = section(capabilitiesSchema, valueAtPath(config, ['migration', 'capabilities']))
+  const params = section(parametersSchema, valueAtPath(config, ['migration', 'parameters']))
+  const network = section(networkSchema, valueAtPath(config, ['network']))
+  const guest = section(guestSchema, valueAtPath(config, ['guest']))
   return {
     downtimeLimitMs: params['downtime-limit'],
     maxBandwidthBytesPerS: params['max-bandwidth'],

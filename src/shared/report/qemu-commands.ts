@@ -11,6 +11,7 @@
  * Written for QEMU 10.0 (the reference's version); an older QEMU rejects parameters it does not
  * know yet (zero-page-detection 9.0, avail-switchover-bandwidth 8.2, dirty-limit 8.1).
  */
+import { valueAtPath } from '../config/paths'
 import { capabilitiesSchema, parametersSchema } from '../config/schema'
 import { formatBytesPerSecond, formatMbps } from './format'
 
@@ -63,15 +64,6 @@ const DESTINATION_PARAMETERS: Record<string, string> = { 'multifd-channels': 'mu
 /** HMP parses these two with qemu_strtosz_MiB: a bare number would mean MiB, so bytes get a `B`. */
 const HMP_MIB_DEFAULT = new Set(['max-bandwidth', 'avail-switchover-bandwidth'])
 
-function objectAt(config: Record<string, unknown>, ...keys: string[]): unknown {
-  let node: unknown = config
-  for (const key of keys) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return node
-}
-
 /** The commands for a stored run config (fully defaulted or partial: QEMU's defaults fill gaps). */
 export function qemuCommandPlan(config: Record<string, unknown>): QemuCommandPlan {
   const problems: string[] = []
@@ -94,12 +86,12 @@ export function qemuCommandPlan(config: Record<string, unknown>): QemuCommandPla
   }
   const capabilities = read(
     capabilitiesSchema,
-    objectAt(config, 'migration', 'capabilities'),
+    valueAtPath(config, ['migration', 'capabilities']),
     'migration.capabilities'
   )
   const parameters = read(
     parametersSchema,
-    objectAt(config, 'migration', 'parameters'),
+    valueAtPath(config, ['migration', 'parameters']),
     'migration.parameters'
   )
   if (!capabilities || !parameters)
@@ -141,7 +133,7 @@ export function qemuCommandPlan(config: Record<string, unknown>): QemuCommandPla
 /** The lab's settings that no migration command sets, described for a person. */
 function notQemuSettings(config: Record<string, unknown>): string[] {
   const out: string[] = []
-  const guest = objectAt(config, 'guest') as Record<string, unknown> | undefined
+  const guest = valueAtPath(config, ['guest']) as Record<string, unknown> | undefined
   if (guest) {
     const memory = guest['memory-mib']
     const vcpus = guest.vcpus
@@ -156,7 +148,7 @@ function notQemuSettings(config: Record<string, unknown>): string[] {
         `; the workloads, zero-fraction and device-state-kib describe what the guest does and holds.`
     )
   }
-  const network = objectAt(config, 'network') as Record<string, unknown> | undefined
+  const network = valueAtPath(config, ['network']) as Record<string, unknown> | undefined
   if (network && typeof network['bandwidth-mbps'] === 'number')
     out.push(
       `network: the link itself (${formatMbps(network['bandwidth-mbps'])}, ` +
@@ -164,7 +156,7 @@ function notQemuSettings(config: Record<string, unknown>): string[] {
         (typeof network['rtt-ms'] === 'number' ? `, RTT ${network['rtt-ms']} ms` : '') +
         `); QEMU only caps what it sends with max-bandwidth.`
     )
-  const policy = objectAt(config, 'migration', 'policy') as Record<string, unknown> | undefined
+  const policy = valueAtPath(config, ['migration', 'policy']) as Record<string, unknown> | undefined
   if (policy)
     out.push(
       `migration.policy: the lab's own limits (max-time-ms ${String(policy['max-time-ms'])}, max-iterations ` +
@@ -176,7 +168,7 @@ function notQemuSettings(config: Record<string, unknown>): string[] {
             `post_copy_iters does; QEMU never switches on its own.`
           : '')
     )
-  if (objectAt(config, 'host') !== undefined)
+  if (valueAtPath(config, ['host']) !== undefined)
     out.push("host: the lab's cost model (sync, stop, resume, load and scan costs); a real host has its own.")
   if (typeof config.seed === 'number')
     out.push(`seed ${config.seed}: the simulated workload's random seed; a real guest has none.`)
