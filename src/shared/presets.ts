@@ -1,4 +1,5 @@
 import type { LabConfigInput } from './config/schema'
+import { canonicalConfigJson, parseConfig } from './config/parse'
 
 /**
  * Starting points for an experiment: QEMU's defaults, the scenarios of QEMU's own benchmark
@@ -157,4 +158,27 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
 
 export function findPreset(id: string): ConfigPreset | undefined {
   return CONFIG_PRESETS.find((preset) => preset.id === id)
+}
+
+/** The name of a config edited from `preset` (a preset's name names the preset's config only). */
+export function editedPresetName(preset: Pick<ConfigPreset, 'name'>): string {
+  return `edited from ${preset.name}`
+}
+
+/**
+ * The name a draft started from `preset` should carry after an edit: while its name is still
+ * the preset's own (or the edited form of it), the preset's name when the draft is again exactly
+ * the preset's config, else "edited from <preset>" — so that Live, History, Compare, sweeps and
+ * reports do not label an 8 GiB auto-converge run "QEMU defaults". A name the user typed stays.
+ */
+export function nameAfterEdit(preset: ConfigPreset, draft: Readonly<Record<string, unknown>>): unknown {
+  const name = draft.name
+  const edited = editedPresetName(preset)
+  if (name !== preset.name && name !== edited) return name
+  // Compared as parsed configs: a field set back to its value, or to the default the preset
+  // leaves in place, is the preset's config again.
+  const mine = parseConfig({ ...draft, name: preset.name })
+  const its = parseConfig(preset.config)
+  const same = mine.ok && its.ok && canonicalConfigJson(mine.config) === canonicalConfigJson(its.config)
+  return same ? preset.name : edited
 }

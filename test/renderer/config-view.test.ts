@@ -165,6 +165,28 @@ describe('the Configure screen', () => {
     expect(w.text()).toContain('At QEMU’s defaults it never converges.')
   })
 
+  it('names an edited preset “edited from …”, back to the preset’s name when undone; a typed name stays', async () => {
+    const w = mountView()
+    const config = useConfigStore()
+    const name = field(w, 'name').get('input')
+    expect((name.element as HTMLInputElement).value).toBe('QEMU defaults')
+    await field(w, 'guest.memory-mib').get('input').setValue('8')
+    await field(w, 'guest.vcpus').get('input').setValue('4')
+    await w.get('[data-testid="capability-auto-converge"] input').setValue(true)
+    // An 8 GiB, 4-vCPU auto-converge run is not “QEMU defaults”.
+    expect(config.draft.name).toBe('edited from QEMU defaults')
+    expect((name.element as HTMLInputElement).value).toBe('edited from QEMU defaults')
+
+    await w.get('[data-testid="capability-auto-converge"] input').setValue(false)
+    await field(w, 'guest.vcpus').get('input').setValue('2')
+    await field(w, 'guest.memory-mib').get('input').setValue('4')
+    expect(config.draft.name).toBe('QEMU defaults')
+
+    await name.setValue('my database')
+    await field(w, 'guest.vcpus').get('input').setValue('8')
+    expect(config.draft.name).toBe('my database')
+  })
+
   it('edits workloads and shows which vCPUs each drives', async () => {
     const w = mountView()
     expect(w.get('[data-testid="workload-0"]').text()).toContain('Drives vCPUs 0, 1')
@@ -197,7 +219,7 @@ describe('the Configure screen', () => {
     await w.get('[data-testid="add-to-sweep"]').trigger('click')
     const sweep = useSweepStore()
     expect(sweep.baseConfig).toMatchObject({ migration: { parameters: { 'downtime-limit': 450 } } })
-    expect(sweep.baseSource).toEqual({ kind: 'provided', label: 'QEMU defaults' })
+    expect(sweep.baseSource).toEqual({ kind: 'provided', label: 'edited from QEMU defaults' })
     expect(useScreenStore().current).toBe('history')
     expect(useScreenStore().detail).toBe('sweep')
   })

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { defaultConfig, parseConfig, type LabConfig } from '../../../shared/config'
 import { assignWorkloads } from '../../../shared/engine/workload'
-import { CONFIG_PRESETS, findPreset, type PresetId } from '../../../shared/presets'
+import { CONFIG_PRESETS, findPreset, nameAfterEdit, type PresetId } from '../../../shared/presets'
 import {
   CAPABILITIES,
   SECTIONS,
@@ -194,6 +194,12 @@ export const useConfigStore = defineStore('config', () => {
   function edit(change: (next: Record<string, unknown>) => void): void {
     const next = structuredClone(draft.value)
     change(next)
+    const preset = presetId.value ? findPreset(presetId.value) : undefined
+    if (preset) {
+      const name = nameAfterEdit(preset, next)
+      if (name === undefined) delete next.name
+      else next.name = name
+    }
     draft.value = next
     edited.value = true
   }
