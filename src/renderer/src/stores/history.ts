@@ -3,6 +3,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { labError, type LabError } from '../../../shared/errors'
 import {
   type ExperimentRecord,
+  type Page,
   type RunDetail,
   type RunListQuery,
   type RunRecord,
@@ -12,6 +13,7 @@ import {
   type SortDirection
 } from '../../../shared/history'
 import { parseConfigConditions, parseTags } from '../../../shared/history-query'
+import type { LabOutcome } from '../../../shared/protocol/lab-api'
 import type { ImportOutcome } from '../../../shared/protocol/lab-api-history'
 
 // The History screen reads conditions and tags the way the command line does (one parser).
@@ -147,6 +149,26 @@ export const useHistoryStore = defineStore('history', () => {
 
   let requestSeq = 0
 
+  /**
+   * One list request, the latest one wins: undefined when a newer request was made meanwhile or
+   * when the host refused (then `error` says why); else the page, with `loading`, `error` and
+   * `loaded` updated.
+   */
+  async function latestPage<T>(request: () => Promise<LabOutcome<Page<T>>>): Promise<Page<T> | undefined> {
+    const seq = ++requestSeq
+    loading.value = true
+    const outcome = await request()
+    if (seq !== requestSeq) return undefined // a newer request is on its way
+    loading.value = false
+    if (!outcome.ok) {
+      error.value = outcome.error
+      return undefined
+    }
+    error.value = null
+    loaded.value = true
+    return outcome.value
+  }
+
   async function loadRuns(): Promise<void> {
     const built = buildRunListQuery(applied.value, sort.value, {
       limit: pageSize.value,
@@ -154,50 +176,34 @@ export const useHistoryStore = defineStore('history', () => {
     })
     filterProblems.value = built.problems
     if (built.problems.length > 0) return
-    const seq = ++requestSeq
-    loading.value = true
-    const outcome = await client.call('history.listRuns', built.query)
-    if (seq !== requestSeq) return // a newer request is on its way
-    loading.value = false
-    if (!outcome.ok) {
-      error.value = outcome.error
-      return
-    }
-    error.value = null
-    loaded.value = true
+    const page = await latestPage(() => client.call('history.listRuns', built.query))
+    if (!page) return
     // A page past the end (the last rows were deleted): show the last page instead.
-    if (outcome.value.rows.length === 0 && outcome.value.total > 0 && offset.value > 0) {
-      offset.value = Math.max(0, (Math.ceil(outcome.value.total / pageSize.value) - 1) * pageSize.value)
+    if (page.rows.length === 0 && page.total > 0 && offset.value > 0) {
+      offset.value = Math.max(0, (Math.ceil(page.total / pageSize.value) - 1) * pageSize.value)
       return loadRuns()
     }
-    runs.value = outcome.value.rows
-    total.value = outcome.value.total
-    const visible = new Set(outcome.value.rows.map((run) => run.id))
+    runs.value = page.rows
+    total.value = page.total
+    const visible = new Set(page.rows.map((run) => run.id))
     selected.value = selected.value.filter((id) => visible.has(id))
   }
 
   async function loadExperiments(): Promise<void> {
-    const seq = ++requestSeq
-    loading.value = true
     const text = applied.value.text.trim()
-    const outcome = await client.call('history.listExperiments', {
-      filter: {
-        ...(text !== '' ? { text } : {}),
-        ...(applied.value.starredOnly ? { starred: true } : {})
-      },
-      sort: { key: 'created', dir: 'desc' },
-      page: { limit: pageSize.value, offset: experimentOffset.value }
-    })
-    if (seq !== requestSeq) return
-    loading.value = false
-    if (!outcome.ok) {
-      error.value = outcome.error
-      return
-    }
-    error.value = null
-    loaded.value = true
-    experiments.value = outcome.value.rows
-    experimentTotal.value = outcome.value.total
+    const page = await latestPage(() =>
+      client.call('history.listExperiments', {
+        filter: {
+          ...(text !== '' ? { text } : {}),
+          ...(applied.value.starredOnly ? { starred: true } : {})
+        },
+        sort: { key: 'created', dir: 'desc' },
+        page: { limit: pageSize.value, offset: experimentOffset.value }
+      })
+    )
+    if (!page) return
+    experiments.value = page.rows
+    experimentTotal.value = page.total
   }
 
   function refresh(): Promise<void> {

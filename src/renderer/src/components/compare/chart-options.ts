@@ -119,6 +119,17 @@ function categoryLabel(group: CompareGroup, labels: ChartLabels): string {
   return group.sources.includes('measured') ? `${short} ${labels.measured}` : short
 }
 
+/** The value axis every comparison chart has: its name (with the unit) above it, on the left. */
+function valueAxis(palette: ChartPalette, name: string) {
+  return {
+    type: 'value' as const,
+    name,
+    nameTextStyle: { color: palette.muted, align: 'left' as const },
+    axisLabel: { color: palette.muted },
+    splitLine: { lineStyle: { color: palette.grid } }
+  }
+}
+
 function baseOption(palette: ChartPalette): CompareChartOption {
   return {
     color: [...palette.series],
@@ -218,13 +229,7 @@ export function metricBarOption(
       },
       axisLine: { lineStyle: { color: palette.axis } }
     },
-    yAxis: {
-      type: 'value',
-      name: `${labels.title} (${scale.unit})`,
-      nameTextStyle: { color: palette.muted, align: 'left' },
-      axisLabel: { color: palette.muted },
-      splitLine: { lineStyle: { color: palette.grid } }
-    },
+    yAxis: valueAxis(palette, `${labels.title} (${scale.unit})`),
     series
   }
 }
@@ -376,13 +381,7 @@ export function parameterLineOption(
       axisLine: { lineStyle: { color: palette.axis } },
       splitLine: { lineStyle: { color: palette.grid } }
     },
-    yAxis: {
-      type: 'value',
-      name: `${labels.title} (${scale.unit})`,
-      nameTextStyle: { color: palette.muted, align: 'left' },
-      axisLabel: { color: palette.muted },
-      splitLine: { lineStyle: { color: palette.grid } }
-    },
+    yAxis: valueAxis(palette, `${labels.title} (${scale.unit})`),
     series
   }
 }
@@ -435,13 +434,7 @@ export function progressOverlayOption(
       axisLine: { lineStyle: { color: palette.axis } },
       splitLine: { lineStyle: { color: palette.grid } }
     },
-    yAxis: {
-      type: 'value',
-      name: `${labels.remaining} (MiB)`,
-      nameTextStyle: { color: palette.muted, align: 'left' },
-      axisLabel: { color: palette.muted },
-      splitLine: { lineStyle: { color: palette.grid } }
-    },
+    yAxis: valueAxis(palette, `${labels.remaining} (MiB)`),
     series
   }
 }
