@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest'
 import {
   aggregateThroughput,
   buildLiveChart,
+  switchoverZoom,
   MAX_VISIBLE_LANES,
   switchoverWindow,
   type LiveChartLabels
 } from '../../src/renderer/src/charts/live-options'
+import { formatSecondsTick } from '../../src/renderer/src/charts/format'
 import { DARK_PALETTE, LIGHT_PALETTE } from '../../src/renderer/src/charts/palette'
 import { RunData } from '../../src/renderer/src/charts/run-data'
 import { frameThrottle } from '../../src/renderer/src/charts/throttle'
@@ -250,6 +252,95 @@ describe('the live chart option', () => {
     expect(light.textStyle.color).toBe(LIGHT_PALETTE.text)
     expect(dark.textStyle.color).toBe(DARK_PALETTE.text)
     expect(light.textStyle.color).not.toBe(dark.textStyle.color)
+  })
+
+  it('draws the downtime-limit clear of the x-axis, and the drop below it that ends the run', () => {
+    // Expected downtime falls from 2 s to 150 ms, under the 300 ms limit: the switchover.
+    const data = new RunData()
+    const b = batch(0, 1500, timeline)
+    data.append({
+      ...b,
+      progress: b.progress.map((p, i) => ({ ...p, 'expected-downtime-ms': i < 15 ? 2000 - i * 100 : 150 }))
+    })
+    const chart = buildLiveChart({
+      data,
+      playheadMs: 1600,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en'
+    })
+    const instance = init(null, null, { renderer: 'svg', ssr: true, width: 1000, height: chart.height })
+    instance.setOption(chart.option)
+    const grid = (chart.option.grid as { top: number; height: number }[])[3]
+    const bottom = grid.top + grid.height
+    const y = (ms: number) => instance.convertToPixel({ yAxisIndex: 4 }, ms) as number
+    // Both the limit and the lowest value lie well inside the panel, not on its x-axis.
+    expect(bottom - y(300)).toBeGreaterThan(grid.height / 5)
+    expect(bottom - y(150)).toBeGreaterThan(grid.height / 10)
+    instance.dispose()
+    const limit = byId(chart.option, 'expected-downtime').markLine!.data.find((d) => d.yAxis === 300) as {
+      label: { position: string }
+    }
+    expect(limit.label.position).toBe('insideStartBottom')
+  })
+
+  it('zooms to the switchover up to past the destination’s resume, with no tick label twice', () => {
+    // A real default run's end: stop-and-copy at 37.704 s, done at 37.741 s, the destination
+    // resumes at 37.771 s — and the replay's playhead stops exactly there.
+    const data = new RunData()
+    data.append(
+      batch(37_000, 37_700, [
+        { 'time-ms': 37_000, lane: 'migration', state: 'iterating' },
+        { 'time-ms': 37_000, lane: 'destination', state: 'loading' },
+        { 'time-ms': 37_000, lane: 'vcpu-0', state: 'running' },
+        { 'time-ms': 37_000, lane: 'vcpu-1', state: 'running' },
+        { 'time-ms': 37_704, lane: 'migration', state: 'stop-and-copy' },
+        { 'time-ms': 37_704, lane: 'vcpu-0', state: 'stopped' },
+        { 'time-ms': 37_704, lane: 'vcpu-1', state: 'stopped' },
+        { 'time-ms': 37_741.049, lane: 'migration', state: 'done' },
+        { 'time-ms': 37_771.149, lane: 'destination', state: 'resumed' }
+      ])
+    )
+    const chart = buildLiveChart({
+      data,
+      playheadMs: data.endMs,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en',
+      ended: true
+    })
+    const zoom = switchoverZoom(data, chart.xMaxMs)!
+    // The end of the pause is on screen, with room after it.
+    expect(zoom.startValue).toBeLessThan(37_704)
+    expect(zoom.endValue).toBeGreaterThan(37_771.149 + 5)
+    // As wide as the Live screen at 1440 × 900.
+    const instance = init(null, null, { renderer: 'svg', ssr: true, width: 1400, height: chart.height })
+    instance.setOption(chart.option)
+    instance.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, ...zoom })
+    const svg = instance.renderToSVGString()
+    instance.dispose()
+    const ticks = [...svg.matchAll(/>(3\d\.\d+ s)</g)].map((m) => m[1])
+    expect(ticks.length).toBeGreaterThan(3)
+    // Each of the panels' time axes shows the same ticks; within one no label appears twice
+    // (it read 37.5 s, 37.5 s, 37.6 s, 37.6 s …).
+    const axes = (chart.option.xAxis as unknown[]).length
+    const counts = new Map<string, number>()
+    for (const tick of ticks) counts.set(tick, (counts.get(tick) ?? 0) + 1)
+    expect(Math.max(...counts.values())).toBe(axes)
+    // The window's ends are round (no "37.7846 s" at its edge).
+    expect(ticks.every((tick) => /^\d+\.\d{1,2} s$/.test(tick))).toBe(true)
+  })
+
+  it('gives ticks the digits they have', () => {
+    expect(formatSecondsTick(37_450)).toBe('37.45 s')
+    expect(formatSecondsTick(37_500)).toBe('37.5 s')
+    expect(formatSecondsTick(5_000)).toBe('5 s')
+    expect(formatSecondsTick(1_250)).toBe('1.25 s')
+    expect(formatSecondsTick(120_000)).toBe('120 s')
   })
 
   it('renders with ECharts: lanes, lines and their labels', () => {

@@ -37,7 +37,11 @@ export function formatMs(ms: number, locale = 'en'): string {
 /** Axis labels of virtual time: seconds with just enough digits. */
 export function formatSecondsTick(ms: number, locale = 'en'): string {
   const s = ms / 1000
-  return `${number(locale, s, Math.abs(s) < 10 ? 2 : Math.abs(s) < 100 ? 1 : 0)} s`
+  let digits = Math.abs(s) < 10 ? 2 : Math.abs(s) < 100 ? 1 : 0
+  // A zoomed axis puts ticks closer than that (37.45 s beside 37.5 s): show the digits a tick
+  // has, so that no two ticks read alike.
+  while (digits < 4 && Math.abs(Number(s.toFixed(digits)) - s) > 1e-9 * Math.max(1, Math.abs(s))) digits++
+  return `${number(locale, s, digits)} s`
 }
 
 export function formatCount(value: number, locale = 'en'): string {

@@ -80,6 +80,8 @@ export interface LiveChart {
   readonly height: number
   /** Lanes hidden behind the lane scroller (64 vCPUs do not fit). */
   readonly scrollableLanes: boolean
+  /** The end of the time axis, ms (past the playhead once the run has ended). */
+  readonly xMaxMs: number
 }
 
 /** Lanes drawn at once; more scroll (a 64-vCPU guest stays readable and cheap to draw). */
@@ -144,6 +146,36 @@ export function switchoverWindow(data: RunData): { startMs: number; endMs: numbe
   const end = Math.max(data.endMs, stop['time-ms'])
   const pause = Math.max(end - stop['time-ms'], 1)
   return { startMs: Math.max(0, stop['time-ms'] - Math.max(200, 4 * pause)), endMs: end + pause * 0.2 }
+}
+
+/**
+ * The x range "Zoom to the switchover" shows: the switchover window, cut at the end of the time
+ * axis (`xMaxMs`, not the playhead: once the run ended the axis goes on past the destination's
+ * resume, and cutting at the playhead, which stops exactly there, hid the end of the pause).
+ */
+export function switchoverZoom(
+  data: RunData,
+  xMaxMs: number
+): { startValue: number; endValue: number } | null {
+  const window = switchoverWindow(data)
+  if (!window) return null
+  // Round ends (a step of about a twentieth of the span), so the edge labels read like ticks.
+  const end = Math.min(window.endMs, xMaxMs)
+  const step = 10 ** Math.floor(Math.log10(Math.max(end - window.startMs, 1) / 20))
+  return {
+    startValue: Math.floor(window.startMs / step) * step,
+    endValue: Math.min(Math.ceil(end / step) * step, xMaxMs)
+  }
+}
+
+/**
+ * The lower end of the expected-downtime log axis: a power of ten at least a factor of three
+ * below both the downtime-limit and the lowest expected downtime drawn.
+ */
+export function downtimeAxisMin(downtimeLimitMs: number, lowestMs: number): number {
+  const lowest =
+    Number.isFinite(lowestMs) && lowestMs > 0 ? Math.min(lowestMs, downtimeLimitMs) : downtimeLimitMs
+  return 10 ** Math.floor(Math.log10(Math.max(lowest, 1) / 3))
 }
 
 export function buildLiveChart(input: LiveChartInput): LiveChart {
@@ -247,8 +279,14 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     }),
     // 3: rates MiB/s
     valueAxis(2, (v) => `${formatDecimal(v, locale, 0)} MiB/s`, { min: 0 }),
-    // 4: expected downtime, ms (log)
-    valueAxis(3, (v) => formatMs(v, locale), { type: 'log', logBase: 10 }),
+    // 4: expected downtime, ms (log), from a decade below both the limit and the lowest value:
+    // the limit line stands clear of the x-axis and the drop below it that triggers switchover
+    // (migration_iteration_finish's pending < threshold) is drawn, not clipped.
+    valueAxis(3, (v) => formatMs(v, locale), {
+      type: 'log',
+      logBase: 10,
+      min: (extent: { min: number }) => downtimeAxisMin(input.downtimeLimitMs, extent.min)
+    }),
     // 5: throttle %
     valueAxis(4, (v) => `${v} %`, { min: 0, max: 100, interval: 25 }),
     // 6: throughput MiB/s
@@ -460,7 +498,9 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
               formatter: `${labels.series.downtimeLimit} ${formatMs(input.downtimeLimitMs, locale)}`,
               color: palette.error,
               fontSize: 10,
-              position: 'insideEndTop'
+              // Below the line at the start: the curve is above the limit until it converges, so
+              // the label overlaps nothing there (at the end the curve crosses the line).
+              position: 'insideStartBottom'
             }
           }
         ]
@@ -588,7 +628,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     ],
     series
   }
-  return { option, height, scrollableLanes }
+  return { option, height, scrollableLanes, xMaxMs: xMax }
 }
 
 interface AxisParam {
