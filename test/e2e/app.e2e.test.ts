@@ -105,6 +105,8 @@ describe('first screen in a browser', () => {
         { timeout: 30_000, interval: 200 }
       )
       .toBeGreaterThanOrEqual(7)
+    // Four retries have failed by now; the page still says why it is disconnected.
+    expect(await status().textContent()).toContain('Disconnected: the lab host was shut down.')
     // The countdown read 7 s or more, so the page's next retry is more than 6 s away.
     const nextRetryNotBefore = Date.now() + 6_000
     lab.host = await startWebHost({ port, home })

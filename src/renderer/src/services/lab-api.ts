@@ -157,6 +157,8 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
   /** Requests, replies and events of the open socket: the RpcEndpoint every link uses. */
   let link: { port: JsonPort; endpoint: RpcEndpoint<NoContract, LabHostContract> } | undefined
   let failedAttempts = 0
+  /** Why the page was last disconnected; kept through failed retries. */
+  let lastReason: DisconnectReason | undefined
   let hostStopping = false
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let closedForGood = false
@@ -217,6 +219,7 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
     ws.onopen = () => {
       opened = true
       failedAttempts = 0
+      lastReason = undefined
       setInfo({ state: 'connected' })
       flushWaiting()
     }
@@ -236,11 +239,15 @@ export function createWebSocketClient(options: WebSocketClientOptions): LabClien
         flushWaiting()
         return
       }
-      scheduleReconnect(!opened ? 'unreachable' : hostStopping ? 'host-stopped' : 'lost')
+      // A retry that fails keeps saying why the page was disconnected (the host shut down, the
+      // connection was lost): "unreachable" is for a host the page never reached.
+      const keep = lastReason === 'host-stopped' || lastReason === 'lost' ? lastReason : 'unreachable'
+      scheduleReconnect(!opened ? keep : hostStopping ? 'host-stopped' : 'lost')
     }
   }
 
   const scheduleReconnect = (reason: DisconnectReason): void => {
+    lastReason = reason
     const delay = delays[Math.min(failedAttempts, delays.length - 1)]
     failedAttempts++
     setInfo({ state: 'disconnected', reason, retryAt: Date.now() + delay })
