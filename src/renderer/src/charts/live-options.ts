@@ -243,7 +243,10 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     axisLabel: {
       ...axisCommon.axisLabel,
       formatter: (v: number) => formatSecondsTick(v, locale),
-      hideOverlap: true
+      hideOverlap: true,
+      // The axis ends at the playhead (or a little past the end): not a tick, and it would read
+      // "38.5266 s" beside "30 s". The clock above the charts says where the playhead is.
+      showMaxLabel: false
     }
   }))
 
