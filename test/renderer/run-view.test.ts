@@ -3,6 +3,7 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { INIT_OPTIONS_KEY } from '../../src/renderer/src/charts/echarts'
+import { DARK_PALETTE, LIGHT_PALETTE } from '../../src/renderer/src/charts/palette'
 import { createLabI18n } from '../../src/renderer/src/i18n'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { useRunStore } from '../../src/renderer/src/stores/run'
@@ -114,6 +115,22 @@ describe('the Live run screen', () => {
       },
       { timeout: 3000 }
     )
+  })
+
+  it('names every swimlane state in the legend, each in its own colour, in both themes', async () => {
+    const w = mountView()
+    await finishedRun()
+    const legend = w.findAll('.state-legend li').map((li) => li.text())
+    // Every state the chart can draw (setup, done and idle were missing).
+    const states = Object.keys(LIGHT_PALETTE.states)
+    expect(legend).toHaveLength(states.length)
+    for (const name of ['setup', 'done', 'idle', 'waiting for the BQL', 'syncing (BQL)', 'running (resumed)'])
+      expect(legend).toContain(name)
+    for (const palette of [LIGHT_PALETTE, DARK_PALETTE]) {
+      const colours = Object.values(palette.states).map((c) => c.toLowerCase())
+      // waiting for the BQL / syncing, stopped / stop-and-copy, running / resumed shared one.
+      expect(new Set(colours).size).toBe(colours.length)
+    }
   })
 
   it('explains a migration that did not converge: expected downtime vs the limit', async () => {

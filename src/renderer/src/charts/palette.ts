@@ -1,3 +1,4 @@
+import type { TimelineState } from '../../../shared/result'
 /**
  * Chart colours for the light and dark themes (the same palette as styles/base.css). ECharts draws
  * on a canvas and cannot read CSS variables, so every option builder takes one of these.
@@ -17,11 +18,30 @@ export interface ChartPalette {
   readonly warn: string
   readonly error: string
   /** Swimlane states (timeline). */
-  readonly states: Readonly<Record<string, string>>
+  readonly states: Readonly<Record<TimelineState, string>>
   /** Vertical markers: dirty syncs and phase changes. */
   readonly syncMarker: string
   readonly phaseMarker: string
 }
+
+/**
+ * Every swimlane state, by lane: a vCPU's, the migration thread's, the destination's. The
+ * legend lists them all (it missed setup, done and idle, which are drawn too).
+ */
+export const TIMELINE_STATES = [
+  'running',
+  'throttled',
+  'bql-wait',
+  'stopped',
+  'setup',
+  'iterating',
+  'syncing',
+  'stop-and-copy',
+  'done',
+  'idle',
+  'loading',
+  'resumed'
+] as const satisfies readonly TimelineState[]
 
 const lightStates = {
   setup: '#8e6bd1',
@@ -31,11 +51,13 @@ const lightStates = {
   done: '#868e96',
   running: '#2b8a3e',
   throttled: '#e8a317',
-  'bql-wait': '#d9480f',
-  stopped: '#c92a2a',
+  // Each state its own colour: waiting for the BQL is not syncing, a stopped vCPU is not the
+  // migration thread's stop-and-copy, the resumed guest on the destination is not the source's.
+  'bql-wait': '#e64980',
+  stopped: '#343a40',
   idle: '#ced4da',
   loading: '#74a9e8',
-  resumed: '#2b8a3e'
+  resumed: '#0ca678'
 }
 
 const darkStates = {
@@ -46,11 +68,11 @@ const darkStates = {
   done: '#868e96',
   running: '#51cf66',
   throttled: '#ffd43b',
-  'bql-wait': '#ff8a4c',
-  stopped: '#ff6b6b',
+  'bql-wait': '#f783ac',
+  stopped: '#dee2e6',
   idle: '#495057',
   loading: '#4d84c4',
-  resumed: '#51cf66'
+  resumed: '#38d9a9'
 }
 
 export const LIGHT_PALETTE: ChartPalette = {
