@@ -6,6 +6,7 @@ import ConfigureView from '../../src/renderer/src/views/ConfigureView.vue'
 import { createLabI18n } from '../../src/renderer/src/i18n'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { useConfigStore } from '../../src/renderer/src/stores/config'
+import { usePreferencesStore } from '../../src/renderer/src/stores/preferences'
 import { useScreenStore } from '../../src/renderer/src/stores/screen'
 import { useSweepStore } from '../../src/renderer/src/stores/sweep'
 import { RunFakeClient } from './run-fixtures'
@@ -222,6 +223,21 @@ describe('the Configure screen', () => {
     expect(sweep.baseSource).toEqual({ kind: 'provided', label: 'edited from QEMU defaults' })
     expect(useScreenStore().current).toBe('history')
     expect(useScreenStore().detail).toBe('sweep')
+  })
+
+  it('says what is wrong with a config in Chinese, the schema’s own messages too', async () => {
+    usePreferencesStore().setLocale('zh-CN')
+    const w = mountView('zh-CN')
+    const config = useConfigStore()
+    const memory = field(w, 'guest.memory-mib')
+    await memory.get('input').setValue('-4')
+    expect(memory.findAll('.error').map((e) => e.text())).toEqual(['不能小于 1 MiB'])
+    // A message the lab does not word itself comes from zod's Chinese locale.
+    config.applyJson('{"migration": {"capabilities": {"xbzrle": "yes"}}}')
+    const xbzrle = config.errorsAt(['migration', 'capabilities', 'xbzrle'])
+    expect(xbzrle).toHaveLength(1)
+    expect(xbzrle[0]).not.toMatch(/Invalid input|expected/)
+    expect(xbzrle[0]).toMatch(/[\u4e00-\u9fff]/)
   })
 
   it('speaks Chinese', () => {

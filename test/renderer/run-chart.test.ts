@@ -8,7 +8,7 @@ import {
   switchoverWindow,
   type LiveChartLabels
 } from '../../src/renderer/src/charts/live-options'
-import { formatSecondsTick } from '../../src/renderer/src/charts/format'
+import { formatMs, formatSecondsTick } from '../../src/renderer/src/charts/format'
 import { DARK_PALETTE, LIGHT_PALETTE } from '../../src/renderer/src/charts/palette'
 import { RunData } from '../../src/renderer/src/charts/run-data'
 import { frameThrottle } from '../../src/renderer/src/charts/throttle'
@@ -339,6 +339,11 @@ describe('the live chart option', () => {
     expect(Math.max(...counts.values())).toBe(axes)
     // No odd label at the axis's end (it read "37.7846 s").
     expect(ticks.every((tick) => /^\d+\.\d{1,2} s$/.test(tick))).toBe(true)
+  })
+
+  it('says minutes and seconds in Chinese on the Chinese UI', () => {
+    expect(formatMs(74_700, 'en')).toBe('1 min 14.7 s')
+    expect(formatMs(74_700, 'zh-CN')).toBe('1 分 14.7 秒')
   })
 
   it('gives ticks the digits they have', () => {

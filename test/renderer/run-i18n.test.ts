@@ -8,6 +8,7 @@ import {
 } from '../../src/shared/config/fields'
 import runEn from '../../src/renderer/src/i18n/run.en'
 import runZhCN from '../../src/renderer/src/i18n/run.zh-CN'
+import zhCNApp from '../../src/renderer/src/i18n/zh-CN'
 import { CONFIG_PRESETS } from '../../src/shared/presets'
 
 // Every string of the Configure and Live run screens exists in English and Chinese, and every
@@ -26,6 +27,13 @@ const en = leaves(runEn as unknown as Tree)
 const zh = leaves(runZhCN as unknown as Tree)
 
 describe('run screen translations', () => {
+  it('call the guest one thing in Chinese (客户机, never also 虚拟机)', () => {
+    const all = [...leaves(zhCNApp as unknown as Tree).values()]
+    const mixed = all.filter((text) => text.includes('虚拟机'))
+    expect(mixed).toEqual([])
+    expect(all.some((text) => text.includes('客户机'))).toBe(true)
+  })
+
   it('have the same keys and placeholders in both languages, translated', () => {
     expect([...zh.keys()].sort()).toEqual([...en.keys()].sort())
     for (const [key, text] of zh) {

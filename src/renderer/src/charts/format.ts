@@ -24,14 +24,17 @@ export function formatBytes(bytes: number, locale = 'en'): string {
   return `${number(locale, bytes, 0)} B`
 }
 
-/** 39.436 → "39.4 ms"; 41043 → "41.04 s"; 300100 → "5 min 0.1 s". */
+/** 39.436 → "39.4 ms"; 41043 → "41.04 s"; 300100 → "5 min 0.1 s" (zh: "5 分 0.1 秒"). */
 export function formatMs(ms: number, locale = 'en'): string {
   const abs = Math.abs(ms)
   if (abs < 10) return `${number(locale, ms, 2)} ms`
   if (abs < 1000) return `${number(locale, ms, 1)} ms`
   if (abs < 60_000) return `${number(locale, ms / 1000, 2)} s`
   const minutes = Math.floor(ms / 60_000)
-  return `${number(locale, minutes, 0)} min ${number(locale, (ms - minutes * 60_000) / 1000, 1)} s`
+  const seconds = number(locale, (ms - minutes * 60_000) / 1000, 1)
+  // Chinese says minutes and seconds in its own words ("1 min 14.7 s" read English there).
+  if (locale.startsWith('zh')) return `${number(locale, minutes, 0)} 分 ${seconds} 秒`
+  return `${number(locale, minutes, 0)} min ${seconds} s`
 }
 
 /** Axis labels of virtual time: seconds with just enough digits. */

@@ -21,7 +21,7 @@ const runZhCN: RunMessages = {
     screen: '配置',
     title: '配置一次迁移',
     intro:
-      '描述虚拟机及其工作负载如何写内存、网络，以及 QEMU 如何迁移它。每个字段都从 QEMU 的默认值开始；配置中只保存你修改过的内容。',
+      '描述客户机及其工作负载如何写内存、网络，以及 QEMU 如何迁移它。每个字段都从 QEMU 的默认值开始；配置中只保存你修改过的内容。',
     preset: '起点',
     presetCustom: '你自己的配置（已编辑、粘贴或从上次恢复）。',
     presetCustomOption: '你自己的配置',
@@ -30,7 +30,7 @@ const runZhCN: RunMessages = {
       'qemu-defaults': {
         name: 'QEMU 默认值',
         description:
-          '全部使用 QEMU 的默认值：downtime-limit 300 毫秒，max-bandwidth 128 MiB/秒，4 GiB 虚拟机，2 个 vCPU，每个每秒写 16 MiB。'
+          '全部使用 QEMU 的默认值：downtime-limit 300 毫秒，max-bandwidth 128 MiB/秒，4 GiB 客户机，2 个 vCPU，每个每秒写 16 MiB。'
       },
       'guestperf-defaults': {
         name: 'guestperf 默认值',
@@ -40,7 +40,7 @@ const runZhCN: RunMessages = {
       'guestperf-auto-converge': {
         name: 'guestperf 自动收敛',
         description:
-          'guestperf 的自动收敛场景：对 stress 虚拟机从 20 % 开始节流，每步增加 10 %，直到迁移收敛。'
+          'guestperf 的自动收敛场景：对 stress 客户机从 20 % 开始节流，每步增加 10 %，直到迁移收敛。'
       },
       'idle-desktop': {
         name: '空闲桌面',
@@ -70,7 +70,7 @@ const runZhCN: RunMessages = {
     refused: '实验室主机没有启动这次运行（{kind}）。',
     notConnected: '未连接到实验室主机：连接恢复后即可运行。',
     sections: {
-      guest: '实验与虚拟机',
+      guest: '实验与客户机',
       workloads: '工作负载',
       capabilities: '迁移功能',
       network: '网络',
@@ -82,13 +82,13 @@ const runZhCN: RunMessages = {
       network: '源端与目的端之间的链路。最后的停机拷贝以链路速度进行，而不是 max-bandwidth。',
       parameters: 'QEMU 的 migrate-set-parameters，使用 QEMU 的单位。切换阈值为 带宽 × downtime-limit。',
       policy: 'QEMU 从不放弃一次不收敛的迁移；实验室像 guestperf 一样，在一段时间或若干次脏页同步后取消它。',
-      host: 'QEMU 自身工作的开销：持有 BQL 的位图同步、暂停虚拟机、目的端的加载与恢复。'
+      host: 'QEMU 自身工作的开销：持有 BQL 的位图同步、暂停客户机、目的端的加载与恢复。'
     },
     advanced: '高级；默认值适合大多数实验',
     workloadsHelp:
       '每个 vCPU 对内存做什么。每个 vCPU 采用第一个指定它的条目；没有被任何条目指定的 vCPU 保持空闲。',
     capabilitiesHelp: 'QEMU 的 migrate-set-capabilities。必须在迁移开始前选定。',
-    noWorkloads: '没有工作负载：所有 vCPU 都空闲。添加一个，让虚拟机写内存。',
+    noWorkloads: '没有工作负载：所有 vCPU 都空闲。添加一个，让客户机写内存。',
     addWorkload: '添加工作负载',
     workload: '工作负载 {n}',
     drives: '驱动 vCPU {vcpus}',
@@ -121,7 +121,7 @@ const runZhCN: RunMessages = {
     fields: {
       name: { label: '实验名称', help: '显示在历史记录和对比中。' },
       seed: { label: '随机种子', help: '相同的配置和种子在任何机器上得到相同的结果。' },
-      memory: { label: '虚拟机内存', help: '虚拟机的内存，逐页迁移。' },
+      memory: { label: '客户机内存', help: '客户机的内存，逐页迁移。' },
       vcpus: { label: 'vCPU 数', help: '每个 vCPU 一个引擎进程。' },
       pageSize: { label: '页大小', help: 'TARGET_PAGE_SIZE；只模拟 4096。' },
       zeroFraction: { label: '零页比例', help: '尚未写过的内存比例；零页在线路上只占 9 字节。' },
@@ -137,14 +137,14 @@ const runZhCN: RunMessages = {
       linkBandwidth: { label: '链路带宽', help: '十进制比特每秒。' },
       rtt: { label: '往返时延', help: '链路的延迟。' },
       downtimeLimit: { label: '停机时间上限', help: 'QEMU 在切换时力求不超过的暂停时长。' },
-      maxBandwidth: { label: '最大带宽', help: '虚拟机运行期间的限速；0 表示不限。最后的拷贝不受此限。' },
+      maxBandwidth: { label: '最大带宽', help: '客户机运行期间的限速；0 表示不限。最后的拷贝不受此限。' },
       availSwitchoverBandwidth: {
         label: '切换带宽',
         help: '若设置，则代替测得的带宽来判断是否切换；0 表示使用测量值。'
       },
       throttleTriggerThreshold: {
         label: '节流触发点',
-        help: '当虚拟机弄脏的量超过已发送量的这一比例时节流。'
+        help: '当客户机弄脏的量超过已发送量的这一比例时节流。'
       },
       cpuThrottleInitial: { label: '首次节流幅度' },
       cpuThrottleIncrement: { label: '节流增量' },
@@ -171,7 +171,7 @@ const runZhCN: RunMessages = {
       maxIterations: { label: '同步次数上限', help: '脏页同步次数；即 guestperf 的 max_iters。' },
       dirtyLogStart: { label: '开启脏页记录', help: '准备阶段：对每个内存槽加写保护。' },
       syncCost: { label: '位图同步', help: '一次脏页位图同步持有 BQL 的时间。' },
-      stopCost: { label: '暂停虚拟机', help: 'vm_stop：暂停 vCPU、排空块设备 I/O。' },
+      stopCost: { label: '暂停客户机', help: 'vm_stop：暂停 vCPU、排空块设备 I/O。' },
       resumeCost: { label: '目的端恢复', help: '激活块设备、广播、vm_start。' },
       zeroScan: { label: '零页扫描', help: '发送端 buffer_is_zero 的速率；0 表示无开销。' },
       dstLoad: { label: '目的端加载', help: '比链路慢时会留下加载尾巴；0 表示跟得上。' }
@@ -185,12 +185,12 @@ const runZhCN: RunMessages = {
       }
     },
     capabilities: {
-      'auto-converge': { label: '自动收敛', help: '当虚拟机弄脏内存比发送更快时，对所有 vCPU 节流。' },
+      'auto-converge': { label: '自动收敛', help: '当客户机弄脏内存比发送更快时，对所有 vCPU 节流。' },
       'return-path': { label: '回传通道', help: '目的端会应答；此时报告的停机时间包含其恢复过程。' },
       'switchover-ack': { label: '切换确认', help: '只在目的端同意后才切换；需要 return-path。' },
       xbzrle: { label: 'XBZRLE 压缩', help: '只发送已发送过的页的变化部分。' },
       multifd: { label: '多通道', help: '通过多个连接发送页面。' },
-      'postcopy-ram': { label: '后拷贝', help: '在目的端运行虚拟机，按需拉取页面。' },
+      'postcopy-ram': { label: '后拷贝', help: '在目的端运行客户机，按需拉取页面。' },
       'postcopy-preempt': { label: '后拷贝抢占', help: '为紧急页面单独开一个通道。' },
       'dirty-limit': { label: '脏页限速', help: '限制每个 vCPU 的脏页速率，而不是整体节流。' }
     }
@@ -224,7 +224,7 @@ const runZhCN: RunMessages = {
     },
     failed: '运行失败（{kind}）。',
     failedHelp: '没有记录任何结果。请重新运行；如果再次失败，实验室主机的日志会写明原因。',
-    chartLabel: '虚拟机各 vCPU、迁移线程与目的端的时间线，以及迁移随虚拟时间的进展',
+    chartLabel: '客户机各 vCPU、迁移线程与目的端的时间线，以及迁移随虚拟时间的进展',
     waiting: '正在等待第一批遥测数据…',
     legendLabel: '时间线颜色',
     lanesScroll: '{count} 个 vCPU：用时间线右侧的滚动条浏览各条泳道。',
@@ -299,14 +299,14 @@ const runZhCN: RunMessages = {
       },
       downtime: '停机时间（QEMU 报告值）',
       limit: '上限 {limit}',
-      guestPause: '虚拟机暂停',
+      guestPause: '客户机暂停',
       guestPauseHelp: '从源端最后一条指令到目的端第一条指令',
       expectedDowntime: '预计停机时间',
       versusLimit: '对比 downtime-limit {limit}',
       totalTime: '总时间',
       setupTime: '准备 {setup}',
       transferred: '已传输',
-      ofMemory: '虚拟机内存 {total}',
+      ofMemory: '客户机内存 {total}',
       syncs: '脏页同步次数',
       converged: '是否收敛',
       yes: '是',
@@ -319,7 +319,7 @@ const runZhCN: RunMessages = {
       verifiedStoppedHelp: '未切换：已核对目的端只在已知脏页上落后于源端',
       bql: '迁移持有 BQL',
       bqlDetail: '共 {holds} 次，最长 {longest}；vCPU 等待 {wait}',
-      breakdownTitle: '虚拟机 {pause} 的暂停花在了哪里',
+      breakdownTitle: '客户机 {pause} 的暂停花在了哪里',
       parts: {
         stop: '暂停',
         finalSync: '最后一次同步',

@@ -2,6 +2,8 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import { defaultConfig, parseConfig, type LabConfig } from '../../../shared/config'
 import { assignWorkloads } from '../../../shared/engine/workload'
+import { configMessages } from '../i18n/config-messages'
+import { usePreferencesStore } from './preferences'
 import { CONFIG_PRESETS, findPreset, nameAfterEdit, type PresetId } from '../../../shared/presets'
 import {
   CAPABILITIES,
@@ -129,7 +131,9 @@ export const useConfigStore = defineStore('config', () => {
   const defaults = defaultConfig()
   const notSimulated = capabilitiesNotSimulated()
 
-  const check = computed(() => parseConfig(draft.value))
+  const preferences = usePreferencesStore()
+  // Problems read in the UI's language (recomputed when it changes).
+  const check = computed(() => parseConfig(draft.value, { messages: configMessages(preferences.locale) }))
   const resolved = computed<LabConfig | null>(() => (check.value.ok ? check.value.config : null))
   const isValid = computed(() => check.value.ok)
 
