@@ -5,7 +5,8 @@
  *   mlw=PATTERN:RATE_MIBPS:OFFSET_MIB:WORKING_SET_MIB:HOT_SET_MIB:HOT_FRACTION
  * (PATTERN idle | uniform | hotspot | sequential, as in src/shared/config/schema.ts). Dirtying a page
  * takes one write, so a thread writes one 8-byte word per 4 KiB page at RATE_MIBPS * 256 pages per
- * second, in 1 ms slices, like guestperf's stress.c paces its writes.
+ * second, in 1 ms slices, like guestperf's stress.c paces its writes. mlfill=MIB makes that much
+ * memory non-zero first (the working sets lie inside it), for the config's zero-fraction.
  *
  * Every 100 ms it prints on the serial console
  *   ML t=<ms since start> pages=<pages written in the interval> mibps=<achieved MiB/s> gap=<ms>
@@ -35,6 +36,9 @@ struct worker {
 
 static struct worker workers[MAX_THREADS];
 static int nworkers;
+/* mlfill=MIB: memory made non-zero before the workload starts, so the guest has as many
+ * non-zero pages as the config's zero-fraction says (untouched guest RAM is zero pages). */
+static double fill_mib;
 
 static double now_ms(void) {
   struct timespec ts;
@@ -92,6 +96,10 @@ static void parse_cmdline(void) {
   fclose(f);
   buf[n] = 0;
   for (char *tok = strtok(buf, " \n"); tok && nworkers < MAX_THREADS; tok = strtok(NULL, " \n")) {
+    if (strncmp(tok, "mlfill=", 7) == 0) {
+      fill_mib = atof(tok + 7);
+      continue;
+    }
     if (strncmp(tok, "mlw=", 4) != 0) continue;
     struct worker *w = &workers[nworkers];
     if (sscanf(tok + 4, "%15[a-z]:%lf:%lf:%lf:%lf:%lf", w->pattern, &w->rate_mibps, &w->offset_mib,
@@ -110,6 +118,7 @@ int main(void) {
   double end_mib = 0;
   for (int i = 0; i < nworkers; i++)
     if (workers[i].offset_mib + workers[i].ws_mib > end_mib) end_mib = workers[i].offset_mib + workers[i].ws_mib;
+  if (fill_mib > end_mib) end_mib = fill_mib;
   size_t bytes = (size_t)(end_mib * 1048576.0);
   uint8_t *mem = NULL;
   if (bytes > 0) {

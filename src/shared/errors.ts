@@ -14,6 +14,7 @@ export type LabErrorKind =
   | 'Database' // the history database is unreadable, foreign or corrupt
   | 'DbFromFuture' // the history database was written by a newer Migration Lab
   | 'Disconnected' // the page lost its connection to the lab host before the host answered
+  | 'QemuFailed' // a real QEMU (measured runs) refused a command, died or could not be reached
   | 'Internal' // a bug: something that should not happen
 
 export interface LabError {

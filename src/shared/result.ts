@@ -175,6 +175,10 @@ export interface LabInfo {
   'virtual-time-ms': number
   /** How this result was obtained: simulated by the engine, or imported from a real QEMU. */
   source: 'simulated' | 'measured'
+  /** Measured runs (`migration-lab measure`): the QEMU that ran it, e.g. "10.0.2". */
+  'qemu-version'?: string
+  /** Measured runs: the accelerator, kvm or tcg. */
+  accel?: 'kvm' | 'tcg'
 }
 
 export interface MigrationResult {

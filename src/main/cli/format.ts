@@ -19,7 +19,15 @@ export function formatResultSummary(result: MigrationResult, title: string): str
     ? lab.reason.slice(result.status.length + 2)
     : lab.reason
   row('Status', `${result.status} — ${reason}`)
-  if (result.status === 'completed') {
+  // A measured run has what query-migrate reports; the engine's own figures (downtime
+  // breakdown, BQL, seed) it does not have, so they are not shown as zeros.
+  const measured = lab.source === 'measured'
+  if (result.status === 'completed' && measured) {
+    row(
+      'Downtime',
+      `${formatMs(result.downtime ?? 0)} as QEMU reports it; the guest was paused ${formatMs(lab['guest-pause-ms'])} (estimated from the guest's reports)`
+    )
+  } else if (result.status === 'completed') {
     const bd = lab['downtime-breakdown']
     row(
       'Downtime',
@@ -43,24 +51,33 @@ export function formatResultSummary(result: MigrationResult, title: string): str
   if (result['cpu-throttle-percentage'] !== undefined)
     row('Throttle', `${result['cpu-throttle-percentage']} % at the end`)
   const bql = lab.bql
-  row(
-    'BQL',
-    `held ${formatMs(bql['held-ms'])} in ${bql.holds} holds (longest ${formatMs(bql['longest-hold-ms'])}); ` +
-      `vCPUs waited ${formatMs(bql['vcpu-wait-ms'])} (longest stall ${formatMs(bql['longest-vcpu-stall-ms'])})`
-  )
+  if (!measured)
+    row(
+      'BQL',
+      `held ${formatMs(bql['held-ms'])} in ${bql.holds} holds (longest ${formatMs(bql['longest-hold-ms'])}); ` +
+        `vCPUs waited ${formatMs(bql['vcpu-wait-ms'])} (longest stall ${formatMs(bql['longest-vcpu-stall-ms'])})`
+    )
   row(
     'Verified',
-    result.status === 'completed'
-      ? lab.verified
-        ? 'yes — destination memory equals source memory at switchover'
-        : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages differ at switchover`
-      : lab.verified
-        ? 'yes — no switchover; the destination lags only by pages known to be dirty'
-        : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages are stale without being marked dirty`
+    measured && lab['mismatched-pages'] === undefined
+      ? "not checked (measure --verify compares both guests' memory)"
+      : result.status === 'completed'
+        ? lab.verified
+          ? 'yes — destination memory equals source memory at switchover'
+          : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages differ at switchover`
+        : lab.verified
+          ? 'yes — no switchover; the destination lags only by pages known to be dirty'
+          : `NO — ${num.format(lab['mismatched-pages'] ?? 0)} pages are stale without being marked dirty`
   )
-  row(
-    'Seed',
-    `${lab.seed} · engine ${lab['engine-version']} · ${formatMs(lab['virtual-time-ms'])} simulated in ${formatMs(lab['wall-time-ms'])}`
-  )
+  if (measured)
+    row(
+      'Measured',
+      `on QEMU ${lab['qemu-version'] ?? '?'} (${lab.accel ?? '?'}) · ${formatMs(lab['virtual-time-ms'])} of migration in ${formatMs(lab['wall-time-ms'])}`
+    )
+  else
+    row(
+      'Seed',
+      `${lab.seed} · engine ${lab['engine-version']} · ${formatMs(lab['virtual-time-ms'])} simulated in ${formatMs(lab['wall-time-ms'])}`
+    )
   return lines.join('\n')
 }

@@ -5,6 +5,7 @@ import { wholeNumber } from './whole-number'
 import type { RunCliOptions } from './run'
 import type { SweepCliOptions } from './sweep'
 import type { ReportCliOptions } from './report'
+import type { MeasureCliOptions } from './measure'
 
 // Each command's module is imported when that command runs, not up front: `--help` and
 // `defaults` must not pay for SQLite, the engine host, the report renderer (ECharts) or zod
@@ -46,6 +47,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-db', 'do not record the run in the history')
     .action(async (config: string, opts: RunCliOptions) =>
       setExit(await (await import('./run')).runCommand(config, opts))
+    )
+
+  program
+    .command('measure')
+    .description('run the same migration on a real QEMU on this host and record it as a measured run')
+    .argument('<config>', 'config file (JSON; - for standard input)')
+    .option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64 on PATH; QEMU 9 or newer)')
+    .option('--accel <kvm|tcg>', 'accelerator (default: kvm when /dev/kvm is usable, else tcg)')
+    .option('--verify', "compare both guests' RAM page by page after the migration (pmemsave)")
+    .option('--json', 'print the query-migrate-shaped result as JSON')
+    .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
+    .addOption(db())
+    .option('--no-db', 'do not record the run in the history')
+    .action(async (config: string, opts: MeasureCliOptions) =>
+      setExit(await (await import('./measure')).measureCommand(config, opts))
     )
 
   program

@@ -15,7 +15,7 @@
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
 import { LabFailure, labError, toLabError } from '../../shared/errors'
-import { guestperfToMeasuredRun, parseGuestperfReport } from '../../shared/guestperf'
+import { guestperfToMeasuredRun, parseGuestperfReport, type MeasuredRun } from '../../shared/guestperf'
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -624,6 +624,19 @@ export function importGuestperf(
       )
     )
   }
+  return insertMeasuredRun(db, measured, configJson, { ...options, tags: options.tags ?? ['guestperf'] })
+}
+
+/**
+ * Stores one measured run (a guestperf import, or `migration-lab measure`); returns its id.
+ * `configJson` is the canonical config the run is filed under.
+ */
+export function insertMeasuredRun(
+  db: Database.Database,
+  measured: MeasuredRun,
+  configJson: string,
+  options: { experimentId?: number | null; tags?: readonly string[] } = {}
+): number {
   const statements = prepareStatements(db)
   const write = db.transaction((): number => {
     if (options.experimentId != null && !statements.experimentExists.get(options.experimentId))
@@ -639,7 +652,7 @@ export function importGuestperf(
       host: measured.host,
       startedAtMs: measured.startedAtMs,
       endedAtMs: measured.endedAtMs,
-      tags: options.tags ?? ['guestperf'],
+      tags: options.tags ?? [],
       notes: measured.notes,
       starred: false,
       configJson,

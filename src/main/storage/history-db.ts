@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { LabFailure, labError } from '../../shared/errors'
 import { EXPORT_FORMAT } from '../../shared/history'
+import type { MeasuredRun } from '../../shared/guestperf'
 import type {
   ExperimentShard,
   ExperimentListQuery,
@@ -35,6 +36,7 @@ import {
   exportRuns,
   importDocument,
   importGuestperf,
+  insertMeasuredRun,
   insertExperiment,
   type GuestperfImportOptions
 } from './exchange'
@@ -432,6 +434,16 @@ export class HistoryDb {
     return this.guard('Importing', () => {
       this.requireWriter()
       return importDocument(this.db, doc, this.canonical)
+    })
+  }
+
+  /** Records a run measured on a real QEMU (`migration-lab measure`); returns its id. */
+  recordMeasuredRun(measured: MeasuredRun, options: { tags?: readonly string[] } = {}): number {
+    return this.guard('Recording a measured run', () => {
+      this.requireWriter()
+      return insertMeasuredRun(this.db, measured, this.canonical(measured.config), {
+        tags: options.tags ?? ['measured']
+      })
     })
   }
 

@@ -1,0 +1,638 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { LabConfig } from '../../shared/config'
+import { layoutGuest } from '../../shared/engine/workload'
+import { LabFailure, labError, toLabError } from '../../shared/errors'
+import { guestperfToMeasuredRun, type GuestperfReport, type MeasuredRun } from '../../shared/guestperf'
+import type { MigrationResult, RamStats, VcpuThroughputSeries } from '../../shared/result'
+import { appRoot } from '../paths'
+import { QmpClient, qemuVersionText, type QmpEvent } from './qmp'
+import {
+  freeLoopbackPort,
+  kvmUsable,
+  qemuBinaryVersion,
+  resolveQemuBinary,
+  startQemu,
+  type QemuProcess
+} from './qemu'
+
+/**
+ * A measured run (docs/measured-runs.md): the config's guest and migration on a real QEMU on
+ * this host, source and destination on loopback, driven over QMP the way guestperf drives them
+ * (tests/migration-stress/guestperf/engine.py `_migrate`): capabilities and parameters set on
+ * both sides, `migrate`, `query-migrate` every 100 ms, the lab's policy applied by the driver.
+ */
+export interface MeasureOptions {
+  /** QEMU binary; default `qemu-system-x86_64` on PATH. */
+  readonly qemu?: string
+  /** Default: kvm when /dev/kvm is usable, else tcg. */
+  readonly accel?: 'kvm' | 'tcg'
+  /** Compare both sides' guest RAM page by page after completion (destination started with -S). */
+  readonly verify?: boolean
+  readonly signal?: AbortSignal
+  /**
+   * Progress for a person: `phase` lines (guest build, boot, each new migration state) and, for
+   * a live status line, a `status` line after every query-migrate.
+   */
+  readonly onProgress?: (line: string, kind: 'phase' | 'status') => void
+  /** Where the guest is built and cached (default: <user data dir>/guest). */
+  readonly guestDir?: string
+}
+
+/** The snapshot interval: guestperf polls query-migrate every 100 ms too (engine.py). */
+export const POLL_INTERVAL_MS = 100
+/** The workload reports its write rate this often (guest/workload.c). */
+const REPORT_INTERVAL_MS = 100
+const GUEST_PAGE_SIZE = 4096
+const MAX_GUEST_THREADS = 64
+/** Non-zero MiB an idle guest holds by itself (kernel, initrd, page cache): 22,351 pages measured
+ * on the 6.1 kernel under QEMU 10.0.2 (docs/measured-runs.md). */
+const GUEST_BASE_MIB = 88
+/** MiB the fill leaves to the guest kernel. */
+const GUEST_HEADROOM_MIB = 96
+
+interface GuestFiles {
+  dir: string
+  kernel: string
+  initrd: string
+  kernelVersion: string
+}
+
+/** Builds (or finds cached) the tiny guest with scripts/build-guest.mjs; progress lines pass through. */
+export async function ensureGuest(
+  opts: Pick<MeasureOptions, 'guestDir' | 'onProgress'>
+): Promise<GuestFiles> {
+  const script = join(appRoot(), 'scripts', 'build-guest.mjs')
+  const args = [script, ...(opts.guestDir ? ['--out', opts.guestDir] : [])]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d
+    for (const line of d.split('\n')) if (line.trim()) opts.onProgress?.(line.trim(), 'phase')
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  if (code !== 0) {
+    const message = err.trim().split('\n').pop() ?? 'failed'
+    throw new LabFailure(
+      labError(code === 2 ? 'NotFound' : 'Internal', `the measured-run guest could not be built: ${message}`)
+    )
+  }
+  const manifest = JSON.parse(out) as { dir: string; kernel: string; initrd: string; kernelVersion: string }
+  return {
+    dir: manifest.dir,
+    kernel: join(manifest.dir, manifest.kernel),
+    initrd: join(manifest.dir, manifest.initrd),
+    kernelVersion: manifest.kernelVersion
+  }
+}
+
+/**
+ * The workload generator's kernel arguments, one `mlw=` per vCPU that writes, from the same
+ * layout the engine uses (src/shared/engine/workload.ts layoutGuest): pattern, MiB/s, where its
+ * working set starts in the generator's buffer, its size, the hot set and the hot fraction.
+ */
+export function workloadKernelArgs(config: LabConfig): string[] {
+  const layout = layoutGuest(config.guest)
+  const mib = (pages: number): number => Math.round(((pages * layout.pageSize) / 2 ** 20) * 1000) / 1000
+  // Untouched guest RAM is zero pages; the config's non-zero memory is made non-zero first. The
+  // idle guest's kernel and page cache already hold about GUEST_BASE_MIB of it, and the fill
+  // leaves GUEST_HEADROOM_MIB free so the guest kernel does not run out of memory.
+  const fillMib = Math.max(
+    0,
+    Math.min(mib(layout.nonZeroPages) - GUEST_BASE_MIB, config.guest['memory-mib'] - GUEST_HEADROOM_MIB)
+  )
+  return [
+    `mlfill=${Math.floor(fillMib)}`,
+    ...layout.vcpus.map((plan) => {
+      if (plan.pattern === 'idle' || plan.writesPerSecond === 0) return 'mlw=idle:0:0:1:0:0'
+      const rateMibps = (plan.writesPerSecond * layout.pageSize) / 2 ** 20
+      return `mlw=${plan.pattern}:${rateMibps}:${mib(plan.regionStartPage)}:${mib(plan.regionPages)}:${mib(plan.hotPages)}:${plan.hotFraction}`
+    })
+  ]
+}
+
+/** Why a config cannot be measured on this guest, as `path: message` problems. */
+export function measureProblems(config: LabConfig): string[] {
+  const problems: string[] = []
+  if (config.guest['page-size'] !== GUEST_PAGE_SIZE)
+    problems.push(
+      `guest.page-size: the measured guest is x86_64, whose target page is ${GUEST_PAGE_SIZE} bytes`
+    )
+  if (config.guest.vcpus > MAX_GUEST_THREADS)
+    problems.push(`guest.vcpus: the measured guest runs at most ${MAX_GUEST_THREADS} workload threads`)
+  if (config.guest['memory-mib'] < 128)
+    problems.push('guest.memory-mib: the measured guest needs at least 128 MiB (its kernel and the workload)')
+  return problems
+}
+
+/** migrate-set-capabilities: the config's capabilities by QEMU's names, plus `events`. */
+function capabilityList(config: LabConfig): { capability: string; state: boolean }[] {
+  const caps = config.migration.capabilities as Record<string, boolean>
+  return [
+    // MIGRATION and MIGRATION_PASS events are sent only with `events` (migrate_events()).
+    { capability: 'events', state: true },
+    ...Object.entries(caps).map(([capability, state]) => ({ capability, state }))
+  ]
+}
+
+/**
+ * migrate-set-parameters: every config parameter QEMU has, by QEMU's name. The lab's host cost
+ * model lives in `host`, not here, so everything in `migration.parameters` is a QEMU parameter.
+ */
+function parameterMap(config: LabConfig): Record<string, unknown> {
+  const p = { ...(config.migration.parameters as Record<string, unknown>) }
+  const caps = config.migration.capabilities
+  // Parameters that only mean something with their capability are left at QEMU's defaults
+  // otherwise, so a QEMU build without the feature still accepts the rest.
+  if (!caps.xbzrle) delete p['xbzrle-cache-size']
+  if (!caps.multifd) delete p['multifd-channels']
+  if (!caps['dirty-limit']) {
+    delete p['x-vcpu-dirty-limit-period']
+    delete p['vcpu-dirty-limit']
+  }
+  if (!caps['postcopy-ram']) delete p['max-postcopy-bandwidth']
+  return p
+}
+
+interface Snapshot {
+  readonly atMs: number
+  readonly info: QueryMigrate
+}
+
+interface QueryMigrate {
+  status: string
+  'total-time'?: number
+  'setup-time'?: number
+  downtime?: number
+  'expected-downtime'?: number
+  'cpu-throttle-percentage'?: number
+  'dirty-limit-throttle-time-per-round'?: number
+  'dirty-limit-ring-full-time'?: number
+  'error-desc'?: string
+  ram?: Partial<RamStats> & { 'postcopy-requests'?: number }
+  'xbzrle-cache'?: MigrationResult['xbzrle-cache']
+}
+
+interface WorkloadReport {
+  readonly atMs: number
+  readonly pages: number
+  readonly mibps: number
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Runs the measured migration; QEMU processes never outlive this call. */
+export async function measureMigration(config: LabConfig, opts: MeasureOptions = {}): Promise<MeasuredRun> {
+  const problems = measureProblems(config)
+  if (problems.length > 0)
+    throw new LabFailure(
+      labError('Validation', `This config cannot be measured on the lab's guest.`, problems)
+    )
+  const progress = (line: string, kind: 'phase' | 'status' = 'phase'): void => opts.onProgress?.(line, kind)
+  const binary = resolveQemuBinary(opts.qemu)
+  const binaryVersion = qemuBinaryVersion(binary)
+  const accel = opts.accel ?? (kvmUsable() ? 'kvm' : 'tcg')
+  if (accel === 'kvm' && !kvmUsable())
+    throw new LabFailure(
+      labError('Validation', '--accel kvm: /dev/kvm is missing or not usable by this user')
+    )
+  const guest = await ensureGuest(opts)
+  const work = mkdtempSync(join(tmpdir(), 'migration-lab-measure-'))
+  const processes: QemuProcess[] = []
+  const clients: QmpClient[] = []
+  const sourceReports: WorkloadReport[] = []
+  const destReports: WorkloadReport[] = []
+  const events: { side: string; event: QmpEvent }[] = []
+  try {
+    const port = await freeLoopbackPort()
+    const ringSize = config.guest['dirty-ring-size']
+    const accelArg = accel === 'kvm' && ringSize > 0 ? `kvm,dirty-ring-size=${ringSize}` : accel
+    const append = ['console=ttyS0', 'quiet', 'panic=-1', ...workloadKernelArgs(config)].join(' ')
+    const common = (qmp: string): string[] => [
+      '-accel',
+      accelArg,
+      '-machine',
+      'pc',
+      '-m',
+      String(config.guest['memory-mib']),
+      '-smp',
+      String(config.guest.vcpus),
+      '-nodefaults',
+      '-display',
+      'none',
+      '-vga',
+      'none',
+      '-no-reboot',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-qmp',
+      `unix:${qmp},server=on,wait=off`,
+      '-kernel',
+      guest.kernel,
+      '-initrd',
+      guest.initrd,
+      '-append',
+      append
+    ]
+    const reportLine = /^ML t=\d+ pages=(\d+) mibps=([\d.]+)/
+    const collect = (into: WorkloadReport[]) => (line: string, atMs: number) => {
+      const m = reportLine.exec(line)
+      if (m) into.push({ atMs, pages: Number(m[1]), mibps: Number(m[2]) })
+    }
+
+    progress(
+      `measure: starting the destination QEMU ${binaryVersion} (${accel}) listening on 127.0.0.1:${port}`
+    )
+    const dest = startQemu({
+      name: 'destination QEMU',
+      binary,
+      args: [
+        ...common(join(work, 'dst.qmp')),
+        '-incoming',
+        `tcp:127.0.0.1:${port}`,
+        ...(opts.verify ? ['-S'] : [])
+      ],
+      onSerialLine: collect(destReports)
+    })
+    processes.push(dest)
+    const dst = await connectOrExplain(dest, join(work, 'dst.qmp'))
+    clients.push(dst)
+    progress('measure: booting the source guest')
+    const src = startQemu({
+      name: 'source QEMU',
+      binary,
+      args: common(join(work, 'src.qmp')),
+      onSerialLine: collect(sourceReports)
+    })
+    processes.push(src)
+    const srcQmp = await connectOrExplain(src, join(work, 'src.qmp'))
+    clients.push(srcQmp)
+    srcQmp.onEvent((event) => events.push({ side: 'source', event }))
+    dst.onEvent((event) => events.push({ side: 'destination', event }))
+    // A QEMU that exits before we are done is a failure, whatever step we are in.
+    let died: string | undefined
+    for (const p of processes)
+      void p.exited.then((code) => {
+        died ??= `${p.name} (pid ${p.pid}) exited (${code}) during the measurement${p.stderrTail() ? `: ${p.stderrTail()}` : ''}`
+      })
+    const checkAlive = (): void => {
+      if (died) throw new LabFailure(labError('QemuFailed', died))
+    }
+
+    const caps = capabilityList(config)
+    for (const side of [srcQmp, dst]) await side.execute('migrate-set-capabilities', { capabilities: caps })
+    const params = parameterMap(config)
+    await srcQmp.execute('migrate-set-parameters', params)
+    if (config.migration.capabilities.multifd)
+      await dst.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] })
+    const readBack = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
+    const differing = Object.entries(params)
+      .filter(([k, v]) => readBack[k] !== undefined && JSON.stringify(readBack[k]) !== JSON.stringify(v))
+      .map(([k, v]) => `${k}: set ${JSON.stringify(v)}, QEMU reads back ${JSON.stringify(readBack[k])}`)
+    if (differing.length > 0)
+      throw new LabFailure(
+        labError('QemuFailed', 'QEMU did not keep the migration parameters it was given', differing)
+      )
+
+    // Wait until the workload has written for a while: 5 reports after "ready" (half a second).
+    const bootDeadline = Date.now() + 90_000
+    while (sourceReports.length < 5) {
+      checkAlive()
+      if (opts.signal?.aborted)
+        throw new LabFailure(labError('Cancelled', 'cancelled before the migration started'))
+      if (Date.now() > bootDeadline)
+        throw new LabFailure(
+          labError('QemuFailed', 'the source guest did not start its workload within 90 s')
+        )
+      await sleep(50)
+    }
+    progress('measure: migrating')
+    await srcQmp.execute('migrate', { uri: `tcp:127.0.0.1:${port}` })
+    const startedAtMs = Date.now()
+    const policy = config.migration.policy
+    const snapshots: Snapshot[] = []
+    let cancelReason: string | undefined
+    let postcopyStarted = false
+    let lastStatus = ''
+    for (;;) {
+      checkAlive()
+      const info = await srcQmp.execute<QueryMigrate>('query-migrate')
+      snapshots.push({ atMs: Date.now(), info })
+      if (info.status !== lastStatus) progress(`measure: migration ${info.status}`)
+      lastStatus = info.status
+      if (['completed', 'failed', 'cancelled'].includes(info.status)) break
+      const syncs = info.ram?.['dirty-sync-count'] ?? 0
+      // The lab's policy, as guestperf's driver applies it (engine.py _migrate): cancel past
+      // max-time or max-iterations; migrate-start-postcopy once dirty-sync-count reaches N.
+      if (cancelReason === undefined) {
+        if (opts.signal?.aborted) cancelReason = 'cancelled by the user'
+        else if (Date.now() - startedAtMs >= policy['max-time-ms'])
+          cancelReason = `the lab's policy cancelled it at max-time-ms (${policy['max-time-ms']} ms)`
+        else if (syncs > policy['max-iterations'])
+          cancelReason = `the lab's policy cancelled it after ${policy['max-iterations']} dirty syncs (max-iterations)`
+        if (cancelReason !== undefined) await srcQmp.execute('migrate_cancel')
+      }
+      const after = policy['postcopy-after-syncs']
+      if (!postcopyStarted && after !== undefined && syncs >= after && info.status === 'active') {
+        await srcQmp.execute('migrate-start-postcopy')
+        postcopyStarted = true
+      }
+      progress(
+        `measure: ${info.status}, sync ${syncs}, remaining ${((info.ram?.remaining ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+        'status'
+      )
+      await sleep(POLL_INTERVAL_MS)
+    }
+    const final = snapshots[snapshots.length - 1].info
+    const completedSeenAtMs = snapshots[snapshots.length - 1].atMs
+
+    let verification:
+      | { verified: boolean; mismatchedPages: number; comparedPages: number; firstMismatch?: string }
+      | undefined
+    let verifyMs = 0
+    if (opts.verify && final.status === 'completed') {
+      progress('measure: comparing guest memory page by page')
+      const t0 = Date.now()
+      // The destination was started with -S: after the incoming migration it stays paused.
+      for (let i = 0; ; i++) {
+        const status = await dst.execute<{ status: string }>('query-status')
+        if (status.status === 'paused' || status.status === 'prelaunch') break
+        if (i > 100)
+          throw new LabFailure(
+            labError('QemuFailed', `the destination did not stop after migrating (state ${status.status})`)
+          )
+        await sleep(50)
+      }
+      verification = await compareGuestRam(srcQmp, dst, config.guest['memory-mib'], work)
+      await dst.execute('cont')
+      verifyMs = Date.now() - t0
+    }
+    // The guest-visible pause, from the host arrival of the workload's reports: the last one
+    // on the source serial and the first on the destination's (±one report interval).
+    let guestPauseMs: number | undefined
+    if (final.status === 'completed') {
+      const waitUntil = Date.now() + 5000
+      while (destReports.length < 2 && Date.now() < waitUntil) await sleep(20)
+      const lastSource = sourceReports[sourceReports.length - 1]
+      const firstDest = destReports[0]
+      if (lastSource && firstDest)
+        guestPauseMs = Math.max(0, firstDest.atMs - lastSource.atMs - REPORT_INTERVAL_MS - verifyMs)
+    }
+    const endedAtMs = Date.now()
+    return toMeasuredRun({
+      config,
+      snapshots,
+      sourceReports,
+      destReports,
+      events,
+      startedAtMs,
+      endedAtMs,
+      completedSeenAtMs,
+      qemuVersion: qemuVersionText(srcQmp.greeting) || binaryVersion,
+      binary,
+      accel,
+      kernelVersion: guest.kernelVersion,
+      cancelReason,
+      verification,
+      guestPauseMs,
+      readBack
+    })
+  } catch (e) {
+    throw e instanceof LabFailure ? e : new LabFailure(toLabError(e, 'QemuFailed'))
+  } finally {
+    for (const c of clients) {
+      await c.execute('quit', undefined, 1000).catch(() => undefined)
+      c.close()
+    }
+    await Promise.all(processes.map((p) => p.stop()))
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+async function connectOrExplain(qemu: QemuProcess, socket: string): Promise<QmpClient> {
+  const connecting = QmpClient.connect({ path: socket }, qemu.name, 20_000)
+  const exited = qemu.exited.then((code) => {
+    throw new LabFailure(
+      labError(
+        'QemuFailed',
+        `${qemu.name} exited (${code}) while starting: ${qemu.stderrTail() || 'no message'}`
+      )
+    )
+  })
+  connecting.catch(() => undefined)
+  exited.catch(() => undefined)
+  return Promise.race([connecting, exited])
+}
+
+/**
+ * pmemsave of both guests' RAM, compared 4 KiB page by page. The legacy PC hole
+ * (0xA0000–0xFFFFF: VGA window, option ROMs, BIOS shadow) is skipped: it is not plain RAM.
+ */
+async function compareGuestRam(
+  src: QmpClient,
+  dst: QmpClient,
+  memoryMib: number,
+  work: string
+): Promise<{ verified: boolean; mismatchedPages: number; comparedPages: number; firstMismatch?: string }> {
+  // On the pc machine RAM below 4 GiB is one block from address 0 up to min(size, lowmem).
+  const size = Math.min(memoryMib, 2816) * 2 ** 20
+  const files = [join(work, 'src.ram'), join(work, 'dst.ram')]
+  await src.execute('pmemsave', { val: 0, size, filename: files[0] }, 120_000)
+  await dst.execute('pmemsave', { val: 0, size, filename: files[1] }, 120_000)
+  const fds = files.map((f) => openSync(f, 'r'))
+  const chunk = 256 * GUEST_PAGE_SIZE
+  const a = Buffer.alloc(chunk)
+  const b = Buffer.alloc(chunk)
+  let mismatched = 0
+  let compared = 0
+  let firstMismatch: string | undefined
+  try {
+    for (let offset = 0; offset < size; offset += chunk) {
+      const na = readSync(fds[0], a, 0, chunk, offset)
+      const nb = readSync(fds[1], b, 0, chunk, offset)
+      const n = Math.min(na, nb)
+      for (let p = 0; p + GUEST_PAGE_SIZE <= n; p += GUEST_PAGE_SIZE) {
+        const address = offset + p
+        if (address >= 0xa0000 && address < 0x100000) continue
+        compared++
+        if (a.compare(b, p, p + GUEST_PAGE_SIZE, p, p + GUEST_PAGE_SIZE) !== 0) {
+          mismatched++
+          firstMismatch ??= `0x${address.toString(16)}`
+        }
+      }
+    }
+  } finally {
+    for (const fd of fds) closeSync(fd)
+  }
+  return {
+    verified: mismatched === 0,
+    mismatchedPages: mismatched,
+    comparedPages: compared,
+    ...(firstMismatch ? { firstMismatch } : {})
+  }
+}
+
+interface MeasuredInputs {
+  config: LabConfig
+  snapshots: Snapshot[]
+  sourceReports: WorkloadReport[]
+  destReports: WorkloadReport[]
+  events: { side: string; event: QmpEvent }[]
+  startedAtMs: number
+  endedAtMs: number
+  completedSeenAtMs: number
+  qemuVersion: string
+  binary: string
+  accel: 'kvm' | 'tcg'
+  kernelVersion: string
+  cancelReason: string | undefined
+  verification:
+    { verified: boolean; mismatchedPages: number; comparedPages: number; firstMismatch?: string } | undefined
+  guestPauseMs: number | undefined
+  readBack: Record<string, unknown>
+}
+
+/**
+ * Maps the snapshots onto the lab's result and telemetry. query-migrate snapshots are what
+ * guestperf records too, so the mapping of guestperf reports (src/shared/guestperf.ts) does the
+ * progress, sync records and timeline; the fields guestperf does not keep but query-migrate has
+ * (precopy/downtime bytes, pages per second, throttle and dirty-limit times) come from the last
+ * snapshot, and the guest's write rate from the workload's own reports.
+ */
+function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
+  const { config } = m
+  const params = config.migration.parameters
+  const caps = config.migration.capabilities
+  const report: GuestperfReport = {
+    hardware: { cpus: config.guest.vcpus, mem: config.guest['memory-mib'] / 1024 },
+    scenario: {
+      name: config.name ?? 'measured',
+      downtime: params['downtime-limit'],
+      bandwidth: params['max-bandwidth'] > 0 ? params['max-bandwidth'] / 2 ** 20 : 125_000,
+      max_iters: config.migration.policy['max-iterations'],
+      max_time: config.migration.policy['max-time-ms'] / 1000,
+      post_copy: caps['postcopy-ram'],
+      auto_converge: caps['auto-converge'],
+      auto_converge_step: params['cpu-throttle-increment']
+    },
+    progress_history: m.snapshots.map(({ atMs, info }) => ({
+      status: info.status,
+      ram: {
+        transferred_bytes: info.ram?.transferred ?? 0,
+        remaining_bytes: info.ram?.remaining ?? 0,
+        total_bytes: info.ram?.total ?? 0,
+        duplicate_pages: info.ram?.duplicate ?? 0,
+        normal_pages: info.ram?.normal ?? 0,
+        normal_bytes: info.ram?.['normal-bytes'] ?? 0,
+        dirty_rate_pps: info.ram?.['dirty-pages-rate'] ?? 0,
+        transfer_rate_mbs: info.ram?.mbps ?? 0,
+        iterations: info.ram?.['dirty-sync-count'] ?? 0
+      },
+      now: atMs / 1000,
+      duration: info['total-time'] ?? 0,
+      downtime: info.downtime ?? 0,
+      downtime_expected: info['expected-downtime'] ?? 0,
+      setup_time: info['setup-time'] ?? 0,
+      throttle_pcent: info['cpu-throttle-percentage'] ?? 0
+    })),
+    guest_timings: []
+  }
+  const mapped = guestperfToMeasuredRun(report, 'a measured run')
+  const final = m.snapshots[m.snapshots.length - 1].info
+  const result = mapped.result
+  const ram = final.ram ?? {}
+  const pick = (key: keyof RamStats): number =>
+    typeof ram[key] === 'number' ? (ram[key] as number) : result.ram[key]
+  result.ram = {
+    ...result.ram,
+    'page-size': pick('page-size'),
+    'pages-per-second': pick('pages-per-second'),
+    'precopy-bytes': pick('precopy-bytes'),
+    'downtime-bytes': pick('downtime-bytes'),
+    'postcopy-bytes': pick('postcopy-bytes'),
+    'multifd-bytes': pick('multifd-bytes')
+  }
+  if (final['xbzrle-cache'] && caps.xbzrle) result['xbzrle-cache'] = final['xbzrle-cache']
+  if (final.status === 'failed') result['error-desc'] = final['error-desc'] ?? 'QEMU reported failed'
+  if (m.cancelReason !== undefined && final.status === 'cancelled') result.status = 'cancelled'
+  const verified = m.verification?.verified ?? false
+  const syncs = result.ram['dirty-sync-count']
+  const reason =
+    final.status === 'completed'
+      ? `measured on QEMU ${m.qemuVersion} (${m.accel}): completed after ${syncs} dirty syncs; ` +
+        (m.verification
+          ? m.verification.verified
+            ? `destination memory verified (${m.verification.comparedPages} pages compared)`
+            : `destination memory differs from the source in ${m.verification.mismatchedPages} pages (first at ${m.verification.firstMismatch})`
+          : 'destination memory not verified (use --verify)')
+      : final.status === 'cancelled'
+        ? `measured on QEMU ${m.qemuVersion} (${m.accel}): ${m.cancelReason ?? 'cancelled'} after ${syncs} dirty syncs`
+        : `measured on QEMU ${m.qemuVersion} (${m.accel}): the migration failed: ${final['error-desc'] ?? final.status}`
+  result.lab = {
+    ...result.lab,
+    verified,
+    ...(m.verification ? { 'mismatched-pages': m.verification.mismatchedPages } : {}),
+    'engine-version': `qemu ${m.qemuVersion}`,
+    reason,
+    'guest-pause-ms': m.guestPauseMs ?? result.lab['guest-pause-ms'],
+    'wall-time-ms': m.endedAtMs - m.startedAtMs,
+    'qemu-version': m.qemuVersion,
+    accel: m.accel
+  }
+  const throughput: VcpuThroughputSeries[] = [
+    {
+      vcpu: 0,
+      'bucket-ms': REPORT_INTERVAL_MS,
+      'start-ms': 0,
+      'mib-per-s': [] as number[]
+    }
+  ]
+  // The workload's reports, all threads together, on the migration's clock.
+  const firstReportMs = m.sourceReports[0]?.atMs ?? m.startedAtMs
+  const startOffset = Math.floor((firstReportMs - m.startedAtMs) / REPORT_INTERVAL_MS) * REPORT_INTERVAL_MS
+  throughput[0]['start-ms'] = startOffset
+  for (const r of [...m.sourceReports, ...m.destReports]) {
+    const bucket = Math.round((r.atMs - m.startedAtMs - startOffset) / REPORT_INTERVAL_MS)
+    if (bucket < 0) continue
+    const series = throughput[0]['mib-per-s']
+    while (series.length <= bucket) series.push(0)
+    series[bucket] = r.mibps
+  }
+  const eventCounts = new Map<string, number>()
+  for (const { side, event } of m.events) {
+    const key = `${side} ${event.event}`
+    eventCounts.set(key, (eventCounts.get(key) ?? 0) + 1)
+  }
+  const statusEvents = m.events
+    .filter((e) => e.side === 'source' && e.event.event === 'MIGRATION')
+    .map((e) => `${String(e.event.data?.status)}@${Math.round(e.event.timestampMs - m.startedAtMs)} ms`)
+  const notes = [
+    `Measured on QEMU ${m.qemuVersion} (${m.binary}, ${m.accel}), source and destination on this host over tcp:127.0.0.1, ` +
+      `guest kernel ${m.kernelVersion} with the lab's workload generator (guest/workload.c).`,
+    `Parameters read back from QEMU: ${Object.entries(m.readBack)
+      .filter(([k]) => k in parameterMap(config))
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ')}.`,
+    `query-migrate polled every ${POLL_INTERVAL_MS} ms: ${m.snapshots.length} snapshots. QMP events: ${[...eventCounts].map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}${statusEvents.length ? ` (source states: ${statusEvents.join(', ')})` : ''}.`,
+    `The guest's write rate (all vCPUs together) is vCPU 0's series; the guest pause is estimated from when the workload's 100 ms reports reached the host (±${REPORT_INTERVAL_MS} ms)${m.verification ? ', less the time the destination was held for the memory comparison' : ''}.`,
+    'Not reported by QEMU (stored as 0): downtime breakdown, BQL times, dirty pages per sync.'
+  ].join('\n')
+  return {
+    ...mapped,
+    label: config.name ?? '',
+    config: config as unknown as Record<string, unknown>,
+    result,
+    telemetry: { ...mapped.telemetry, throughput },
+    engineVersion: `qemu ${m.qemuVersion}`,
+    host: `QEMU ${m.qemuVersion} (${m.accel}) on this host`,
+    startedAtMs: m.startedAtMs,
+    endedAtMs: m.endedAtMs,
+    notes
+  }
+}
