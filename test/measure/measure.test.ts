@@ -36,7 +36,7 @@ function lab(args: string[], onStderr?: (text: string) => void): Promise<Outcome
 
 /** QEMU processes this test's runs started (their kernel lies in this test's home). */
 function qemuPids(): number[] {
-  let out = ''
+  let out: string
   try {
     out = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${home}`], { encoding: 'utf8' })
   } catch {
