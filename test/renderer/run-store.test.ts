@@ -95,6 +95,19 @@ describe('the run store', () => {
     expect(useRunStore().speed).toBe('max')
   })
 
+  it('skips to the end of this run without changing the speed it saved', async () => {
+    const run = useRunStore()
+    run.setSpeed(1)
+    await run.start({})
+    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1900) } })
+    run.skipToEnd()
+    expect(run.playheadMs).toBe(1900)
+    // The chosen speed is still 1× for the next run and the next visit.
+    expect(window.localStorage.getItem('migration-lab.live.speed')).toBe('1')
+    await run.start({})
+    expect(run.speed).toBe(1)
+  })
+
   it('keeps events that arrive before runs.start answers', async () => {
     const run = useRunStore()
     let release: () => void = () => {}

@@ -137,27 +137,32 @@ export const useRunStore = defineStore('run', () => {
     timer = undefined
   }
 
-  function setSpeed(next: PlaybackSpeed): void {
+  /** Plays at `next` from now on; `remember`: also for the next runs and visits (the user's choice). */
+  function setSpeed(next: PlaybackSpeed, remember = true): void {
     const now = Date.now()
     advance(now)
     anchor = { wallMs: now, virtualMs: playheadMs.value }
     speed.value = next
-    try {
-      window.localStorage.setItem(SPEED_STORAGE_KEY, String(next))
-    } catch {
-      // Not remembered.
-    }
+    if (remember)
+      try {
+        window.localStorage.setItem(SPEED_STORAGE_KEY, String(next))
+      } catch {
+        // Not remembered.
+      }
     advance(now)
     ensureLoop()
   }
 
   /** Shows everything received at once (and the summary, if the run is over). */
   function skipToEnd(): void {
-    setSpeed('max')
+    // This run only: skipping is not choosing a speed (it silently became max for every run).
+    setSpeed('max', false)
   }
 
   function reset(next: LabConfig | null): void {
     stopLoop()
+    // A new run plays at the speed the user chose (not one a skip set for the last run).
+    speed.value = storedSpeed()
     data.value = markRaw(new RunData(next?.guest['page-size'] ?? 4096))
     dataVersion.value++
     result.value = null
