@@ -103,6 +103,35 @@ describe('history, sweeps and compare in a browser', () => {
     await lab.page.screenshot({ path: await screenshotPath('history-list'), fullPage: true })
   })
 
+  it('shows History, Compare and Live in Chinese and in the dark theme (screenshots to look at)', async () => {
+    await lab.page.getByLabel('Language').selectOption('zh-CN')
+    await expect.poll(() => lab.page.evaluate(() => document.documentElement.lang)).toBe('zh-CN')
+    // Status words and button labels stay on one line (they wrapped mid-word: 已完/成, 打/开).
+    const lines = (selector: string) =>
+      lab.page.evaluate((sel) => {
+        return [...document.querySelectorAll(sel)].map((el) => {
+          const range = document.createRange()
+          range.selectNodeContents(el)
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size
+        })
+      }, selector)
+    await expect.poll(() => lines('[data-testid^="run-row-"] .status')).toEqual([1, 1, 1])
+    expect(await lines('[data-testid^="open-run-"]')).toEqual([1, 1, 1])
+    await lab.page.screenshot({ path: await screenshotPath('history-list-zh-light'), fullPage: true })
+    await lab.page.emulateMedia({ colorScheme: 'dark' })
+    await expect.poll(() => lab.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    await lab.page.screenshot({ path: await screenshotPath('history-list-zh-dark'), fullPage: true })
+    await lab.page.getByTestId('screen-compare').click()
+    await lab.page.screenshot({ path: await screenshotPath('compare-zh-dark'), fullPage: true })
+    await lab.page.getByTestId('screen-live').click()
+    await lab.page.screenshot({ path: await screenshotPath('live-zh-dark'), fullPage: true })
+    await lab.page.getByLabel('语言').selectOption('en')
+    await expect.poll(() => lab.page.evaluate(() => document.documentElement.lang)).toBe('en')
+    await lab.page.getByTestId('screen-history').click()
+    await lab.page.screenshot({ path: await screenshotPath('history-list-dark'), fullPage: true })
+    await lab.page.emulateMedia({ colorScheme: 'light' })
+  })
+
   it('logged no console errors', () => {
     expect(lab.consoleErrors).toEqual([])
   })
