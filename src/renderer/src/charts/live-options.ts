@@ -360,6 +360,12 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     animation: false,
     encode: { x: [1, 2], y: 0 },
     data: timelineData,
+    // The axis tooltip does not fire over the swimlanes (a custom series has no value at the
+    // pointer's time); each segment gets its own: lane, state, from–to and how long.
+    tooltip: {
+      trigger: 'item',
+      formatter: (raw: unknown) => laneTooltipText(raw, input, lanes, stateNames)
+    },
     renderItem: (params, api) => {
       const lane = api.value(0) as number
       const start = api.coord([api.value(1), lane])
@@ -568,6 +574,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     axisPointer: { link: [{ xAxisIndex: 'all' }], lineStyle: { color: palette.muted } },
     tooltip: {
       trigger: 'axis',
+      className: 'lab-chart-tooltip',
       confine: true,
       backgroundColor: palette.tooltipBackground,
       borderColor: palette.axis,
@@ -670,6 +677,22 @@ function tooltipText(raw: unknown, input: LiveChartInput, lanes: readonly Timeli
     )
   }
   return rows.join('<br/>')
+}
+
+/** A swimlane segment's tooltip: "vCPU 0: running", then "0 s – 38.4 s (38.4 s)". */
+function laneTooltipText(
+  raw: unknown,
+  input: LiveChartInput,
+  lanes: readonly TimelineLane[],
+  stateNames: readonly TimelineState[]
+): string {
+  const value = (raw as { value?: unknown }).value
+  if (!Array.isArray(value)) return ''
+  const [lane, startMs, endMs, state, detail] = value as [number, number, number, number, string]
+  const { labels, locale } = input
+  const head = `${escapeHtml(labels.lane(lanes[lane]))}: ${escapeHtml(labels.state(stateNames[state]))}`
+  const span = `${formatMs(startMs, locale)} – ${formatMs(endMs, locale)} (${formatMs(endMs - startMs, locale)})`
+  return [`<strong>${head}</strong>`, ...(detail ? [escapeHtml(detail)] : []), span].join('<br/>')
 }
 
 function formatSeriesValue(id: string, v: number, locale: string): string {
