@@ -230,7 +230,7 @@ export class HistoryDb {
           input.baseConfigJson ?? this.canonical(input.baseConfig)
         )
       )
-      return write()
+      return write.immediate()
     })
   }
 
@@ -329,7 +329,7 @@ export class HistoryDb {
       const nowMs = this.now()
       const stmt = this.db.prepare('UPDATE run SET deleted_at_ms = ? WHERE id = ? AND deleted_at_ms IS NULL')
       const write = this.db.transaction(() => runIds.reduce((n, id) => n + stmt.run(nowMs, id).changes, 0))
-      return write()
+      return write.immediate()
     })
   }
 
@@ -350,7 +350,7 @@ export class HistoryDb {
           .prepare('UPDATE run SET deleted_at_ms = ? WHERE experiment_id = ? AND deleted_at_ms IS NULL')
           .run(nowMs, experimentId).changes
       })
-      return write()
+      return write.immediate()
     })
   }
 
@@ -362,7 +362,7 @@ export class HistoryDb {
         'UPDATE run SET deleted_at_ms = NULL WHERE id = ? AND deleted_at_ms IS NOT NULL'
       )
       const write = this.db.transaction(() => runIds.reduce((n, id) => n + stmt.run(id).changes, 0))
-      return write()
+      return write.immediate()
     })
   }
 
@@ -384,7 +384,7 @@ export class HistoryDb {
         this.db.prepare('UPDATE experiment SET deleted_at_ms = NULL WHERE id = ?').run(experimentId)
         return runs
       })
-      return write()
+      return write.immediate()
     })
   }
 
@@ -412,7 +412,7 @@ export class HistoryDb {
           .run(cutoff).changes
         return { runs, experiments }
       })
-      return write()
+      return write.immediate()
     })
   }
 
@@ -512,7 +512,7 @@ export class HistoryDb {
         if (kind === 'experiment')
           this.db.prepare('UPDATE experiment SET updated_at_ms = ? WHERE id = ?').run(this.now(), id)
       })
-      write()
+      write.immediate()
     })
   }
 
