@@ -55,6 +55,11 @@ describe('history, sweeps and compare in a browser', () => {
     // Only the varied parameter differs (differences only is on by default).
     expect(await lab.page.getByTestId('differences-only').isChecked()).toBe(true)
     expect(await lab.page.getByTestId('config-diff-row').count()).toBe(1)
+    // Plural grammar: "1 repetition per configuration", "46 parameters are the same" (not "(s)").
+    const compareText = (await lab.page.locator('main').textContent()) ?? ''
+    expect(compareText).toContain('1 repetition per configuration')
+    expect(compareText).toMatch(/\d+ parameters are the same everywhere/)
+    expect(compareText).not.toMatch(/repetition\(s\)|parameter\(s\)/)
     await lab.page.screenshot({ path: await screenshotPath('compare-sweep-light'), fullPage: true })
 
     await lab.page.emulateMedia({ colorScheme: 'dark' })
@@ -97,7 +102,7 @@ describe('history, sweeps and compare in a browser', () => {
     await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(2)
     await expect
       .poll(() => lab.page.getByTestId('history-toast').textContent())
-      .toContain('Moved 1 run(s) to the bin.')
+      .toContain('Moved 1 run to the bin.')
     await lab.page.getByTestId('toast-action').click()
     await expect.poll(() => lab.page.locator('[data-testid^="run-row-"]').count()).toBe(3)
     await lab.page.screenshot({ path: await screenshotPath('history-list'), fullPage: true })

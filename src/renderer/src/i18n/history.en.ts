@@ -115,13 +115,13 @@ const historyEn = {
     clearFilter: 'Clear the filter'
   },
   undo: {
-    deleted: 'Moved {runs} run(s) to the bin.',
+    deleted: 'Moved {runs} run to the bin. | Moved {runs} runs to the bin.',
     deletedExperiment: 'Moved {experiments} experiment(s) and {runs} run(s) to the bin.'
   },
   notices: {
-    imported: 'Imported {count} run(s) from {file}.',
+    imported: 'Imported {count} run from {file}. | Imported {count} runs from {file}.',
     importedGuestperf: 'Imported {file} as a measured run.',
-    restored: 'Restored {runs} run(s).'
+    restored: 'Restored {runs} run. | Restored {runs} runs.'
   },
   errors: {
     title: 'Something went wrong',
@@ -187,7 +187,7 @@ const historyEn = {
       'Nothing to compare yet. Select runs in History and choose "Compare selected", or open an experiment.',
     goToHistory: 'Go to History',
     varied: 'Varied: {params}',
-    repetitions: '{count} repetition(s) per configuration',
+    repetitions: '{count} repetition per configuration | {count} repetitions per configuration',
     nothingVaried: 'Repetitions of one config',
     truncated: 'Only the first {shown} runs are compared ({left} more were selected).',
     groupBy: 'Group by',
@@ -242,7 +242,8 @@ const historyEn = {
     parameter: 'Parameter',
     differencesOnly: 'Show differences only',
     noDifferences: 'The configs are identical (seed aside, repetitions of one config).',
-    allSame: '{count} parameter(s) are the same everywhere; uncheck "Show differences only" to see them.',
+    allSame:
+      '{count} parameter is the same everywhere; uncheck "Show differences only" to see it. | {count} parameters are the same everywhere; uncheck "Show differences only" to see them.',
     missing: '(absent)',
     series: '{param} = {value}'
   },
