@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -205,6 +206,31 @@ describe('migration-lab measure', () => {
     expect(r.stderr).toContain(`--qemu: ${join(home, 'no-such-qemu')} does not exist or is not executable`)
     expect(qemuPids()).toEqual([])
   })
+
+  it('a port in use: exit 2 naming it, no QEMU left, nothing recorded', async () => {
+    const server = createServer()
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const before = await lab(['history', '--filter', 'source=measured', '--json'])
+      const r = await lab([
+        'measure',
+        writeConfig('idle.json', idle),
+        '--accel',
+        'tcg',
+        '--port',
+        String(port)
+      ])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain("the destination's port is in use on 127.0.0.1")
+      expect(r.stderr).toContain(String(port))
+      expect(qemuPids()).toEqual([])
+      const after = await lab(['history', '--filter', 'source=measured', '--json'])
+      expect(after.stdout).toBe(before.stdout)
+    } finally {
+      server.close()
+    }
+  }, 120_000)
 
   it('a source QEMU that dies mid-migration is named, nothing is left running, the history stays', async () => {
     let killed = false

@@ -56,6 +56,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64 on PATH; QEMU 9 or newer)')
     .option('--accel <kvm|tcg>', 'accelerator (default: kvm when /dev/kvm is usable, else tcg)')
     .option('--verify', "compare both guests' RAM page by page after the migration (pmemsave)")
+    .addOption(
+      new Option(
+        '--port <n>',
+        "the destination's -incoming port on 127.0.0.1 (default: a free one)"
+      ).argParser(intOption('--port', 1, 65535))
+    )
     .option('--json', 'print the query-migrate-shaped result as JSON')
     .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
     .addOption(db())

@@ -11,6 +11,7 @@ export interface MeasureCliOptions {
   qemu?: string
   accel?: string
   verify?: boolean
+  port?: number
   json?: boolean
   full?: boolean
   db?: DbOption
@@ -39,6 +40,7 @@ export async function measureCommand(configPath: string, opts: MeasureCliOptions
       ...(opts.qemu !== undefined ? { qemu: opts.qemu } : {}),
       ...(opts.accel !== undefined ? { accel: opts.accel as 'kvm' | 'tcg' } : {}),
       verify: opts.verify === true,
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
       signal: abort.signal,
       // On a terminal one status line repaints; otherwise (a log, a test) one line per phase.
       onProgress: (line, kind) => {

@@ -31,6 +31,8 @@ export interface MeasureOptions {
   readonly accel?: 'kvm' | 'tcg'
   /** Compare both sides' guest RAM page by page after completion (destination started with -S). */
   readonly verify?: boolean
+  /** The destination's `-incoming tcp:127.0.0.1:PORT` port; default: one that is free. */
+  readonly port?: number
   readonly signal?: AbortSignal
   /**
    * Progress for a person: `phase` lines (guest build, boot, each new migration state) and, for
@@ -240,7 +242,7 @@ async function measureOnce(
   const destReports: WorkloadReport[] = []
   const events: { side: string; event: QmpEvent }[] = []
   try {
-    const port = await freeLoopbackPort()
+    const port = opts.port ?? (await freeLoopbackPort())
     const ringSize = config.guest['dirty-ring-size']
     const accelArg = accel === 'kvm' && ringSize > 0 ? `kvm,dirty-ring-size=${ringSize}` : accel
     const append = ['console=ttyS0', 'quiet', 'panic=-1', ...workloadKernelArgs(config)].join(' ')
@@ -453,12 +455,14 @@ async function measureOnce(
 async function connectOrExplain(qemu: QemuProcess, socket: string): Promise<QmpClient> {
   const connecting = QmpClient.connect({ path: socket }, qemu.name, 20_000)
   const exited = qemu.exited.then((code) => {
-    throw new LabFailure(
-      labError(
-        'QemuFailed',
-        `${qemu.name} exited (${code}) while starting: ${qemu.stderrTail() || 'no message'}`
+    const said = qemu.stderrTail() || 'no message'
+    // A taken -incoming port is the user's to fix (another program, or --port): QEMU says
+    // "Failed to bind socket: Address already in use" (util/qemu-sockets.c inet_listen_saddr).
+    if (/Address already in use/i.test(said))
+      throw new LabFailure(
+        labError('Validation', `the destination's port is in use on 127.0.0.1 (${qemu.name}: ${said})`)
       )
-    )
+    throw new LabFailure(labError('QemuFailed', `${qemu.name} exited (${code}) while starting: ${said}`))
   })
   connecting.catch(() => undefined)
   exited.catch(() => undefined)
