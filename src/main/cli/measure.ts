@@ -6,6 +6,7 @@ import { formatResultSummary } from './format'
 import { openCliHistory, type DbOption } from './history-file'
 import { terminalProgress } from './progress'
 import { readJsonArgument } from './read-input'
+import { onStopSignals } from './stop-signals'
 
 export interface MeasureCliOptions {
   qemu?: string
@@ -31,9 +32,7 @@ export async function measureCommand(configPath: string, opts: MeasureCliOptions
   if (!parsed.ok) throw new LabFailure(parsed.error)
   const history = opts.db === false ? undefined : openCliHistory(opts.db)
   const abort = new AbortController()
-  const onSignal = (): void => abort.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const offStopSignals = onStopSignals(() => abort.abort())
   const progress = terminalProgress(process.stderr, process.stderr.isTTY === true)
   try {
     const measured = await measureMigration(parsed.config, {
@@ -69,8 +68,7 @@ export async function measureCommand(configPath: string, opts: MeasureCliOptions
     return EXIT_OK
   } finally {
     progress.done()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    offStopSignals()
     history?.close()
   }
 }

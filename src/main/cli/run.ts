@@ -9,6 +9,7 @@ import { formatResultSummary } from './format'
 import { openCliHistory, type DbOption } from './history-file'
 import { bar, terminalProgress } from './progress'
 import { readJsonArgument } from './read-input'
+import { onStopSignals } from './stop-signals'
 
 export interface RunCliOptions {
   seed?: number
@@ -20,7 +21,7 @@ export interface RunCliOptions {
 /**
  * `migration-lab run CONFIG`: validates, runs, records the run in the history (unless --no-db)
  * and prints a readable summary or the query-migrate-shaped JSON. Ctrl-C cancels the run the way
- * migrate_cancel would; the run is kept as cancelled.
+ * migrate_cancel would, and so does SIGTERM; the run is kept as cancelled.
  */
 export async function runCommand(configPath: string, opts: RunCliOptions): Promise<number> {
   if (opts.full && !opts.json) throw new LabFailure(labError('Validation', '--full goes with --json'))
@@ -28,8 +29,7 @@ export async function runCommand(configPath: string, opts: RunCliOptions): Promi
   const history: HistoryDb | undefined = opts.db === false ? undefined : openCliHistory(opts.db)
   const host = new NodeProcessHost()
   const abort = new AbortController()
-  const onSigint = (): void => abort.abort()
-  process.once('SIGINT', onSigint)
+  const offStopSignals = onStopSignals(() => abort.abort())
   const progress = terminalProgress(process.stderr, process.stderr.isTTY === true)
   const maxTimeMs = policyMaxTimeMs(input)
   let runId: number | undefined
@@ -73,7 +73,7 @@ export async function runCommand(configPath: string, opts: RunCliOptions): Promi
     return EXIT_OK
   } finally {
     progress.done()
-    process.off('SIGINT', onSigint)
+    offStopSignals()
     await host.killAll()
     history?.close()
   }

@@ -8,6 +8,7 @@ import { EXIT_FAILURE, EXIT_OK } from './exit-codes'
 import { openCliHistory, type DbOption } from './history-file'
 import { bar, terminalProgress } from './progress'
 import { readJsonArgument } from './read-input'
+import { onStopSignals } from './stop-signals'
 import { parseShard } from './shard'
 
 export interface SweepCliOptions {
@@ -69,8 +70,7 @@ export async function sweepCommand(configPath: string, opts: SweepCliOptions): P
       ),
     onFinished: (f) => (finished = f)
   })
-  const onSigint = (): void => void runner.cancelAll()
-  process.once('SIGINT', onSigint)
+  const offStopSignals = onStopSignals(() => void runner.cancelAll())
   try {
     const name = opts.name ?? `sweep of ${vary.map((v) => v.path).join(' × ')}`
     const started = runner.start({
@@ -120,7 +120,7 @@ export async function sweepCommand(configPath: string, opts: SweepCliOptions): P
     return status === 'failed' ? EXIT_FAILURE : EXIT_OK
   } finally {
     progress.done()
-    process.off('SIGINT', onSigint)
+    offStopSignals()
     await host.killAll()
     history.close()
   }
