@@ -109,6 +109,19 @@ describe('History screen', () => {
     expect(view.get('[data-testid="history-toast"]').text()).toContain('Restored 1 run.')
   })
 
+  it('drops the undo toast when its tab is left', async () => {
+    fake.runs = [1, 2, 3].map((id) => makeRun(id))
+    const view = mountView(HistoryView)
+    await flushPromises()
+    await view.get('[data-testid="run-row-2"] input[type="checkbox"]').setValue(true)
+    await view.get('[data-testid="delete-selected"]').trigger('click')
+    await flushPromises()
+    expect(view.find('[data-testid="history-toast"]').exists()).toBe(true)
+    await view.get('[data-testid="history-tab-experiments"]').trigger('click')
+    await flushPromises()
+    expect(view.find('[data-testid="history-toast"]').exists()).toBe(false)
+  })
+
   it('opens a run, saves a note and re-runs it on the Configure screen', async () => {
     fake.runs = [makeRun(4, { config: limit(250), label: 'baseline' })]
     const view = mountView(HistoryView)
