@@ -21,9 +21,13 @@ interface Outcome {
   stderr: string
 }
 
-function lab(args: string[], onStderr?: (text: string) => void): Promise<Outcome> {
+function lab(
+  args: string[],
+  onStderr?: (text: string) => void,
+  env: Record<string, string> = {}
+): Promise<Outcome> {
   const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, MIGRATION_LAB_HOME: home },
+    env: { ...process.env, ...env, MIGRATION_LAB_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
@@ -191,6 +195,39 @@ describe('migration-lab measure', () => {
     // machine) used to leave the run waiting 90 s and failing; now it falls back and says so.
     if (kvmUsable() && result.lab.accel === 'tcg') expect(r.stderr).toContain('did not boot under KVM')
     if (!kvmUsable()) expect(result.lab.accel).toBe('tcg')
+    expect(qemuPids()).toEqual([])
+  }, 240_000)
+
+  it('--verify finds the dirty pages QEMU 7.2 loses under TCG', async () => {
+    // Debian 12's own QEMU, unpacked beside the installed one (docs/measured-runs.md).
+    const dir = join(home, 'qemu-7.2')
+    const printed = execFileSync(resolve(__dirname, '../../scripts/fetch-qemu-7.2.sh'), [dir], {
+      encoding: 'utf8'
+    })
+    expect(printed).toContain('--verify')
+    const r = await lab(
+      [
+        'measure',
+        writeConfig('dirtying.json', dirtying),
+        '--accel',
+        'tcg',
+        '--verify',
+        '--json',
+        '--no-db',
+        '--qemu',
+        join(dir, 'root/usr/bin/qemu-system-x86_64')
+      ],
+      undefined,
+      { QEMU_MODULE_DIR: join(dir, 'root/usr/lib/x86_64-linux-gnu/qemu') }
+    )
+    const result = JSON.parse(r.stdout) as MigrationResult
+    expect(result.lab['qemu-version']).toMatch(/^7\.2\./)
+    // QEMU believes it completed; the destination's memory says otherwise.
+    expect(result.status).toBe('completed')
+    expect(result.lab.verified).toBe(false)
+    expect(result.lab['mismatched-pages']).toBeGreaterThan(0)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/QEMU's destination memory differs from the source in \d+ pages/)
     expect(qemuPids()).toEqual([])
   }, 240_000)
 
