@@ -1,7 +1,7 @@
 import { LabFailure, labError } from '../../shared/errors'
 import { historyConfigJson } from '../lab/resources'
 import { defaultHistoryDbPath } from '../paths'
-import { openHistory, type HistoryDb } from '../storage'
+import { openHistory, writeBlocker, type HistoryDb } from '../storage'
 
 /**
  * `--db FILE` / `--no-db` as commander gives them: a path, `false` for --no-db, or undefined for
@@ -15,12 +15,27 @@ export function historyPath(db: DbOption): string {
   return db ?? defaultHistoryDbPath()
 }
 
-/** Opens the history for a command; says on stderr when runs were found interrupted. */
-export function openCliHistory(db: DbOption, opts: { readonly?: boolean } = {}): HistoryDb {
+/**
+ * Opens the history for a command; says on stderr when runs were found interrupted. `readonly`:
+ * the command only reads; `'if-needed'`: it only reads but, when it may write, opens for writing
+ * so that runs of a stopped lab are marked interrupted first (listing), and when it may not,
+ * opens read-only and says so.
+ */
+export function openCliHistory(db: DbOption, opts: { readonly?: boolean | 'if-needed' } = {}): HistoryDb {
   const file = historyPath(db)
+  let readonly = opts.readonly === true
+  if (opts.readonly === 'if-needed') {
+    const blocker = writeBlocker(file)
+    if (blocker) {
+      readonly = true
+      process.stderr.write(
+        `migration-lab: ${file} is read-only for this user (${blocker}); opened for reading only, so runs left running by a stopped lab are listed as running.\n`
+      )
+    }
+  }
   const history = openHistory(file, {
     canonicalConfigJson: historyConfigJson,
-    ...(opts.readonly ? { readonly: true } : {})
+    ...(readonly ? { readonly: true } : {})
   })
   for (const run of history.interruptedAtOpen)
     process.stderr.write(

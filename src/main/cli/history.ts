@@ -43,7 +43,7 @@ export async function historyCommand(opts: {
     )
   const sort = opts.sort !== undefined ? parseRunSort(opts.sort) : undefined
   if (sort && !sort.ok) throw new LabFailure(labError('Validation', `--sort ${sort.error}`))
-  const history = openCliHistory(opts.db)
+  const history = openCliHistory(opts.db, { readonly: 'if-needed' })
   try {
     const page = await cliLab(history)('history.listRuns', {
       filter,

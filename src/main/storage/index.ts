@@ -17,7 +17,7 @@ export {
   type Migration,
   type MigrationReport
 } from './migrations'
-export { inspectFile, type FileInspection } from './open'
+export { inspectFile, writeBlocker, type FileInspection } from './open'
 export {
   FLUSH_INTERVAL_MS,
   FLUSH_POINTS,

@@ -15,7 +15,9 @@
  */
 import Database from 'better-sqlite3'
 import {
+  accessSync,
   closeSync,
+  constants as fsConstants,
   existsSync,
   fstatSync,
   mkdirSync,
@@ -180,6 +182,29 @@ export function openDatabaseFile(file: string, options: OpenOptions = {}): Opene
       break
   }
 
+  if (inspection.kind === 'sqlite' || inspection.kind === 'empty') {
+    const blocker = writeBlocker(file)
+    if (!readonly && blocker)
+      throw new LabFailure(
+        labError(
+          'Database',
+          `${file} is read-only for this user (${blocker}): it can be read (history, show, export, report) ` +
+            'but not written. Make it writable, or choose another file with --db.'
+        )
+      )
+    // SQLite reads a WAL database only through its -shm index; without one, and with no right to
+    // create it, even a read-only connection fails ("attempt to write a readonly database").
+    if (readonly && inspection.kind === 'sqlite' && inspection.walMode && !canCreateBeside(file))
+      throw new LabFailure(
+        labError(
+          'Database',
+          `${file} cannot be read here: it is a WAL-mode database, SQLite needs ${file}-shm beside it, and the folder ` +
+            `${dirname(file)} is read-only for this user. The file was left untouched. Copy it to a folder you may ` +
+            'write, or make the folder writable.'
+        )
+      )
+  }
+
   const fromFuture = (version: number): LabFailure =>
     new LabFailure(
       labError(
@@ -295,6 +320,31 @@ function probeOurDatabase(file: string): number {
       )
     )
   }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Whether SQLite may create (or already has) the -wal and -shm files beside `file`. */
+function canCreateBeside(file: string): boolean {
+  return writable(dirname(file)) || (existsSync(`${file}-wal`) && existsSync(`${file}-shm`))
+}
+
+/**
+ * Why this process cannot write the history at `file` (null when it can): the file itself, or
+ * the folder where SQLite must create its -wal and -shm files.
+ */
+export function writeBlocker(file: string): string | null {
+  if (!existsSync(file)) return writable(dirname(file)) ? null : `the folder ${dirname(file)} is read-only`
+  if (!writable(file)) return 'the file is read-only'
+  if (!canCreateBeside(file)) return `the folder ${dirname(file)} is read-only`
+  return null
 }
 
 function walHasContent(file: string): boolean {
