@@ -186,6 +186,14 @@ describe('the Live run screen', () => {
     fake.push({ event: 'run.finished', payload: { runId: 7, result: result({ 'total-time': 1540 }) } })
     await flushPromises()
     expect(w.get('[data-testid="speed-1"]').attributes('aria-checked')).toBe('true')
+    // The speeds are one Tab stop (the chosen one); the arrow keys choose another.
+    const tabStops = w.findAll('[role="radio"]').filter((b) => b.attributes('tabindex') !== '-1')
+    expect(tabStops.map((b) => b.attributes('data-testid'))).toEqual(['speed-1'])
+    await w.get('[data-testid="speed-1"]').trigger('keydown', { key: 'ArrowRight' })
+    expect(run.speed).toBe(10)
+    expect(w.get('[data-testid="speed-10"]').attributes('tabindex')).toBe('0')
+    run.setSpeed(1)
+    await flushPromises()
     // At 1× the summary waits for the replay to reach the end, and so does the outcome.
     expect(w.find('[data-testid="run-summary"]').exists()).toBe(false)
     expect(w.get('[data-testid="run-status"]').text()).toBe('Replaying')
