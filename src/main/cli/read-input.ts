@@ -23,6 +23,8 @@ export function readJsonArgument(pathOrDash: string, what: string): unknown {
             : (e as Error).message
     throw new LabFailure(labError('Validation', `${what} ${shown}: ${why}`))
   }
+  // Windows editors begin UTF-8 files with a byte order mark, which JSON.parse refuses.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   try {
     return JSON.parse(text) as unknown
   } catch (e) {

@@ -217,7 +217,8 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions = {}): ParseConfigResult {
   const messages = options.messages ?? ENGLISH_CONFIG_MESSAGES
-  let candidate: unknown = input ?? {}
+  // Only a missing config means the defaults; `null` is a mistake the schema names.
+  let candidate: unknown = input === undefined ? {} : input
   let parsed = labConfigSchema.safeParse(candidate)
   const details: string[] = []
   // Report every problem, not just the first layer: drop what the schema rejected (defaults take
