@@ -30,6 +30,9 @@ import {
   qemuCommandPlan,
   reportTitle,
   runIsMeasured,
+  measuredRunWasVerified,
+  predictedVsMeasured,
+  type PredictedFigure,
   runDisplayTitle,
   shortPath,
   type ComparisonReportData,
@@ -152,7 +155,7 @@ function statusBadge(run: ReportRun): string {
 
 function verifiedText(run: ReportRun): { value: string; tone: CellClass; note?: string } {
   const result = run.result
-  if (runIsMeasured(run))
+  if (runIsMeasured(run) && !measuredRunWasVerified(result))
     return { value: NOT_MEASURED, tone: 'muted', note: 'a real QEMU: no oracle compared memories' }
   if (!result || result.status !== 'completed')
     return { value: NOT_APPLICABLE, tone: 'muted', note: 'no switchover' }
@@ -631,6 +634,30 @@ function comparisonEnvironmentHtml(data: ComparisonReportData): string {
   )
 }
 
+/** Each measured run beside the simulation of the same experiment, with the error of each figure. */
+function predictedVsMeasuredHtml(data: ComparisonReportData): string {
+  const pairs = predictedVsMeasured(data.runs)
+  if (pairs.length === 0) return ''
+  const value = (unit: PredictedFigure['unit'], v: number): string =>
+    unit === 'ms' ? formatMs(v) : unit === 'bytes' ? formatBytes(v) : formatInteger(v)
+  const rows = pairs.flatMap((p) =>
+    p.figures.map((f) => [
+      `${p.label} (measured #${p.measuredRunId}, simulated #${p.simulatedRunId})`,
+      f.name,
+      value(f.unit, f.measured),
+      value(f.unit, f.simulated),
+      f.error === null ? NOT_APPLICABLE : `${f.error >= 0 ? '+' : '−'}${Math.abs(f.error * 100).toFixed(1)} %`
+    ])
+  )
+  return (
+    table(['experiment', 'figure', 'measured', 'simulated', 'error'], rows, {
+      numeric: [2, 3, 4],
+      className: 'fidelity'
+    }) +
+    '<p class="muted">Error = simulated / measured − 1, for runs of the same name; how measured runs are made and where the simulation differs: docs/fidelity.md.</p>'
+  )
+}
+
 function comparisonBody(data: ComparisonReportData): string {
   const interpretation = interpretComparison(data.runs, data.variedPaths, data.summaries)
   const experiment = data.experiment
@@ -644,6 +671,8 @@ function comparisonBody(data: ComparisonReportData): string {
     section('interpretation', 'What the runs show', interpretationHtml(interpretation, 'comparison')),
     section('runs', 'Runs', runsTableHtml(data))
   ]
+  const fidelity = predictedVsMeasuredHtml(data)
+  if (fidelity) parts.push(section('fidelity', 'Predicted vs measured', fidelity))
   const groups = groupsHtml(data)
   if (groups)
     parts.push(section('groups', `Statistics per ${shortPath(data.variedPaths[0] as string)}`, groups))

@@ -50,3 +50,71 @@ export function isUnrecordedSyncField(measured: boolean, field: string): boolean
 export function isUnrecordedRamField(measured: boolean, field: string): boolean {
   return measured && (NOT_RECORDED_BY_GUESTPERF.ramFields as readonly string[]).includes(field)
 }
+
+/**
+ * A measured run whose memories were compared (`migration-lab measure --verify`) has a real
+ * `lab.verified`; an imported guestperf report or a measure without --verify does not.
+ */
+export function measuredRunWasVerified(result: MigrationResult | null | undefined): boolean {
+  return result?.lab['mismatched-pages'] !== undefined
+}
+
+/** One figure of a measured run beside the simulation of the same experiment. */
+export interface PredictedFigure {
+  /** The figure's name as the reports show it. */
+  readonly name: string
+  readonly unit: 'ms' | 'bytes' | 'count'
+  readonly measured: number
+  readonly simulated: number
+  /** simulated / measured − 1; null when the measured value is 0. */
+  readonly error: number | null
+}
+
+export interface PredictedVsMeasured {
+  readonly measuredRunId: number
+  readonly simulatedRunId: number
+  readonly label: string
+  readonly figures: readonly PredictedFigure[]
+}
+
+interface PairableRun {
+  readonly record: Pick<RunRecord, 'id' | 'label' | 'source'>
+  readonly result: MigrationResult | null
+}
+
+/**
+ * Pairs each measured run with the simulated run of the same experiment among `runs` (the same
+ * label, the name `measure` and `run` both give a config; the first such run), and the error of
+ * each figure both report (docs/fidelity.md). Downtime and guest pause only when both completed.
+ */
+export function predictedVsMeasured(runs: readonly PairableRun[]): PredictedVsMeasured[] {
+  const pairs: PredictedVsMeasured[] = []
+  for (const m of runs) {
+    if (!m.result || !isMeasuredRun(m.record, m.result) || m.record.label === '') continue
+    const s = runs.find(
+      (r) => r.result && !isMeasuredRun(r.record, r.result) && r.record.label === m.record.label
+    )
+    if (!s?.result) continue
+    const a = m.result
+    const b = s.result
+    const figure = (name: string, unit: PredictedFigure['unit'], measured: number, simulated: number) => ({
+      name,
+      unit,
+      measured,
+      simulated,
+      error: measured === 0 ? null : simulated / measured - 1
+    })
+    const figures: PredictedFigure[] = [
+      figure('total time', 'ms', a['total-time'], b['total-time']),
+      figure('transferred', 'bytes', a.ram.transferred, b.ram.transferred),
+      figure('dirty syncs', 'count', a.ram['dirty-sync-count'], b.ram['dirty-sync-count'])
+    ]
+    if (a.status === 'completed' && b.status === 'completed')
+      figures.push(
+        figure('downtime', 'ms', a.downtime ?? 0, b.downtime ?? 0),
+        figure('guest pause', 'ms', a.lab['guest-pause-ms'], b.lab['guest-pause-ms'])
+      )
+    pairs.push({ measuredRunId: m.record.id, simulatedRunId: s.record.id, label: m.record.label, figures })
+  }
+  return pairs
+}
