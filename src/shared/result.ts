@@ -194,6 +194,13 @@ export interface MigrationResult {
   ram: RamStats
   /** Current auto-converge throttle %, present only while throttling was active. */
   'cpu-throttle-percentage'?: number
+  /**
+   * dirty-limit only, once the limit is in service (populate_ram_info, migration/migration.c): the
+   * largest throttle_us_per_full over the vCPUs, µs (dirtylimit_throttle_time_per_round).
+   */
+  'dirty-limit-throttle-time-per-round'?: number
+  /** dirty-limit only: ring-full time at the vCPUs' average dirty rate, µs (dirtylimit_ring_full_time). */
+  'dirty-limit-ring-full-time'?: number
   'xbzrle-cache'?: XbzrleCacheStats
   /** Human-readable error, when status is failed. */
   'error-desc'?: string

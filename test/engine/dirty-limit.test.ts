@@ -4,13 +4,16 @@ import {
   dirtyLimitDone,
   dirtyLimitedRateMibps,
   dirtyLimitNeedsLinearAdjustment,
+  dirtyLimitInitialState,
   dirtyLimitOnTrigger,
+  dirtyLimitProcess,
   dirtyLimitRingFullTimeUs,
   dirtyLimitStatPeriodMs,
   dirtyLimitThrottleTimePerRoundUs,
   dirtyRingFullTimeUs,
   dirtyRingSoftLimitEntries,
   targetPagesToMib,
+  throttleMechanism,
   vcpuDirtyRateMbps,
   type DirtyLimitAdjustInput
 } from '../../src/shared/engine/dirty-limit'
@@ -192,5 +195,55 @@ describe('what a guest over the limit keeps', () => {
     expect(dirtyLimitedRateMibps(64, RING, PAGE, 1_673_076)).toBeCloseTo(7.2831, 4)
     expect(dirtyLimitedRateMibps(64, RING, PAGE, 0)).toBe(64)
     expect(dirtyLimitedRateMibps(0, RING, PAGE, 1000)).toBe(0)
+  })
+})
+
+describe('migration_trigger_throttle chooses the mechanism (migration/ram.c)', () => {
+  it.each([
+    [false, false, null], // neither capability: the trigger is not evaluated
+    [true, false, 'auto-converge'], // mig_throttle_guest_down
+    [false, true, 'dirty-limit'], // migration_dirty_limit_guest
+    [true, true, 'auto-converge'] // refused by migrate_caps_check; `if` before `else if`
+  ] as const)('auto-converge %s, dirty-limit %s → %s', (ac, dl, expected) => {
+    expect(throttleMechanism(ac, dl)).toBe(expected)
+  })
+})
+
+describe('dirtylimit_process: one stat period over every vCPU (system/dirtylimit.c)', () => {
+  it.each([
+    {
+      // 16,384 pages = 64 MiB in 1,000 ms → 64 MB/s; ring-full 16e6 / 64 = 250,000 µs;
+      // sleep_pct ⌊56 × 100 / 64⌋ = 87; Δ = ⌊250,000 × 87 / 13⌋ = 1,673,076
+      name: 'one vCPU at 64 MB/s, quota 8',
+      pages: [16_384],
+      periodMs: 1000,
+      expected: { throttleUsPerFull: [1_673_076], ratesMbps: [64], maxDirtyRateSeenMbps: 64 }
+    },
+    {
+      // 8,192 pages in 500 ms: ⌊MiB(8,192,000) / 500⌋ = ⌊32,000 / 500⌋ = 64 MB/s: the same step
+      name: 'a 500 ms period',
+      pages: [8192],
+      periodMs: 500,
+      expected: { throttleUsPerFull: [1_673_076], ratesMbps: [64], maxDirtyRateSeenMbps: 64 }
+    },
+    {
+      // vCPU 1: 2,048 pages → 8 MB/s, within 25 of the quota: left alone at 0
+      name: 'a vCPU already under its quota is left alone',
+      pages: [16_384, 2048],
+      periodMs: 1000,
+      expected: { throttleUsPerFull: [1_673_076, 0], ratesMbps: [64, 8], maxDirtyRateSeenMbps: 64 }
+    },
+    {
+      // vCPU 0 at 128 MB/s: ring-full 16e6 / 128 = 125,000; sleep_pct ⌊120 × 100 / 128⌋ = 93;
+      // Δ = ⌊125,000 × 93 / 7⌋ = 1,660,714. vCPU 1 at 64 MB/s reads the static maximum 128:
+      // ring-full 125,000, sleep_pct 87, Δ = ⌊125,000 × 87 / 13⌋ = 836,538 (not 1,673,076)
+      name: 'the ring-full maximum is one static for all vCPUs',
+      pages: [32_768, 16_384],
+      periodMs: 1000,
+      expected: { throttleUsPerFull: [1_660_714, 836_538], ratesMbps: [128, 64], maxDirtyRateSeenMbps: 128 }
+    }
+  ])('$name', ({ pages, periodMs, expected }) => {
+    const state = dirtyLimitInitialState(pages.length)
+    expect(dirtyLimitProcess(state, pages, periodMs, 8, RING, PAGE)).toEqual(expected)
   })
 })

@@ -10,6 +10,16 @@ import {
   TELEMETRY_TICK_US,
   US_PER_MS
 } from '../../shared/engine/constants'
+import {
+  dirtyLimitInitialState,
+  dirtyLimitOnTrigger,
+  dirtyLimitProcess,
+  dirtyLimitRingFullTimeUs,
+  dirtyLimitThrottleTimePerRoundUs,
+  throttleMechanism,
+  type DirtyLimitState,
+  type ThrottleMechanism
+} from '../../shared/engine/dirty-limit'
 import { verifyDestination, type OracleVerdict } from '../../shared/engine/oracle'
 import {
   EOF_BYTES,
@@ -174,6 +184,16 @@ export class MigrationSimulator {
   private dirtyRateHighCount = 0
   private throttlePct = 0
   private throttleEverActive = false
+
+  // --- dirty-limit (system/dirtylimit.c): the limit thread's timer and state, per vCPU
+  private readonly throttleMechanism: ThrottleMechanism
+  private dirtyLimitQuotaMbps: number | null = null
+  private dirtyLimitTimerUs = Infinity
+  private dirtyLimitPeriodStartUs = 0
+  private dirtyLimitPeriodStartWrites: number[] = []
+  private dirtyLimitState: DirtyLimitState
+  /** Schedule entries for one vCPU only (its dirty-limit sleep), merged into its next request. */
+  private pendingVcpuEvents: VcpuScheduleEvent[][]
   private dirtySyncCount = 0
   /** Virtual µs of the last dirty-log harvest merged into the bitmap (the oracle at cancel). */
   private lastHarvestUs = 0
@@ -238,6 +258,9 @@ export class MigrationSimulator {
     this.maxTimeUs = c.migration.policy['max-time-ms'] * US_PER_MS
     this.maxIterations = c.migration.policy['max-iterations']
     this.autoConverge = c.migration.capabilities['auto-converge']
+    this.throttleMechanism = throttleMechanism(this.autoConverge, c.migration.capabilities['dirty-limit'])
+    this.dirtyLimitState = dirtyLimitInitialState(this.links.length)
+    this.pendingVcpuEvents = this.links.map(() => [])
     // migration_connect: expected_downtime starts at downtime-limit (§1.2).
     this.expectedDowntimeMs = this.downtimeLimitMs
 
@@ -758,6 +781,7 @@ export class MigrationSimulator {
 
   private async fireDueTimers(): Promise<void> {
     while (this.acTimerUs <= this.nowUs) await this.autoConvergeTick()
+    if (this.dirtyLimitTimerUs <= this.nowUs && this.phase === 'active') await this.dirtyLimitTick()
   }
 
   /**
@@ -810,7 +834,7 @@ export class MigrationSimulator {
     this.dirtyBytesLastSync = pendingBytes(this.dirtyPages, this.pageSize)
     // The period rules run at the end of the sync, still under the BQL (§4.1 step 5).
     if (periodCloses(this.periodStartUs, holdEndUs)) {
-      if (this.autoConverge && this.phase === 'active') this.triggerThrottle(holdEndUs)
+      if (this.throttleMechanism !== null && this.phase === 'active') this.triggerThrottle(holdEndUs)
       this.dirtyPagesRateValue = dirtyPagesRate(this.numDirtyPagesPeriod, this.periodStartUs, holdEndUs)
       this.periodStartUs = holdEndUs
       this.numDirtyPagesPeriod = 0
@@ -853,6 +877,10 @@ export class MigrationSimulator {
     })
     this.dirtyRateHighCount = outcome.dirtyRateHighCount
     if (!outcome.throttleDown) return
+    if (this.throttleMechanism === 'dirty-limit') {
+      this.dirtyLimitGuest(atUs)
+      return
+    }
     const pct = throttleStep({
       throttlePct: this.throttlePct,
       initialPct: p['cpu-throttle-initial'],
@@ -866,6 +894,57 @@ export class MigrationSimulator {
     this.throttlePct = pct
     this.throttleEverActive = true
     this.pendingEvents.push({ kind: 'throttle', atUs, pct })
+  }
+
+  /**
+   * migration_dirty_limit_guest (migration/ram.c) → dirtylimit_set_all (system/dirtylimit.c): every
+   * vCPU gets the quota `vcpu-dirty-limit` and the limit thread starts measuring; its first
+   * adjustment comes after one `x-vcpu-dirty-limit-period` (vcpu_dirty_rate_stat_collect).
+   */
+  private dirtyLimitGuest(atUs: number): void {
+    const quota = dirtyLimitOnTrigger(
+      this.dirtyLimitQuotaMbps !== null,
+      this.dirtyLimitQuotaMbps,
+      this.config.migration.parameters['vcpu-dirty-limit']
+    )
+    if (quota === null) return
+    const starting = this.dirtyLimitQuotaMbps === null
+    this.dirtyLimitQuotaMbps = quota
+    if (!starting) return
+    this.timeline('migration', atUs, 'iterating', `dirty-limit ${quota} MB/s per vCPU`)
+    this.dirtyLimitPeriodStartUs = atUs
+    this.dirtyLimitPeriodStartWrites = this.vcpuStats.map((s) => s.writes)
+    this.dirtyLimitTimerUs = atUs + this.config.migration.parameters['x-vcpu-dirty-limit-period'] * US_PER_MS
+  }
+
+  /**
+   * dirtylimit_thread → dirtylimit_process (system/dirtylimit.c): after each stat period, every
+   * vCPU's dirty rate over it and its new throttle_us_per_full, told to that vCPU as a
+   * `dirty-limit` schedule entry. The vCPUs are read at the current time (the period ends no
+   * earlier than it is due), so the rate is over the period actually measured.
+   */
+  private async dirtyLimitTick(): Promise<void> {
+    const atUs = this.nowUs
+    await this.harvestAll(atUs, false)
+    const writes = this.vcpuStats.map((s) => s.writes)
+    const dirtied = writes.map((w, v) => w - (this.dirtyLimitPeriodStartWrites[v] ?? 0))
+    const periodMs = (atUs - this.dirtyLimitPeriodStartUs) / US_PER_MS
+    const before = this.dirtyLimitState.throttleUsPerFull
+    this.dirtyLimitState = dirtyLimitProcess(
+      this.dirtyLimitState,
+      dirtied,
+      periodMs,
+      this.dirtyLimitQuotaMbps ?? 0,
+      this.config.guest['dirty-ring-size'],
+      this.pageSize
+    )
+    this.dirtyLimitState.throttleUsPerFull.forEach((sleepUsPerFull, v) => {
+      if (sleepUsPerFull !== before[v])
+        this.pendingVcpuEvents[v].push({ kind: 'dirty-limit', atUs, sleepUsPerFull })
+    })
+    this.dirtyLimitPeriodStartUs = atUs
+    this.dirtyLimitPeriodStartWrites = writes
+    this.dirtyLimitTimerUs = atUs + this.config.migration.parameters['x-vcpu-dirty-limit-period'] * US_PER_MS
   }
 
   private recordBqlHold(startUs: number, endUs: number): void {
@@ -886,6 +965,18 @@ export class MigrationSimulator {
     return events
   }
 
+  /**
+   * The shared schedule plus each vCPU's own entries, in time order (stable: shared entries first
+   * at equal times). Without per-vCPU entries every vCPU gets the shared list itself.
+   */
+  private eventsPerVcpu(shared: readonly VcpuScheduleEvent[]): (readonly VcpuScheduleEvent[])[] {
+    return this.pendingVcpuEvents.map((own, v) => {
+      if (own.length === 0) return shared
+      this.pendingVcpuEvents[v] = []
+      return [...shared, ...own].sort((a, b) => eventTimeUs(a) - eventTimeUs(b))
+    })
+  }
+
   /** Lets every vCPU compute up to now while the sender goes on (no dirty log taken). */
   private async advanceVcpus(): Promise<void> {
     await this.settleAdvance()
@@ -899,7 +990,8 @@ export class MigrationSimulator {
       dirtySyncCount: 0,
       firstRoundComplete: this.firstRoundComplete
     }
-    this.pendingAdvance = Promise.all(this.links.map((l) => l.harvest(request)))
+    const perVcpu = this.eventsPerVcpu(events)
+    this.pendingAdvance = Promise.all(this.links.map((l, v) => l.harvest({ ...request, events: perVcpu[v] })))
   }
 
   private async settleAdvance(): Promise<void> {
@@ -920,7 +1012,8 @@ export class MigrationSimulator {
       firstRoundComplete: this.firstRoundComplete
     }
     this.lastAdvanceUs = Math.max(this.lastAdvanceUs, untilUs)
-    const replies = await Promise.all(this.links.map((l) => l.harvest(request)))
+    const perVcpu = this.eventsPerVcpu(request.events)
+    const replies = await Promise.all(this.links.map((l, v) => l.harvest({ ...request, events: perVcpu[v] })))
     for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
     return replies
   }
@@ -928,7 +1021,8 @@ export class MigrationSimulator {
   private async finishVcpus(untilUs: number, oracle: boolean): Promise<FinishReply[]> {
     await this.settleAdvance()
     const request: FinishRequest = { untilUs, events: this.takeEvents(), oracle }
-    const replies = await Promise.all(this.links.map((l) => l.finish(request)))
+    const perVcpu = this.eventsPerVcpu(request.events)
+    const replies = await Promise.all(this.links.map((l, v) => l.finish({ ...request, events: perVcpu[v] })))
     for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
     return replies
   }
@@ -1092,8 +1186,23 @@ export class MigrationSimulator {
     if (verdict) result.lab['mismatched-pages'] = verdict.mismatchedPages
     if (switchover) result.downtime = switchover.downtimeUs / US_PER_MS
     if (this.throttleEverActive) result['cpu-throttle-percentage'] = this.throttlePct
+    if (this.dirtyLimitQuotaMbps !== null) {
+      // populate_ram_info (migration/migration.c): reported while the limit is in service.
+      const st = this.dirtyLimitState
+      result['dirty-limit-throttle-time-per-round'] = dirtyLimitThrottleTimePerRoundUs(st.throttleUsPerFull)
+      result['dirty-limit-ring-full-time'] = dirtyLimitRingFullTimeUs(
+        st.ratesMbps,
+        this.config.guest['dirty-ring-size'],
+        this.pageSize,
+        st.maxDirtyRateSeenMbps
+      ).ringFullTimeUs
+    }
     return result
   }
+}
+
+function eventTimeUs(e: VcpuScheduleEvent): number {
+  return e.kind === 'bql' ? e.startUs : e.atUs
 }
 
 /**

@@ -19,7 +19,7 @@ export interface ParseConfigOptions {
 }
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
-const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt', 'dirty-limit'] as const
+const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt'] as const
 
 /** Byte and bytes/s parameters whose QEMU names carry no unit. */
 const UNIT_BY_KEY: Readonly<Record<string, string>> = {

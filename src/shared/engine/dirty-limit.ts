@@ -203,3 +203,67 @@ export function dirtyLimitedRateMibps(
   const fillUs = (fillBytes / (unthrottledMibps * 1024 * 1024)) * 1_000_000
   return (unthrottledMibps * fillUs) / (fillUs + throttleUsPerFull)
 }
+
+/** What migration_trigger_throttle (migration/ram.c) does once the trigger fires. */
+export type ThrottleMechanism = 'auto-converge' | 'dirty-limit' | null
+
+/**
+ * migration_trigger_throttle (migration/ram.c): once `dirty_rate_high_cnt` reaches 2,
+ * auto-converge throttles (mig_throttle_guest_down), else dirty-limit limits every vCPU
+ * (migration_dirty_limit_guest). migrate_caps_check refuses both together, so the order only
+ * mirrors QEMU's `if / else if`. null: the sync does not evaluate the trigger at all.
+ */
+export function throttleMechanism(autoConverge: boolean, dirtyLimit: boolean): ThrottleMechanism {
+  if (autoConverge) return 'auto-converge'
+  if (dirtyLimit) return 'dirty-limit'
+  return null
+}
+
+/** The dirty-limit thread's state across stat periods (system/dirtylimit.c statics + CPUState). */
+export interface DirtyLimitState {
+  /** cpu->throttle_us_per_full per vCPU, µs. */
+  readonly throttleUsPerFull: readonly number[]
+  /** The last period's dirty rate per vCPU, MB/s (vcpu_dirty_rate_get). */
+  readonly ratesMbps: readonly number[]
+  /** dirtylimit_dirty_ring_full_time's static max_dirtyrate, MB/s (one for all vCPUs). */
+  readonly maxDirtyRateSeenMbps: number
+}
+
+export function dirtyLimitInitialState(vcpus: number): DirtyLimitState {
+  return {
+    throttleUsPerFull: new Array<number>(vcpus).fill(0),
+    ratesMbps: new Array<number>(vcpus).fill(0),
+    maxDirtyRateSeenMbps: 0
+  }
+}
+
+/**
+ * One pass of dirtylimit_process (system/dirtylimit.c) after a stat period: each vCPU's rate
+ * (vcpuDirtyRateMbps over the pages it dirtied in the period), then dirtylimit_adjust_throttle for
+ * every vCPU in index order: the ring-full maximum is one static, so vCPU 0's rate feeds vCPU 1's
+ * step.
+ */
+export function dirtyLimitProcess(
+  state: DirtyLimitState,
+  dirtiedPages: readonly number[],
+  periodMs: number,
+  quotaMbps: number,
+  ringSizeEntries: number,
+  pageSize: number
+): DirtyLimitState {
+  let max = state.maxDirtyRateSeenMbps
+  const rates = dirtiedPages.map((pages) => vcpuDirtyRateMbps(pages, periodMs, pageSize))
+  const throttle = rates.map((currentMbps, v) => {
+    const out = dirtyLimitAdjust({
+      quotaMbps,
+      currentMbps,
+      throttleUsPerFull: state.throttleUsPerFull[v] ?? 0,
+      maxDirtyRateSeenMbps: max,
+      ringSizeEntries,
+      pageSize
+    })
+    max = out.maxDirtyRateSeenMbps
+    return out.throttleUsPerFull
+  })
+  return { throttleUsPerFull: throttle, ratesMbps: rates, maxDirtyRateSeenMbps: max }
+}

@@ -3,4 +3,4 @@
  * a history entry says which model produced it. Bump it whenever a rule change can change a result
  * for the same config and seed (determinism is per engine version, DESIGN.md §2).
  */
-export const ENGINE_VERSION = '1.1.0'
+export const ENGINE_VERSION = '1.2.0'
