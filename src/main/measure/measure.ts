@@ -312,7 +312,11 @@ async function measureOnce(
     // A QEMU that exits before we are done is a failure, whatever step we are in.
     let died: string | undefined
     for (const p of processes)
-      void p.exited.then((code) => {
+      void p.exited.then(async (code) => {
+        // A source that dies takes the destination with it ("load of migration failed" as the
+        // stream breaks off), and the two exits can reach us in either order: give the source a
+        // moment, so the message names the QEMU that died first, not its casualty.
+        if (p === dest) await Promise.race([src.exited, sleep(500)])
         died ??= `${p.name} (pid ${p.pid}) exited (${code}) during the measurement${p.stderrTail() ? `: ${p.stderrTail()}` : ''}`
       })
     const checkAlive = (): void => {
