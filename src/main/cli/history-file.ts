@@ -1,5 +1,5 @@
 import { LabFailure, labError } from '../../shared/errors'
-import { historyConfigJson } from '../lab/resources'
+import { HISTORY_OPTIONS } from '../lab/resources'
 import { defaultHistoryDbPath } from '../paths'
 import { openHistory, writeBlocker, type HistoryDb } from '../storage'
 
@@ -34,7 +34,7 @@ export function openCliHistory(db: DbOption, opts: { readonly?: boolean | 'if-ne
     }
   }
   const history = openHistory(file, {
-    canonicalConfigJson: historyConfigJson,
+    ...HISTORY_OPTIONS,
     ...(readonly ? { readonly: true } : {})
   })
   for (const run of history.interruptedAtOpen)

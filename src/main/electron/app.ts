@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
-import { historyConfigJson, openLabResources } from '../lab/resources'
+import { HISTORY_OPTIONS, openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
 import { PRODUCT_NAME, defaultHistoryDbPath, rendererDir, userDataDir } from '../paths'
 import { openHistory, type HistoryDb } from '../storage'
@@ -110,5 +110,5 @@ export function startDesktopApp(): LabService {
  * it is missing, the app logs why the database could not be opened and keeps runs in memory.
  */
 function openHistoryInElectron(file: string): HistoryDb {
-  return openHistory(file, { canonicalConfigJson: historyConfigJson })
+  return openHistory(file, HISTORY_OPTIONS)
 }

@@ -1,5 +1,5 @@
 import { canonicalConfigJson, parseConfig } from '../../shared/config'
-import { toLabError, type LabError } from '../../shared/errors'
+import { LabFailure, toLabError, type LabError } from '../../shared/errors'
 import { stableStringify } from '../../shared/stable-json'
 import type { ProcessHost } from '../process/host'
 import { openHistory, type HistoryDb } from '../storage'
@@ -39,9 +39,24 @@ export function historyConfigJson(config: Record<string, unknown>): string {
   return parsed.ok ? canonicalConfigJson(parsed.config) : stableStringify(config)
 }
 
+/**
+ * The canonical text of a config being imported from a `migration-lab-export` document: it must
+ * be a config `run` accepts (the same schema and checks), else its problems are thrown.
+ */
+export function validatedConfigJson(config: Record<string, unknown>): string {
+  const parsed = parseConfig(config)
+  if (!parsed.ok) throw new LabFailure(parsed.error)
+  return canonicalConfigJson(parsed.config)
+}
+
+/** What every host passes to openHistory. */
+export const HISTORY_OPTIONS = {
+  canonicalConfigJson: historyConfigJson,
+  importConfigJson: validatedConfigJson
+} as const
+
 export function openLabResources(options: OpenLabResourcesOptions): LabResources {
-  const open =
-    options.openHistory ?? ((file) => openHistory(file, { canonicalConfigJson: historyConfigJson }))
+  const open = options.openHistory ?? ((file) => openHistory(file, HISTORY_OPTIONS))
   let history: HistoryDb | undefined
   let historyError: LabError | undefined
   try {

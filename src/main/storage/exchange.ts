@@ -557,7 +557,11 @@ export function importDocument(
       return canonicalConfigJson(config)
     } catch (e) {
       const err = toLabError(e, 'Validation')
-      problems.push(`${where}: ${err.message}${err.details ? ` (${err.details.join('; ')})` : ''}`)
+      // A config's own problems are `path: message` inside it: give each the config's place.
+      if (err.details?.length)
+        for (const d of err.details)
+          problems.push(d.startsWith('(config)') ? `${where}${d.slice(8)}` : `${where}.${d}`)
+      else problems.push(`${where}: ${err.message}`)
       return null
     }
   }

@@ -62,6 +62,12 @@ export interface OpenHistoryOptions {
    * `configJson`. Default: stable JSON of the config as given (sorted keys).
    */
   canonicalConfigJson?: (config: Record<string, unknown>) => string
+  /**
+   * The canonical JSON text of a config in a `migration-lab-export` document being imported; it
+   * throws a LabFailure (with `path: message` details) for a config the lab would refuse to run.
+   * Default: `canonicalConfigJson`.
+   */
+  importConfigJson?: (config: Record<string, unknown>) => string
   /** Called when a background telemetry flush fails (the data stays buffered and is retried). */
   onFlushError?: (error: unknown) => void
   /** Lock wait, ms (default 5000). */
@@ -113,6 +119,7 @@ export class HistoryDb {
   readonly interruptedAtOpen: InterruptedRun[]
   private readonly writer: RunWriter | null
   private readonly canonical: (config: Record<string, unknown>) => string
+  private readonly importCanonical: (config: Record<string, unknown>) => string
   private readonly now: () => number
 
   /** Use openHistory(). */
@@ -126,6 +133,7 @@ export class HistoryDb {
     this.migration = migration
     this.now = options.now ?? Date.now
     this.canonical = options.canonicalConfigJson ?? ((config) => stableStringify(config))
+    this.importCanonical = options.importConfigJson ?? this.canonical
     this.writer = this.readonly
       ? null
       : new RunWriter(db, {
@@ -433,7 +441,7 @@ export class HistoryDb {
   importDocument(doc: unknown): ImportReport {
     return this.guard('Importing', () => {
       this.requireWriter()
-      return importDocument(this.db, doc, this.canonical)
+      return importDocument(this.db, doc, this.importCanonical)
     })
   }
 
