@@ -13,6 +13,7 @@ export type PresetId =
   | 'qemu-defaults'
   | 'guestperf-defaults'
   | 'guestperf-auto-converge'
+  | 'guestperf-dirty-limit'
   | 'idle-desktop'
   | 'database-hot-set'
   | 'memory-stress'
@@ -83,6 +84,28 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
           ...guestperfBase.migration?.parameters,
           'cpu-throttle-initial': 20,
           'cpu-throttle-increment': 10
+        }
+      }
+    }
+  },
+  {
+    // Compare it with guestperf auto-converge: the same guest, limited per vCPU through KVM's
+    // dirty ring instead of throttled as a whole (docs/engine.md §11, "Dirty-limit in a run").
+    id: 'guestperf-dirty-limit',
+    name: 'guestperf dirty-limit',
+    description:
+      'The stress guest with a 4096-entry dirty ring, limited to 1 MB/s per vCPU by dirty-limit instead of auto-converge: compare it with guestperf auto-converge.',
+    config: {
+      ...guestperfBase,
+      name: 'guestperf dirty-limit',
+      guest: { ...guestperfBase.guest, 'dirty-ring-size': 4096 },
+      migration: {
+        ...guestperfBase.migration,
+        capabilities: { 'dirty-limit': true },
+        parameters: {
+          ...guestperfBase.migration?.parameters,
+          'vcpu-dirty-limit': 1,
+          'x-vcpu-dirty-limit-period': 500
         }
       }
     }

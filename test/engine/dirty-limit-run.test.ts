@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runInThread } from '../../src/engine/migration/in-thread'
 import { parseConfig, type LabConfigInput } from '../../src/shared/config'
+import { CONFIG_PRESETS } from '../../src/shared/presets'
 import type { MigrationResult, RunTelemetry } from '../../src/shared/result'
 
 // dirty-limit end to end (docs/engine.md "Dirty-limit"): the guest that out-dirties its
@@ -56,5 +57,21 @@ describe('dirty-limit on a guest that out-dirties the link', () => {
         (e) => e.lane === 'vcpu-0' && e.state === 'throttled' && e.detail === 'dirty-limit'
       )
     ).toBe(true)
+  })
+})
+
+describe('the preset guestperf dirty-limit, beside guestperf auto-converge', () => {
+  it('both complete verified; dirty-limit takes its first step at the 1 MB/s quota', async () => {
+    const preset = (id: string) => CONFIG_PRESETS.find((p) => p.id === id)!.config
+    const ac = (await run(preset('guestperf-auto-converge'))).result
+    const dl = (await run(preset('guestperf-dirty-limit'))).result
+    expect([ac.status, dl.status]).toEqual(['completed', 'completed'])
+    expect([ac.lab.verified, dl.lab.verified]).toEqual([true, true])
+    expect(ac['cpu-throttle-percentage']).toBe(20)
+    expect(dl['cpu-throttle-percentage']).toBeUndefined()
+    // The stress guest writes 1024 MB/s: ring-full 16e6 / 1024 = 15,625 µs; sleep_pct
+    // ⌊1023 × 100 / 1024⌋ = 99; Δ = 15,625 × 99 / 1 = 1,546,875 = the clamp 99 × ring-full.
+    expect(dl['dirty-limit-throttle-time-per-round']).toBe(1_546_875)
+    expect(dl['dirty-limit-ring-full-time']).toBe(15_625)
   })
 })

@@ -43,6 +43,11 @@ const runEn = {
         description:
           'guestperf’s auto-converge scenario: the stress guest is throttled from 20 % in steps of 10 % until the migration converges.'
       },
+      'guestperf-dirty-limit': {
+        name: 'guestperf dirty-limit',
+        description:
+          'The stress guest with a 4096-entry dirty ring, limited to 1 MB/s per vCPU by dirty-limit instead of auto-converge: compare it with guestperf auto-converge.'
+      },
       'idle-desktop': {
         name: 'Idle desktop',
         description:

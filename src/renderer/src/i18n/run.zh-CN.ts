@@ -42,6 +42,11 @@ const runZhCN: RunMessages = {
         description:
           'guestperf 的自动收敛场景：对 stress 客户机从 20 % 开始节流，每步增加 10 %，直到迁移收敛。'
       },
+      'guestperf-dirty-limit': {
+        name: 'guestperf 脏页限速',
+        description:
+          '带 4096 项脏页环的 stress 客户机，用 dirty-limit 把每个 vCPU 限制在 1 MB/s，而不是自动收敛：可与 guestperf 自动收敛对比。'
+      },
       'idle-desktop': {
         name: '空闲桌面',
         description: '一台基本空闲的 4 GiB 桌面：60 % 的内存仍为零页，在较小的工作集上少量写入。'
