@@ -217,6 +217,24 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions = {}): ParseConfigResult {
   const messages = options.messages ?? ENGLISH_CONFIG_MESSAGES
+  try {
+    return parseConfigChecked(input, options, messages)
+  } catch (e) {
+    // A document nested thousands of levels deep (no config is more than five) exhausts the call
+    // stack while it is checked or copied: that is bad input, not a failure of the lab.
+    if (!(e instanceof RangeError)) throw e
+    const details = [
+      '(config): nested too deeply or too large to be checked (a config is at most a few levels deep)'
+    ]
+    return { ok: false, error: labError('Validation', messages.summary(details.length), details) }
+  }
+}
+
+function parseConfigChecked(
+  input: unknown,
+  options: ParseConfigOptions,
+  messages: typeof ENGLISH_CONFIG_MESSAGES
+): ParseConfigResult {
   // Only a missing config means the defaults; `null` is a mistake the schema names.
   let candidate: unknown = input === undefined ? {} : input
   let parsed = labConfigSchema.safeParse(candidate)
