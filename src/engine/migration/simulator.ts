@@ -31,7 +31,6 @@ import {
   averageMbps,
   destinationLoadTailUs,
   dirtyPagesRate,
-  isRateExceeded,
   linkBytesPerSecond,
   needsExactPending,
   normalPageRecordBytes,
@@ -42,12 +41,12 @@ import {
   switchoverOutcome,
   throttleStep,
   throttleTrigger,
-  windowCounters,
-  windowElapsed
+  windowCounters
 } from '../../shared/engine/rules'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
+import { RateLimitWindow } from './rate-limit-window'
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type {
   FinishReply,
@@ -133,7 +132,6 @@ export class MigrationSimulator {
   private readonly zeroBytes: number
   private readonly zeroUs: number
   private readonly zeroIsNormal: boolean
-  private readonly rateLimitBytes: number
   private readonly downtimeLimitMs: number
   private readonly syncCostUs: number
   private readonly logStartUs: number
@@ -168,9 +166,7 @@ export class MigrationSimulator {
   private normalPages = 0
   private duplicatePages = 0
   private vmRunning = true
-  private windowStartUs = 0
-  private windowStartBytes = 0
-  private windowPages = 0
+  private readonly window: RateLimitWindow
   private bandwidthBytesPerMs = 0
   private thresholdBytes = 0
   private mbps = 0
@@ -250,7 +246,7 @@ export class MigrationSimulator {
     const scanUs = scan > 0 ? (this.pageSize * 1_000_000) / (scan * GIB) : 0
     this.zeroBytes = this.zeroIsNormal ? this.normalBytes : ZERO_PAGE_RECORD_BYTES
     this.zeroUs = this.zeroIsNormal ? this.normalUs : ZERO_PAGE_RECORD_BYTES * this.usPerByte + scanUs
-    this.rateLimitBytes = rateLimitBytesPerWindow(c.migration.parameters['max-bandwidth'])
+    this.window = new RateLimitWindow(rateLimitBytesPerWindow(c.migration.parameters['max-bandwidth']))
     this.downtimeLimitMs = c.migration.parameters['downtime-limit']
     const ramGib = (this.totalPages * this.pageSize) / GIB
     this.syncCostUs = Math.round(c.host['sync-ms-per-gib'] * ramGib * US_PER_MS)
@@ -315,7 +311,7 @@ export class MigrationSimulator {
       if (sentPages === 0 && this.dirtyPages === 0) {
         // Nothing to send and no switchover yet (switchover-ack not in): QEMU would spin on
         // syncs; jump to the next window instead.
-        await this.sleepUntil(Math.max(this.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
+        await this.sleepUntil(Math.max(this.window.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
       }
     }
     const result = await this.cancel(cancelReason.reason, cancelReason.outcome)
@@ -513,7 +509,7 @@ export class MigrationSimulator {
   // Sending (§3)
 
   private rateExceeded(): boolean {
-    return isRateExceeded(this.transferred - this.windowStartBytes, this.rateLimitBytes)
+    return this.window.exceeded(this.transferred)
   }
 
   /** Counts bytes that are not page records; returns their wire time, µs. */
@@ -534,7 +530,7 @@ export class MigrationSimulator {
   private ramSaveIterate(): number {
     const t0 = this.nowUs
     let elapsedUs = this.sendBytes(SECTION_HEADER_BYTES, false)
-    const sent = this.sendPages(t0, elapsedUs, this.rateLimitBytes, true)
+    const sent = this.sendPages(t0, elapsedUs, this.window.budgetBytes, true)
     elapsedUs = sent.elapsedUs
     elapsedUs += this.sendBytes(EOS_BYTES, true) + this.sendBytes(SECTION_FOOTER_BYTES, false)
     this.nowUs = t0 + Math.ceil(elapsedUs)
@@ -559,7 +555,7 @@ export class MigrationSimulator {
     const bmap = this.bmap
     const lastSend = this.lastSendPlus1
     while (this.dirtyPages > 0) {
-      const windowBytes = this.transferred - this.windowStartBytes
+      const windowBytes = this.window.bytesSince(this.transferred)
       if (windowBytes > limit) break
       let p = this.findDirty(this.cursor)
       if (p < 0) {
@@ -604,7 +600,7 @@ export class MigrationSimulator {
       else this.downtimeBytes += n * bytes
       if (zero && !this.zeroIsNormal) this.duplicatePages += n
       else this.normalPages += n
-      this.windowPages += n
+      this.window.addPages(n)
       this.pagesSentSinceSync += n
       pages += n
       loopIndex += n
@@ -739,9 +735,9 @@ export class MigrationSimulator {
    * spent, sleep to the end of the window.
    */
   private async rateLimit(): Promise<void> {
-    if (windowElapsed(this.windowStartUs, this.nowUs)) this.updateCounters()
+    if (this.window.elapsed(this.nowUs)) this.updateCounters()
     if (this.rateExceeded()) {
-      await this.sleepUntil(this.windowStartUs + BUFFER_DELAY_US)
+      await this.sleepUntil(this.window.windowStartUs + BUFFER_DELAY_US)
       this.updateCounters()
     }
   }
@@ -757,11 +753,11 @@ export class MigrationSimulator {
 
   /** migration_update_counters (§2.1), when the window has lasted BUFFER_DELAY. */
   private updateCounters(): void {
-    if (!windowElapsed(this.windowStartUs, this.nowUs)) return
+    if (!this.window.elapsed(this.nowUs)) return
     const counters = windowCounters({
-      transferredBytes: this.transferred - this.windowStartBytes,
-      timeSpentUs: this.nowUs - this.windowStartUs,
-      pagesSent: this.windowPages,
+      transferredBytes: this.window.bytesSince(this.transferred),
+      timeSpentUs: this.nowUs - this.window.windowStartUs,
+      pagesSent: this.window.pages,
       availSwitchoverBandwidth: this.config.migration.parameters['avail-switchover-bandwidth'],
       downtimeLimitMs: this.downtimeLimitMs,
       dirtyBytesLastSync: this.dirtyBytesLastSync,
@@ -773,10 +769,7 @@ export class MigrationSimulator {
     this.mbps = counters.mbps
     this.pagesPerSecond = counters.pagesPerSecond
     this.expectedDowntimeMs = counters.expectedDowntimeMs
-    // migration_rate_reset + update_iteration_initial_status
-    this.windowStartUs = this.nowUs
-    this.windowStartBytes = this.transferred
-    this.windowPages = 0
+    this.window.reset(this.nowUs, this.transferred)
   }
 
   private async fireDueTimers(): Promise<void> {
