@@ -16,9 +16,15 @@ export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) 
   return (value: string): number => wholeNumber(value, name, min, max)
 }
 
+/** Problems printed in full; the rest are counted (10^5 problems printed 7 MB before). */
+const MAX_LISTED_PROBLEMS = 20
+
 function printError(error: LabError): void {
   process.stderr.write(`migration-lab: ${error.message}\n`)
-  for (const d of error.details ?? []) process.stderr.write(`  ${d}\n`)
+  const details = error.details ?? []
+  for (const d of details.slice(0, MAX_LISTED_PROBLEMS)) process.stderr.write(`  ${d}\n`)
+  if (details.length > MAX_LISTED_PROBLEMS)
+    process.stderr.write(`  … and ${details.length - MAX_LISTED_PROBLEMS} more\n`)
 }
 
 function buildProgram(setExit: (code: number) => void): Command {
