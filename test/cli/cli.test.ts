@@ -93,6 +93,29 @@ describe('migration-lab run', () => {
     expect(r.stdout).toBe('')
   })
 
+  it('refuses dirty-limit with auto-converge or without a dirty ring (migrate_caps_check), exit 2 naming the fields', () => {
+    const both = lab([
+      'run',
+      writeConfig('dl-ac.json', {
+        guest: { 'dirty-ring-size': 4096 },
+        migration: { capabilities: { 'dirty-limit': true, 'auto-converge': true } }
+      })
+    ])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(
+      /migration\.capabilities\.dirty-limit: cannot be used together with auto-converge/
+    )
+    const noRing = lab([
+      'run',
+      writeConfig('dl-bitmap.json', { migration: { capabilities: { 'dirty-limit': true } } })
+    ])
+    expect(noRing.code).toBe(2)
+    expect(noRing.stderr).toMatch(
+      /migration\.capabilities\.dirty-limit: needs KVM's dirty ring: set guest\.dirty-ring-size/
+    )
+    expect(noRing.stdout).toBe('')
+  })
+
   it('names the file and the place of a JSON syntax error', () => {
     const r = lab(['run', writeConfig('broken.json', '{\n  "guest": {\n    memory: 1\n  }\n}')])
     expect(r.code).toBe(2)
