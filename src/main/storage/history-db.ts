@@ -549,7 +549,7 @@ export class HistoryDb {
   }
 }
 
-/** SQLite's errors become LabFailures of kind Database that name the file and what was done. */
+/** SQLite's errors become LabFailures (kind Database; Internal for a full disk) that name the file and what was done. */
 function wrapDatabaseError(file: string, what: string, e: unknown): LabFailure {
   if (e instanceof LabFailure) return e
   const code = (e as { code?: unknown }).code
@@ -558,11 +558,13 @@ function wrapDatabaseError(file: string, what: string, e: unknown): LabFailure {
     code === 'SQLITE_BUSY'
       ? ' Another Migration Lab process kept the database locked; try again.'
       : code === 'SQLITE_FULL'
-        ? ' The disk is full.'
+        ? ' The disk is full: what was recorded before is kept; free some space and try again.'
         : typeof code === 'string' && code.startsWith('SQLITE_CORRUPT')
           ? ' The file is damaged; restore a backup or choose another file with --db.'
           : typeof code === 'string' && code.startsWith('SQLITE_READONLY')
             ? ' The file or its folder is read-only.'
             : ''
-  return new LabFailure(labError('Database', `${what} failed in ${file}: ${message}.${hint}`))
+  // A full disk is the machine's failure, not bad input: kind Internal, so the command exits 1.
+  const kind = code === 'SQLITE_FULL' ? 'Internal' : 'Database'
+  return new LabFailure(labError(kind, `${what} failed in ${file}: ${message}.${hint}`))
 }

@@ -1,0 +1,53 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../storage/helpers'
+
+// A full disk is the machine's failure, not the user's input: exit 1, and the message says the
+// disk is full. The history lives on a 600 KiB tmpfs that a long run fills (mounting needs root,
+// which the test environment has).
+const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
+let tmp: ReturnType<typeof tempDir>
+let disk: string
+
+beforeAll(() => {
+  tmp = tempDir('lab-disk-full-')
+  disk = join(tmp.dir, 'disk')
+  mkdirSync(disk)
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=600k', 'tmpfs', disk])
+})
+afterAll(() => {
+  execFileSync('umount', [disk])
+  tmp.cleanup()
+})
+
+function lab(args: string[]): { code: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env: { ...process.env, MIGRATION_LAB_HOME: tmp.dir },
+    encoding: 'utf8',
+    timeout: 60_000
+  })
+  return { code: r.status, stderr: r.stderr }
+}
+
+describe('a full disk', () => {
+  it('ends a run and later commands with exit 1, saying the disk is full', () => {
+    const config = join(tmp.dir, 'endless.json')
+    writeFileSync(
+      config,
+      JSON.stringify({
+        guest: { 'memory-mib': 65536, workloads: [{ 'dirty-rate-mibps': 4000 }] },
+        migration: { parameters: { 'max-bandwidth': 1048576 }, policy: { 'max-time-ms': 3600000 } }
+      })
+    )
+    const db = join(disk, 'history.db')
+    const run = lab(['run', config, '--db', db])
+    expect(run.code).toBe(1)
+    const listed = lab(['history', '--db', db])
+    expect({ code: listed.code, diskFull: /disk is full/i.test(listed.stderr) }).toEqual({
+      code: 1,
+      diskFull: true
+    })
+  })
+})
