@@ -19,6 +19,8 @@ import {
   throttleStep,
   throttleTrigger,
   windowCounters,
+  expectedBandwidthBytesPerMs,
+  syncExpectedDowntimeMs,
   type ThrottleStepInput,
   type WindowInput
 } from '../../src/shared/engine/rules'
@@ -54,6 +56,30 @@ describe('rate limit (§3.1)', () => {
     expect(isRateExceeded(13_421_772, 13_421_772)).toBe(false)
     expect(isRateExceeded(13_421_773, 13_421_772)).toBe(true)
     expect(isRateExceeded(1e15, 0)).toBe(false)
+  })
+})
+
+describe('expected_bw_per_ms and the per-sync expected downtime (§2.1)', () => {
+  it.each([
+    // avail-switchover-bandwidth unset (0): the measured 134,218 bytes/ms is used as is.
+    [0, 134_218, 134_218],
+    // 1 GiB/s = 1,073,741,824 B/s set: / 1000 = 1,073,741.824 bytes/ms, the measured one ignored.
+    [1_073_741_824, 134_218, 1_073_741.824],
+    // Nothing measured yet and nothing set: 0 (the caller keeps the last expected downtime).
+    [0, 0, 0]
+  ])('avail %i B/s, measured %f B/ms → %f B/ms', (avail, measured, expected) => {
+    expect(expectedBandwidthBytesPerMs(avail, measured)).toBe(expected)
+  })
+
+  it.each([
+    // 100,000,000 pending bytes / 134,218 B/ms = 745.05... ms.
+    [100_000_000, 134_218, 300, 100_000_000 / 134_218],
+    // 33,554,432 bytes (32 MiB) / 33,554.432 B/ms (32 MiB/s) = 1000 ms exactly.
+    [33_554_432, 33_554.432, 300, 1000],
+    // No bandwidth yet: the last expected downtime (300 ms, the downtime-limit at connect) is kept.
+    [100_000_000, 0, 300, 300]
+  ])('%i pending bytes at %f B/ms (last %i ms) → %f ms', (pending, bw, last, expected) => {
+    expect(syncExpectedDowntimeMs(pending, bw, last)).toBeCloseTo(expected, 9)
   })
 })
 

@@ -41,7 +41,9 @@ import {
   switchoverOutcome,
   throttleStep,
   throttleTrigger,
-  windowCounters
+  windowCounters,
+  expectedBandwidthBytesPerMs,
+  syncExpectedDowntimeMs
 } from '../../shared/engine/rules'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
@@ -833,10 +835,10 @@ export class MigrationSimulator {
       this.numDirtyPagesPeriod = 0
       this.bytesXferPrev = this.transferred
     }
-    const expectedBwPerMs =
-      this.config.migration.parameters['avail-switchover-bandwidth'] > 0
-        ? this.config.migration.parameters['avail-switchover-bandwidth'] / 1000
-        : this.bandwidthBytesPerMs
+    const expectedBwPerMs = expectedBandwidthBytesPerMs(
+      this.config.migration.parameters['avail-switchover-bandwidth'],
+      this.bandwidthBytesPerMs
+    )
     this.iterations.push({
       'dirty-sync-count': this.dirtySyncCount,
       'time-ms': harvestUs / US_PER_MS,
@@ -847,7 +849,7 @@ export class MigrationSimulator {
       'bandwidth-bytes-per-ms': round3(this.bandwidthBytesPerMs),
       'threshold-bytes': this.thresholdBytes,
       'expected-downtime-ms': round3(
-        expectedBwPerMs > 0 ? this.dirtyBytesLastSync / expectedBwPerMs : this.expectedDowntimeMs
+        syncExpectedDowntimeMs(this.dirtyBytesLastSync, expectedBwPerMs, this.expectedDowntimeMs)
       ),
       'cpu-throttle-percentage': this.throttlePct,
       'bql-hold-ms': (holdEndUs - harvestUs + (harvestUs - holdStartUs)) / US_PER_MS

@@ -72,14 +72,38 @@ export function windowElapsed(windowStartUs: number, nowUs: number): boolean {
 }
 
 /**
+ * expected_bw_per_ms in migration_update_counters (QEMU migration/migration.c): the bandwidth the
+ * switchover is expected to get, bytes/ms. avail-switchover-bandwidth (bytes/s), when set, replaces
+ * the measured one (docs/engine.md §2.1).
+ */
+export function expectedBandwidthBytesPerMs(
+  availSwitchoverBandwidthBytesPerS: number,
+  measuredBytesPerMs: number
+): number {
+  return availSwitchoverBandwidthBytesPerS > 0 ? availSwitchoverBandwidthBytesPerS / 1000 : measuredBytesPerMs
+}
+
+/**
+ * The expected downtime the lab records for one dirty sync: what is pending after the sync over
+ * expected_bw_per_ms (the formula of migration_update_counters applied at the sync), or the last
+ * expected_downtime when no bandwidth has been measured yet.
+ */
+export function syncExpectedDowntimeMs(
+  dirtyBytesLastSync: number,
+  expectedBwPerMs: number,
+  lastExpectedDowntimeMs: number
+): number {
+  return expectedBwPerMs > 0 ? dirtyBytesLastSync / expectedBwPerMs : lastExpectedDowntimeMs
+}
+
+/**
  * migration_update_counters (§2.1). The estimate is one window, unsmoothed: a sync stall inside
  * the window lowers it and shrinks the threshold (§15.3).
  */
 export function windowCounters(w: WindowInput): WindowCounters {
   const timeSpentMs = Math.max(BUFFER_DELAY_US, w.timeSpentUs) / US_PER_MS
   const bandwidthBytesPerMs = w.transferredBytes / timeSpentMs
-  const expectedBwPerMs =
-    w.availSwitchoverBandwidth > 0 ? w.availSwitchoverBandwidth / 1000 : bandwidthBytesPerMs
+  const expectedBwPerMs = expectedBandwidthBytesPerMs(w.availSwitchoverBandwidth, bandwidthBytesPerMs)
   const thresholdBytes = Math.floor(expectedBwPerMs * w.downtimeLimitMs)
   const mbps = (w.transferredBytes * 8) / (timeSpentMs / 1000) / 1000 / 1000
   const pagesPerSecond = w.pagesSent / (timeSpentMs / 1000)
