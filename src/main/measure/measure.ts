@@ -703,7 +703,7 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
   return {
     ...mapped,
     label: config.name ?? '',
-    config: config as unknown as Record<string, unknown>,
+    config,
     result,
     telemetry: { ...mapped.telemetry, throughput },
     engineVersion: `qemu ${m.qemuVersion}`,
