@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../storage/helpers'
+import { runConfigText } from './helpers'
 
 // Config files as editors write them: Windows Notepad begins UTF-8 with a byte order mark; a
 // file holding `null` is a mistake, not a request for the defaults.
-const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
 let tmp: ReturnType<typeof tempDir>
 
 beforeAll(() => {
@@ -14,16 +11,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-function run(name: string, text: string): { code: number | null; stdout: string; stderr: string } {
-  const file = join(tmp.dir, name)
-  writeFileSync(file, text)
-  const r = spawnSync(process.execPath, [bin, 'run', file, '--no-db', '--json'], {
-    env: { ...process.env, MIGRATION_LAB_HOME: tmp.dir },
-    encoding: 'utf8',
-    timeout: 60_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const run = (name: string, text: string) => runConfigText(tmp.dir, name, text)
 
 describe('config files', () => {
   it('reads a config that begins with a UTF-8 byte order mark', () => {

@@ -1,13 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../storage/helpers'
+import { runLab } from './helpers'
 
 // A full disk is the machine's failure, not the user's input: exit 1, and the message says the
 // disk is full. The history lives on a 600 KiB tmpfs that a long run fills (mounting needs root,
 // which the test environment has).
-const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
 let tmp: ReturnType<typeof tempDir>
 let disk: string
 
@@ -22,14 +22,7 @@ afterAll(() => {
   tmp.cleanup()
 })
 
-function lab(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    env: { ...process.env, MIGRATION_LAB_HOME: tmp.dir },
-    encoding: 'utf8',
-    timeout: 60_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const lab = (args: string[]) => runLab(tmp.dir, args)
 
 describe('a full disk', () => {
   it('ends a run with exit 1, saying the disk is full; later commands list or say the same', () => {

@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../storage/helpers'
+import { runConfigText } from './helpers'
 
 // Input no person writes but a generator or a fuzzer does: it ends in a clear refusal (exit 2)
 // or a result (exit 0), never in "Maximum call stack size exceeded" (exit 1).
-const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
 let tmp: ReturnType<typeof tempDir>
 
 beforeAll(() => {
@@ -14,16 +11,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-function run(name: string, text: string): { code: number | null; stderr: string } {
-  const file = join(tmp.dir, name)
-  writeFileSync(file, text)
-  const r = spawnSync(process.execPath, [bin, 'run', file, '--no-db', '--json'], {
-    env: { ...process.env, MIGRATION_LAB_HOME: tmp.dir },
-    encoding: 'utf8',
-    timeout: 60_000
-  })
-  return { code: r.status, stderr: r.stderr }
-}
+const run = (name: string, text: string) => runConfigText(tmp.dir, name, text)
 
 describe('huge input', () => {
   it('refuses a config nested 10^4 deep with exit 2, naming the problem', () => {

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../storage/helpers'
+import { runLab } from './helpers'
 
 // An export edited by hand (or written by another tool) is checked like a config given to `run`:
 // a run whose config the lab would refuse is not imported, and nothing of the document is.
-const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
 let tmp: ReturnType<typeof tempDir>
 
 beforeAll(() => {
@@ -14,14 +13,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.cleanup())
 
-function lab(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    env: { ...process.env, MIGRATION_LAB_HOME: tmp.dir },
-    encoding: 'utf8',
-    timeout: 60_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const lab = (args: string[]) => runLab(tmp.dir, args)
 
 describe('import', () => {
   it('refuses a run whose config is invalid, as path: message, and imports nothing', () => {
