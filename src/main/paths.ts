@@ -122,10 +122,42 @@ export function electronNativeBindingPath(target: NativeBindingTarget): string {
 }
 
 /**
- * The `nativeBinding` option for better-sqlite3 in the current runtime: the Electron build's path
- * inside Electron, `undefined` (better-sqlite3's default, node_modules) under Node.
+ * Where a packaged app (electron-builder.yml `extraResources`) keeps what it needs outside its
+ * app.asar: the Electron build of better-sqlite3 (a native module cannot be loaded from inside
+ * an archive) and the window icon. `resourcesPath` is Electron's process.resourcesPath; under
+ * Node it is undefined, and under an unpackaged Electron (`npm start`) it holds none of these.
  */
-export function sqliteNativeBinding(versions: NodeJS.ProcessVersions = process.versions): string | undefined {
+export const PACKAGED_SQLITE_BINDING = join('native', 'better_sqlite3.node')
+export const PACKAGED_ICON = 'icon.png'
+
+function packagedResource(name: string, resourcesPath: string | undefined): string | undefined {
+  if (!resourcesPath) return undefined
+  const path = join(resourcesPath, name)
+  return existsSync(path) ? path : undefined
+}
+
+function electronResourcesPath(): string | undefined {
+  return (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath
+}
+
+/**
+ * The `nativeBinding` option for better-sqlite3 in the current runtime: inside Electron the
+ * packaged app's copy, else the one `npm start` built; `undefined` (better-sqlite3's default,
+ * node_modules) under Node.
+ */
+export function sqliteNativeBinding(
+  versions: NodeJS.ProcessVersions = process.versions,
+  resourcesPath: string | undefined = electronResourcesPath()
+): string | undefined {
   const electron = (versions as NodeJS.ProcessVersions & { electron?: string }).electron
-  return electron ? electronNativeBindingPath({ electronVersion: electron }) : undefined
+  if (!electron) return undefined
+  return (
+    packagedResource(PACKAGED_SQLITE_BINDING, resourcesPath) ??
+    electronNativeBindingPath({ electronVersion: electron })
+  )
+}
+
+/** The window icon: the packaged app's copy, else resources/icon.png of the project. */
+export function appIconPath(resourcesPath: string | undefined = electronResourcesPath()): string {
+  return packagedResource(PACKAGED_ICON, resourcesPath) ?? join(appRoot(), 'resources', PACKAGED_ICON)
 }

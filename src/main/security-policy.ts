@@ -41,8 +41,20 @@ export function contentSecurityPolicy(opts: CspOptions = {}): string {
 // Electron: which page is ours
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The desktop app's own scheme: the window loads `app://lab/index.html`, served from out/renderer
+ * by electron/app-protocol.ts, instead of a file:// URL. A file:// page shares its origin with
+ * every file on the disk; app://lab is one origin holding only the built renderer.
+ */
+export const APP_SCHEME = 'app'
+export const APP_HOST = 'lab'
+export const APP_INDEX_URL = `${APP_SCHEME}://${APP_HOST}/index.html`
+
 export interface AppPageLocation {
-  /** file:// URL of out/renderer/index.html (what the window loads in production). */
+  /**
+   * What the window loads in production: APP_INDEX_URL (a file:// URL of out/renderer/index.html
+   * is still understood, for tests and older shells).
+   */
   readonly rendererIndexUrl: string
   /** The electron-vite dev server (ELECTRON_RENDERER_URL), when the window loads from it. */
   readonly devServerUrl?: string
@@ -67,8 +79,8 @@ function decodedPath(u: URL): string | undefined {
 }
 
 /**
- * Is `url` the lab's own page? In production that is exactly the index.html file (any query or
- * fragment); with a dev server, any URL of the dev server's origin. Anything else — another
+ * Is `url` the lab's own page? In production that is exactly app://lab/index.html (any query or
+ * fragment; or, for a file:// location, exactly the index.html file); with a dev server, any URL of the dev server's origin. Anything else — another
  * file, a file on a network share, another site — is not ours.
  */
 export function isAppUrl(url: string, page: AppPageLocation): boolean {
@@ -80,7 +92,17 @@ export function isAppUrl(url: string, page: AppPageLocation): boolean {
       return true
   }
   const index = parseUrl(page.rendererIndexUrl)
-  if (!index || index.protocol !== 'file:' || target.protocol !== 'file:') return false
+  if (!index) return false
+  if (index.protocol === `${APP_SCHEME}:`) {
+    // Chromium treats app: as a standard scheme (host case-insensitive); Node's parser keeps an
+    // opaque host's case, so compare it lower-cased. Dot segments are resolved by both parsers.
+    return (
+      target.protocol === index.protocol &&
+      target.host.toLowerCase() === index.host.toLowerCase() &&
+      target.pathname === index.pathname
+    )
+  }
+  if (index.protocol !== 'file:' || target.protocol !== 'file:') return false
   if (target.host !== '' || index.host !== '') return false
   const a = decodedPath(target)
   const b = decodedPath(index)

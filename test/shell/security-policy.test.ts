@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import {
+  APP_INDEX_URL,
   contentSecurityPolicy,
   isAllowedHostHeader,
   isAllowedNavigation,
@@ -49,6 +50,27 @@ describe('which page is ours (Electron)', () => {
     ['the dev server without a dev server configured', 'http://localhost:5173/', false]
   ])('%s', (_name, url, expected) => {
     expect(isAppUrl(url, prod)).toBe(expected)
+  })
+
+  describe('the app:// page the desktop window loads', () => {
+    const app: AppPageLocation = { rendererIndexUrl: APP_INDEX_URL }
+    it.each([
+      ['the index page', 'app://lab/index.html', true],
+      ['with a query and fragment', 'app://lab/index.html?x=1#main', true],
+      ['the host in capitals (Chromium lower-cases a standard scheme host)', 'app://LAB/index.html', true],
+      ['a path that climbs back to the index', 'app://lab/assets/../index.html', true],
+      ['another file of the renderer', 'app://lab/assets/index.js', false],
+      ['another host of the scheme', 'app://evil/index.html', false],
+      ['a port', 'app://lab:80/index.html', false],
+      ['the same path on file://', 'file:///index.html', false],
+      ['the same path on http://', 'http://lab/index.html', false]
+    ])('%s', (_name, url, expected) => {
+      expect(isAppUrl(url, app)).toBe(expected)
+    })
+    it('lets only its top frame call the lab', () => {
+      expect(isAllowedSender({ url: APP_INDEX_URL, isMainFrame: true }, app)).toBe(true)
+      expect(isAllowedSender({ url: APP_INDEX_URL, isMainFrame: false }, app)).toBe(false)
+    })
   })
 
   it('accepts the dev server origin only when it is configured', () => {

@@ -1,13 +1,12 @@
 import { BrowserWindow, app, session } from 'electron'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import { HISTORY_OPTIONS, openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
 import { PRODUCT_NAME, defaultHistoryDbPath, rendererDir, userDataDir } from '../paths'
 import { openHistory, type HistoryDb } from '../storage'
-import type { AppPageLocation } from '../security-policy'
+import { APP_INDEX_URL, type AppPageLocation } from '../security-policy'
+import { handleAppProtocol, registerAppScheme } from './app-protocol'
 import { printReportPdfInElectron } from './report-pdf'
 import { UtilityProcessHost } from './utility-host'
 import { applySessionPolicy, hardenAllWebContents } from './hardening'
@@ -55,12 +54,15 @@ export function startDesktopApp(): LabService {
     ...(resources.history ? { history: resources.history } : {})
   })
 
-  const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
+  // The dev server only in a development build (`electron-vite dev`, which sets
+  // ELECTRON_RENDERER_URL): `electron-vite build` makes import.meta.env.DEV false, so `npm start`
+  // and a packaged app never load a page from a URL in the environment.
+  const devServerUrl = import.meta.env.DEV && !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
   const page: AppPageLocation = {
-    rendererIndexUrl: pathToFileURL(join(rendererDir(), 'index.html')).href,
-    ...(devServerUrl ? { devServerUrl } : {}),
-    caseInsensitivePaths: process.platform === 'win32' || process.platform === 'darwin'
+    rendererIndexUrl: APP_INDEX_URL,
+    ...(devServerUrl ? { devServerUrl } : {})
   }
+  registerAppScheme()
   hardenAllWebContents(page)
 
   const sendStatus = (win: BrowserWindow): void =>
@@ -76,6 +78,7 @@ export function startDesktopApp(): LabService {
 
   void app.whenReady().then(() => {
     applySessionPolicy(session.defaultSession)
+    handleAppProtocol(session.defaultSession, rendererDir())
     registerLabIpc(service, page)
     openWindow()
     app.on('activate', () => {

@@ -1,6 +1,6 @@
-import { BrowserWindow, nativeTheme } from 'electron'
+import { BrowserWindow, nativeImage, nativeTheme } from 'electron'
 import { join } from 'node:path'
-import { PRODUCT_NAME, appRoot, rendererDir } from '../paths'
+import { PRODUCT_NAME, appIconPath, appRoot } from '../paths'
 import type { AppPageLocation } from '../security-policy'
 
 /** The preload built by electron-vite: a single CommonJS file, as a sandboxed preload must be. */
@@ -20,6 +20,9 @@ export function createMainWindow(
     minHeight: 520,
     show: false,
     title: PRODUCT_NAME,
+    // Linux and Windows show it in the title bar and task switcher; macOS takes the bundle's
+    // icon.icns (electron-builder.yml) and ignores this.
+    icon: nativeImage.createFromPath(appIconPath()),
     // The page paints its own theme; this only avoids a white flash in dark mode.
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#16181d' : '#f5f6f8',
     webPreferences: {
@@ -37,7 +40,6 @@ export function createMainWindow(
   })
   win.once('ready-to-show', () => win.show())
   win.webContents.on('did-finish-load', () => onLoaded(win))
-  if (page.devServerUrl !== undefined) void win.loadURL(page.devServerUrl)
-  else void win.loadFile(join(rendererDir(), 'index.html'))
+  void win.loadURL(page.devServerUrl ?? page.rendererIndexUrl)
   return win
 }
