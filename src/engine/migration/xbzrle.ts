@@ -1,0 +1,172 @@
+import {
+  XBZRLE_RECORD_EXTRA_BYTES,
+  cacheInsertAllowed,
+  cacheSlot,
+  cacheSlots,
+  xbzrleEncodedBytes,
+  xbzrleRates
+} from '../../shared/engine/xbzrle'
+import { PAGE_HEADER_BYTES } from '../../shared/engine/rules'
+import type { XbzrleCacheStats } from '../../shared/result'
+
+/** What save_xbzrle_page decided for one page. */
+export type XbzrleOutcome =
+  /** Hit: sent as an XBZRLE record of `wireBytes` (header included). */
+  | { readonly kind: 'encoded'; readonly wireBytes: number }
+  /** Hit, but the encoding did not fit in a page: sent as a normal page. */
+  | { readonly kind: 'overflow' }
+  /** Hit, unchanged since cached: nothing goes out (encoded_len 0). */
+  | { readonly kind: 'skipped' }
+  /** Not in the cache: sent as a normal page. */
+  | { readonly kind: 'miss' }
+
+const MAX_U16 = 0xffff
+
+/**
+ * The sender's XBZRLE state (migration/ram.c XBZRLE, migration/page_cache.c): the page cache
+ * (which page each slot holds and its age), what changed on each page since it was last sent
+ * (from the vCPUs' write counts), and xbzrle_counters. The cache holds the version last sent, so
+ * "changed since cached" is "written since last sent" for every page the cache holds.
+ */
+export class XbzrleSender {
+  readonly cacheSizeBytes: number
+  private readonly pageSize: number
+  private readonly slots: number
+  private readonly slotPage: Int32Array
+  private readonly slotAge: Float64Array
+  /** Writes and bytes changed since the page was last sent, saturating at 65535. */
+  private readonly writesSinceSent: Uint16Array
+  private readonly bytesSinceSent: Uint16Array
+  /** Encode cost of one page on the sender, µs. */
+  readonly encodeUs: number
+
+  // xbzrle_counters
+  private pages = 0
+  private bytes = 0
+  private cacheMiss = 0
+  private overflow = 0
+  private cacheMissRate = 0
+  private encodingRate = 0
+  // migration_update_rates' _prev values
+  private pagesSentPrev = 0
+  private pagesSent = 0
+  private missPrev = 0
+  private pagesPrev = 0
+  private bytesPrev = 0
+
+  constructor(opts: {
+    cacheSizeBytes: number
+    pageSize: number
+    totalPages: number
+    /** host.xbzrle-encode-gib-per-s in bytes/s; 0 = free. */
+    encodeBytesPerS: number
+  }) {
+    this.cacheSizeBytes = opts.cacheSizeBytes
+    this.pageSize = opts.pageSize
+    this.slots = cacheSlots(opts.cacheSizeBytes, opts.pageSize)
+    this.slotPage = new Int32Array(this.slots).fill(-1)
+    this.slotAge = new Float64Array(this.slots)
+    this.writesSinceSent = new Uint16Array(opts.totalPages)
+    this.bytesSinceSent = new Uint16Array(opts.totalPages)
+    this.encodeUs = opts.encodeBytesPerS > 0 ? (opts.pageSize * 1_000_000) / opts.encodeBytesPerS : 0
+  }
+
+  /** A vCPU's write counts for the pages of its dirty log, each write changing `bytesPerWrite`. */
+  addWrites(pages: Uint32Array, counts: Uint16Array, bytesPerWrite: number): void {
+    const w = this.writesSinceSent
+    const b = this.bytesSinceSent
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i]
+      const k = counts[i]
+      w[p] = Math.min(MAX_U16, w[p] + k)
+      b[p] = Math.min(MAX_U16, b[p] + k * bytesPerWrite)
+    }
+  }
+
+  /**
+   * save_xbzrle_page for a non-zero page, once xbzrle_started: a miss inserts the page (unless
+   * last_stage or the slot's page is still fresh) and sends it normally; a hit encodes the delta,
+   * updates the cache (unless last_stage or skipped) and sends the encoding, or a normal page on
+   * overflow. `skipDelta` (fault injection) claims every hit unchanged.
+   */
+  savePage(page: number, generation: number, lastStage: boolean, skipDelta = false): XbzrleOutcome {
+    const slot = cacheSlot(page, this.slots)
+    const writes = this.writesSinceSent[page]
+    const changed = this.bytesSinceSent[page]
+    this.writesSinceSent[page] = 0
+    this.bytesSinceSent[page] = 0
+    if (this.slotPage[slot] !== page) {
+      // cache_is_cached: miss.
+      this.cacheMiss++
+      this.pagesSent++
+      if (!lastStage) this.insert(slot, page, generation)
+      return { kind: 'miss' }
+    }
+    // A hit refreshes the entry's age (cache_is_cached); every hit counts as an encoded page.
+    this.slotAge[slot] = generation
+    this.pages++
+    const encoded = skipDelta ? 0 : xbzrleEncodedBytes(writes, changed, this.pageSize)
+    if (encoded === 0) return { kind: 'skipped' }
+    this.pagesSent++
+    if (encoded < 0) {
+      this.overflow++
+      this.bytes += this.pageSize
+      return { kind: 'overflow' }
+    }
+    this.bytes += encoded + XBZRLE_RECORD_EXTRA_BYTES
+    return { kind: 'encoded', wireBytes: PAGE_HEADER_BYTES + XBZRLE_RECORD_EXTRA_BYTES + encoded }
+  }
+
+  /**
+   * Pages [p, p + n) were sent without XBZRLE (before xbzrle_started, or zero pages): what
+   * changed on them is on the destination now; they count for the miss rate's page count. (A
+   * zero page is never written, so it is sent once, in the first round, before xbzrle_started:
+   * xbzrle_cache_zero_page never has anything to do in the lab.)
+   */
+  plainPages(p: number, n: number): void {
+    this.pagesSent += n
+    this.writesSinceSent.fill(0, p, p + n)
+    this.bytesSinceSent.fill(0, p, p + n)
+  }
+
+  /** migration_update_rates, when a sync closes the period. */
+  updateRates(): void {
+    const rates = xbzrleRates({
+      cacheMisses: this.cacheMiss - this.missPrev,
+      pagesSent: this.pagesSent - this.pagesSentPrev,
+      pagesEncoded: this.pages - this.pagesPrev,
+      bytesEncoded: this.bytes - this.bytesPrev,
+      pageSize: this.pageSize
+    })
+    if (rates === null) return
+    this.cacheMissRate = rates.cacheMissRate
+    this.encodingRate = rates.encodingRate
+    this.pagesSentPrev = this.pagesSent
+    this.missPrev = this.cacheMiss
+    this.pagesPrev = this.pages
+    this.bytesPrev = this.bytes
+  }
+
+  /** query-migrate's xbzrle-cache (populate_ram_info). */
+  stats(): XbzrleCacheStats {
+    return {
+      'cache-size': this.cacheSizeBytes,
+      bytes: this.bytes,
+      pages: this.pages,
+      'cache-miss': this.cacheMiss,
+      'cache-miss-rate': round6(this.cacheMissRate),
+      'encoding-rate': round6(this.encodingRate),
+      overflow: this.overflow
+    }
+  }
+
+  private insert(slot: number, page: number, generation: number): void {
+    if (!cacheInsertAllowed(this.slotPage[slot], this.slotAge[slot], page, generation)) return
+    this.slotPage[slot] = page
+    this.slotAge[slot] = generation
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6
+}
