@@ -39,14 +39,23 @@ export interface RamStats {
   'multifd-bytes': number
 }
 
-/** `xbzrle-cache` of query-migrate, present only with the xbzrle capability. */
+/**
+ * `xbzrle-cache` of query-migrate (populate_ram_info, migration/migration.c), present only with
+ * the xbzrle capability; the counters are migration/ram.c's xbzrle_counters.
+ */
 export interface XbzrleCacheStats {
+  /** xbzrle-cache-size, bytes. */
   'cache-size': number
+  /** Encoded bytes sent (record headers of 8 bytes left out), plus a page per overflow. */
   bytes: number
+  /** Cache hits: pages encoded, skipped as unchanged, or overflowed. */
   pages: number
   'cache-miss': number
+  /** Misses / pages sent over the last ≥ 1 s sync period (migration_update_rates). */
   'cache-miss-rate': number
+  /** (Hits × page size) / encoded bytes over the last period; 0 without hits. */
   'encoding-rate': number
+  /** Hits whose encoding did not fit in a page: sent as normal pages. */
   overflow: number
 }
 

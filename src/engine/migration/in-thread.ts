@@ -12,6 +12,8 @@ export interface EngineTestHooks {
   readonly dropDirtyLogOfVcpu?: number
   /** The final sync merges nothing. */
   readonly skipFinalSync?: boolean
+  /** Every XBZRLE cache hit is taken for an unchanged page and skipped (nothing sent). */
+  readonly xbzrleSkipDelta?: boolean
 }
 
 export interface LocalRunOptions {
@@ -38,7 +40,8 @@ export async function runInThread(
       nonZeroPages: layout.nonZeroPages,
       seed,
       dropDirtyLogOnce: opts.hooks?.dropDirtyLogOfVcpu === plan.vcpu,
-      dirtyRingSize: config.guest['dirty-ring-size']
+      dirtyRingSize: config.guest['dirty-ring-size'],
+      countWrites: config.migration.capabilities.xbzrle
     })
     return {
       harvest: async (req) => sim.harvest(req),
@@ -50,7 +53,7 @@ export async function runInThread(
     config,
     seed,
     links,
-    hooks: { skipFinalSync: opts.hooks?.skipFinalSync },
+    hooks: { skipFinalSync: opts.hooks?.skipFinalSync, xbzrleSkipDelta: opts.hooks?.xbzrleSkipDelta },
     emit: (batch) => {
       appendTelemetry(telemetry, batch)
       opts.onTelemetry?.(batch)

@@ -49,6 +49,7 @@ import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
 import { RateLimitWindow } from './rate-limit-window'
+import { XbzrleSender } from './xbzrle'
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type {
   FinishReply,
@@ -77,6 +78,8 @@ export interface VcpuLink {
 export interface MigrationHooks {
   /** Fault injection (tests only): the final bitmap sync merges nothing. */
   readonly skipFinalSync?: boolean
+  /** Fault injection (tests only): every XBZRLE cache hit is taken as unchanged and skipped. */
+  readonly xbzrleSkipDelta?: boolean
 }
 
 export interface MigrationSimOptions {
@@ -199,6 +202,11 @@ export class MigrationSimulator {
   private setupEndUs = 0
   private canSwitchoverAtUs = 0
 
+  // --- XBZRLE (migration/ram.c, page_cache.c): present with the capability
+  private readonly xbzrle: XbzrleSender | undefined
+  /** Per vCPU: bytes of a page one write changes (its workload's bytes-per-write). */
+  private readonly bytesPerWrite: readonly number[]
+
   // --- BQL (§1.6)
   private bqlFreeAtUs = 0
   private bqlHeldUs = 0
@@ -259,6 +267,15 @@ export class MigrationSimulator {
     this.throttleMechanism = throttleMechanism(this.autoConverge, c.migration.capabilities['dirty-limit'])
     this.dirtyLimitState = dirtyLimitInitialState(this.links.length)
     this.pendingVcpuEvents = this.links.map(() => [])
+    this.bytesPerWrite = layout.vcpus.map((v) => v.bytesPerWrite)
+    this.xbzrle = c.migration.capabilities.xbzrle
+      ? new XbzrleSender({
+          cacheSizeBytes: c.migration.parameters['xbzrle-cache-size'],
+          pageSize: this.pageSize,
+          totalPages: this.totalPages,
+          encodeBytesPerS: c.host['xbzrle-encode-gib-per-s'] * GIB
+        })
+      : undefined
     // migration_connect: expected_downtime starts at downtime-limit (§1.2).
     this.expectedDowntimeMs = this.downtimeLimitMs
 
@@ -567,6 +584,16 @@ export class MigrationSimulator {
         if (p < 0) break
       }
       const zero = p >= this.nonZeroPages
+      if (!zero && this.xbzrle !== undefined && this.firstRoundComplete) {
+        // ram_save_page: once xbzrle_started, every non-zero page goes through save_xbzrle_page,
+        // page by page (their sizes differ).
+        const x = this.sendXbzrlePages(p, t0, elapsedUs, limit, maxWait, loopIndex)
+        elapsedUs = x.elapsedUs
+        pages += x.sent
+        loopIndex += x.sent
+        if (x.stop || x.processed === 0) break
+        continue
+      }
       const bytes = zero ? this.zeroBytes : this.normalBytes
       const costUs = zero ? this.zeroUs : this.normalUs
       // How many pages may go before the budget or MAX_WAIT stops the loop; the run of dirty
@@ -584,14 +611,8 @@ export class MigrationSimulator {
       }
       const n = this.runEnd(p, p + cap) - p
       if (n < cap) stopForWait = false
-      if (t0 + elapsedUs + n * costUs >= ORACLE_MAX_US)
-        throw new LabFailure(
-          labError(
-            'ResourceLimit',
-            "The migration ran past 71 minutes of virtual time, beyond the range of the oracle's page clocks. " +
-              'Lower migration.parameters.downtime-limit or raise the bandwidth.'
-          )
-        )
+      checkOracleClock(t0 + elapsedUs + n * costUs)
+      this.xbzrle?.plainPages(p, n)
       this.rearmChunks(p, n, t0 + elapsedUs, costUs)
       this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
       this.clearRun(bmap, p, n)
@@ -610,6 +631,70 @@ export class MigrationSimulator {
       if (stopForWait) break
     }
     return { pages, elapsedUs }
+  }
+
+  /**
+   * save_xbzrle_page for the run of dirty non-zero pages from `p` (docs/engine.md "XBZRLE"): each
+   * page is a miss (normal page, inserted into the cache), a hit sent as its encoded delta, an
+   * overflow (normal page), or unchanged and skipped (nothing sent: the destination already has
+   * it). A hit costs the sender `host.xbzrle-encode-gib-per-s` on top of the wire time. Stops at
+   * the budget (checked before each page, like the rate-limit loop of ram_save_iterate), at
+   * MAX_WAIT (after a page whose loop index is a multiple of 64) or at the run's end. `processed`:
+   * pages taken off the bitmap; `sent`: pages that went out (skipped pages do not count, as in
+   * ram_find_and_save_block).
+   */
+  private sendXbzrlePages(
+    p: number,
+    t0: number,
+    startElapsedUs: number,
+    limit: number,
+    maxWait: boolean,
+    startLoopIndex: number
+  ): { processed: number; sent: number; elapsedUs: number; stop: boolean } {
+    const x = this.xbzrle as XbzrleSender
+    const lastStage = !this.vmRunning
+    const generation = this.dirtySyncCount
+    const skipDelta = this.hooks.xbzrleSkipDelta === true
+    const bmap = this.bmap
+    let elapsedUs = startElapsedUs
+    let loopIndex = startLoopIndex
+    let page = p
+    let sent = 0
+    let stop = false
+    while (page < this.nonZeroPages && (bmap[page >>> 5] & (1 << (page & 31))) !== 0) {
+      if (this.window.bytesSince(this.transferred) > limit) {
+        stop = true
+        break
+      }
+      const outcome = x.savePage(page, generation, lastStage, skipDelta)
+      const bytes =
+        outcome.kind === 'encoded' ? outcome.wireBytes : outcome.kind === 'skipped' ? 0 : this.normalBytes
+      const costUs = bytes * this.usPerByte + (outcome.kind === 'miss' ? 0 : x.encodeUs)
+      const startUs = t0 + elapsedUs
+      checkOracleClock(startUs + costUs)
+      this.rearmChunks(page, 1, startUs, costUs)
+      // A skipped page is identical on the destination: its last send time stays.
+      if (bytes > 0) this.pagesReceived += recordSendTimes(this.lastSendPlus1, page, 1, startUs, costUs)
+      this.clearRun(bmap, page, 1)
+      this.dirtyPages--
+      elapsedUs += costUs
+      page++
+      this.cursor = page
+      if (bytes === 0) continue
+      this.transferred += bytes
+      if (this.vmRunning) this.precopyBytes += bytes
+      else this.downtimeBytes += bytes
+      if (outcome.kind !== 'encoded') this.normalPages++
+      this.window.addPages(1)
+      this.pagesSentSinceSync++
+      sent++
+      const index = loopIndex++
+      if (maxWait && index % MAX_WAIT_CHECK_PAGES === 0 && elapsedUs >= MAX_WAIT_US + US_PER_MS) {
+        stop = true
+        break
+      }
+    }
+    return { processed: page - p, sent, elapsedUs, stop }
   }
 
   /**
@@ -818,6 +903,10 @@ export class MigrationSimulator {
     if (trigger === 'lazy' || trigger === 'throttle-timer')
       this.timeline('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
     const replies = await this.harvestAll(harvestUs, true)
+    if (this.xbzrle !== undefined)
+      for (const r of replies)
+        if (r.writeCounts !== undefined)
+          this.xbzrle.addWrites(r.pages, r.writeCounts, this.bytesPerWrite[r.vcpu] ?? this.pageSize)
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
     const newlyDirty = merge ? this.mergeDirtyLogs(replies) : 0
     // A sync sets every chunk's clear_bmap bit again (§4.3).
@@ -831,6 +920,7 @@ export class MigrationSimulator {
     if (periodCloses(this.periodStartUs, holdEndUs)) {
       if (this.throttleMechanism !== null && this.phase === 'active') this.triggerThrottle(holdEndUs)
       this.dirtyPagesRateValue = dirtyPagesRate(this.numDirtyPagesPeriod, this.periodStartUs, holdEndUs)
+      this.xbzrle?.updateRates()
       this.periodStartUs = holdEndUs
       this.numDirtyPagesPeriod = 0
       this.bytesXferPrev = this.transferred
@@ -1181,6 +1271,7 @@ export class MigrationSimulator {
     if (verdict) result.lab['mismatched-pages'] = verdict.mismatchedPages
     if (switchover) result.downtime = switchover.downtimeUs / US_PER_MS
     if (this.throttleEverActive) result['cpu-throttle-percentage'] = this.throttlePct
+    if (this.xbzrle !== undefined) result['xbzrle-cache'] = this.xbzrle.stats()
     if (this.dirtyLimitQuotaMbps !== null) {
       // populate_ram_info (migration/migration.c): reported while the limit is in service.
       const st = this.dirtyLimitState
@@ -1194,6 +1285,18 @@ export class MigrationSimulator {
     }
     return result
   }
+}
+
+/** Send times are kept in 32 bits (ORACLE_MAX_US): a longer run cannot be checked. */
+function checkOracleClock(us: number): void {
+  if (us >= ORACLE_MAX_US)
+    throw new LabFailure(
+      labError(
+        'ResourceLimit',
+        "The migration ran past 71 minutes of virtual time, beyond the range of the oracle's page clocks. " +
+          'Lower migration.parameters.downtime-limit or raise the bandwidth.'
+      )
+    )
 }
 
 function eventTimeUs(e: VcpuScheduleEvent): number {

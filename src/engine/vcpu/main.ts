@@ -46,7 +46,8 @@ export const vcpuMain: EngineModule = (host) => {
       nonZeroPages: layout.nonZeroPages,
       seed: params.seed,
       dropDirtyLogOnce: hooks.dropDirtyLogOfVcpu === params.vcpu,
-      dirtyRingSize: params.config.guest['dirty-ring-size']
+      dirtyRingSize: params.config.guest['dirty-ring-size'],
+      countWrites: params.config.migration.capabilities.xbzrle
     })
     const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
     let harvests = 0

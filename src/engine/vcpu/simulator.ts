@@ -36,6 +36,8 @@ export interface VcpuSimulatorOptions {
   readonly dropDirtyLogOnce?: boolean
   /** guest.dirty-ring-size: KVM dirty ring entries; 0 or absent = the dirty bitmap (no ring-full exits). */
   readonly dirtyRingSize?: number
+  /** XBZRLE is on: count writes per page between harvests (HarvestReply.writeCounts). */
+  readonly countWrites?: boolean
 }
 
 /**
@@ -66,6 +68,8 @@ export class VcpuSimulator {
 
   /** The oracle's record: last write time + 1 per page, per chunk. */
   private readonly lastWriteChunks: (Uint32Array | undefined)[]
+  /** With countWrites: writes per page since the last harvest, per chunk; else undefined. */
+  private readonly writeCountChunks: (Uint16Array | undefined)[] | undefined
 
   /** Writes per telemetry bucket, from `bucketBase` on. */
   private bucketBase = 0
@@ -90,6 +94,7 @@ export class VcpuSimulator {
     this.dirtyChunks = new Array(chunks)
     this.dirtyChunkTouched = new Uint8Array(chunks)
     this.lastWriteChunks = new Array(chunks)
+    this.writeCountChunks = opts.countWrites === true ? new Array(chunks) : undefined
     this.dropDirtyLogOnce = opts.dropDirtyLogOnce ?? false
     this.timeline.push({ timeUs: 0, state: opts.plan.pattern === 'idle' ? 'running' : 'running' })
   }
@@ -100,13 +105,15 @@ export class VcpuSimulator {
     this.advance(req.untilUs)
     let pages: Uint32Array = EMPTY
     let lastWritePlus1: Uint32Array = EMPTY
+    let writeCounts: Uint16Array | undefined
     if (req.dirtyLog) {
-      ;({ pages, lastWritePlus1 } = this.takeDirtyLog())
+      ;({ pages, lastWritePlus1, writeCounts } = this.takeDirtyLog())
       if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
         pages = EMPTY
         lastWritePlus1 = EMPTY
+        writeCounts = undefined
       }
     }
     return {
@@ -114,6 +121,7 @@ export class VcpuSimulator {
       untilUs: req.untilUs,
       pages,
       lastWritePlus1,
+      ...(this.writeCountChunks !== undefined ? { writeCounts: writeCounts ?? EMPTY16 } : {}),
       stats: this.stats(),
       throughput: this.takeBuckets(req.untilUs, false),
       timeline: this.takeTimeline()
@@ -140,6 +148,8 @@ export class VcpuSimulator {
     if ('pages' in reply && reply.pages.byteLength > 0) out.push(reply.pages.buffer as ArrayBuffer)
     if ('lastWritePlus1' in reply && reply.lastWritePlus1.byteLength > 0)
       out.push(reply.lastWritePlus1.buffer as ArrayBuffer)
+    if ('writeCounts' in reply && reply.writeCounts !== undefined && reply.writeCounts.byteLength > 0)
+      out.push(reply.writeCounts.buffer as ArrayBuffer)
     if ('oracle' in reply && reply.oracle)
       for (const a of reply.oracle.lastWritePlus1) out.push(a.buffer as ArrayBuffer)
     return out
@@ -187,6 +197,7 @@ export class VcpuSimulator {
     const seqStart = plan.sequentialStartOffset
     const dirtyChunks = this.dirtyChunks
     const lastWriteChunks = this.lastWriteChunks
+    const countChunks = this.writeCountChunks
     const touched = this.dirtyChunkTouched
     const random = this.random
     let a = random.a
@@ -243,6 +254,11 @@ export class VcpuSimulator {
       let lw = lastWriteChunks[chunk]
       if (lw === undefined) lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
       lw[index] = t + 1
+      if (countChunks !== undefined) {
+        let wc = countChunks[chunk]
+        if (wc === undefined) countChunks[chunk] = wc = new Uint16Array(PAGE_CHUNK_PAGES)
+        if (wc[index] !== 0xffff) wc[index]++
+      }
       let dirty = dirtyChunks[chunk]
       if (dirty === undefined) dirtyChunks[chunk] = dirty = new Int32Array(CHUNK_WORDS)
       if (touched[chunk] === 0) {
@@ -303,7 +319,7 @@ export class VcpuSimulator {
    * clears the log (like KVM_CLEAR_DIRTY_LOG). One pass: the last-write record is read from the
    * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
    */
-  private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array } {
+  private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array; writeCounts?: Uint16Array } {
     if (this.dirtyCount === 0) {
       for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
       this.dirtyChunkList = []
@@ -311,6 +327,8 @@ export class VcpuSimulator {
     }
     const out = new Uint32Array(this.dirtyCount)
     const lastOut = new Uint32Array(this.dirtyCount)
+    const countChunks = this.writeCountChunks
+    const countOut = countChunks !== undefined ? new Uint16Array(this.dirtyCount) : undefined
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
@@ -319,6 +337,7 @@ export class VcpuSimulator {
       if (words === undefined) continue
       // Every logged page was written, so its chunk has a last-write record.
       const lastWrite = this.lastWriteChunks[chunk] as Uint32Array
+      const counts = countChunks?.[chunk]
       const base = chunk << PAGE_CHUNK_SHIFT
       for (let w = 0; w < CHUNK_WORDS; w++) {
         let bits = words[w]
@@ -329,6 +348,10 @@ export class VcpuSimulator {
           const low = bits & -bits
           const index = wordIndex + (31 - Math.clz32(low))
           out[n] = base + index
+          if (countOut !== undefined && counts !== undefined) {
+            countOut[n] = counts[index]
+            counts[index] = 0
+          }
           lastOut[n++] = lastWrite[index]
           bits ^= low
         }
@@ -336,9 +359,12 @@ export class VcpuSimulator {
     }
     this.dirtyChunkList = []
     this.dirtyCount = 0
-    return n === out.length
-      ? { pages: out, lastWritePlus1: lastOut }
-      : { pages: out.slice(0, n), lastWritePlus1: lastOut.slice(0, n) }
+    const whole = n === out.length
+    return {
+      pages: whole ? out : out.slice(0, n),
+      lastWritePlus1: whole ? lastOut : lastOut.slice(0, n),
+      ...(countOut !== undefined ? { writeCounts: whole ? countOut : countOut.slice(0, n) } : {})
+    }
   }
 
   private lastWrites(): LastWriteChunks {
@@ -355,6 +381,7 @@ export class VcpuSimulator {
 }
 
 const EMPTY = new Uint32Array(0)
+const EMPTY16 = new Uint16Array(0)
 const TWO_POW_32 = 4294967296
 const UNIFORM = 0
 const HOTSPOT = 1

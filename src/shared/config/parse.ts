@@ -19,7 +19,7 @@ export interface ParseConfigOptions {
 }
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
-const NOT_SIMULATED = ['xbzrle', 'multifd', 'postcopy-ram', 'postcopy-preempt'] as const
+const NOT_SIMULATED = ['multifd', 'postcopy-ram', 'postcopy-preempt'] as const
 
 /** Byte and bytes/s parameters whose QEMU names carry no unit. */
 const UNIT_BY_KEY: Readonly<Record<string, string>> = {
@@ -169,7 +169,9 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
   const c = 'migration.capabilities'
   if (caps['dirty-limit'] && caps['auto-converge'])
     problems.push(`${c}.dirty-limit: cannot be used together with auto-converge (§6.1)`)
-  if (caps.multifd && caps.xbzrle) problems.push(`${c}.xbzrle: cannot be used together with multifd (§8.1)`)
+  // migrate_caps_check (migration/options.c): "Multifd is not compatible with xbzrle".
+  if (caps.multifd && caps.xbzrle)
+    problems.push(`${c}.xbzrle: Multifd is not compatible with xbzrle (turn off ${c}.multifd or xbzrle)`)
   if (caps.multifd && caps['postcopy-ram'])
     problems.push(`${c}.postcopy-ram: cannot be used together with multifd at this QEMU version (§8.1)`)
   if (caps['switchover-ack'] && !caps['return-path'])

@@ -95,7 +95,18 @@ export const workloadSchema = z
       ),
     'io-exits-per-second': nonNegative(LIMITS.maxIoExitsPerSecond)
       .default(200)
-      .describe('I/O exits per second of run time that need the BQL (§1.7)')
+      .describe('I/O exits per second of run time that need the BQL (§1.7)'),
+    'bytes-per-write': z
+      .int()
+      .min(1)
+      .max(4096)
+      .default(4096)
+      .describe(
+        'Bytes of a page one write changes, which sizes the XBZRLE delta (migration/xbzrle.c). ' +
+          "Default 4096, the whole page: guestperf's stress program XORs every word of each page " +
+          'it touches, and a whole-page rewrite is what a dirty rate in MiB/s of pages assumes, so ' +
+          'XBZRLE gains nothing unless a workload says its writes are smaller. Only used with xbzrle'
+      )
   })
   .describe('One guest workload')
 
@@ -247,6 +258,13 @@ export const hostSchema = z.strictObject({
   'zero-scan-gib-per-s': nonNegative(10_000)
     .default(10)
     .describe('buffer_is_zero scan rate on the sender; 0 = free (§4.5)'),
+  'xbzrle-encode-gib-per-s': nonNegative(10_000)
+    .default(2)
+    .describe(
+      'Sender CPU for one XBZRLE cache hit (save_xbzrle_page: copy the page, xbzrle_encode_buffer ' +
+        'over old and new, copy into the cache), GiB of page per second; 0 = free. Default 2: ' +
+        'about 2 µs per 4 KiB page, two page copies plus a word-at-a-time compare on one core'
+    ),
   'dst-load-gib-per-s': nonNegative(10_000)
     .default(4)
     .describe(

@@ -21,6 +21,8 @@ export interface WorkloadSpec {
   readonly 'hot-fraction': number
   readonly shared: boolean
   readonly 'io-exits-per-second': number
+  /** Bytes of a page one write changes (XBZRLE's delta); absent = the whole page. */
+  readonly 'bytes-per-write'?: number
 }
 
 export interface GuestSpec {
@@ -48,6 +50,8 @@ export interface VcpuPlan {
   /** sequential: where in the working set this vCPU's sweep starts. */
   readonly sequentialStartOffset: number
   readonly ioExitsPerSecond: number
+  /** Bytes of a page one write changes (workload bytes-per-write). */
+  readonly bytesPerWrite: number
 }
 
 export interface GuestLayout {
@@ -108,7 +112,8 @@ function idlePlan(vcpu: number, workload: number, io: number): VcpuPlan {
     hotPages: 0,
     hotFraction: 0,
     sequentialStartOffset: 0,
-    ioExitsPerSecond: io
+    ioExitsPerSecond: io,
+    bytesPerWrite: 0
   }
 }
 
@@ -147,7 +152,8 @@ export function layoutGuest(guest: GuestSpec): GuestLayout {
         hotPages,
         hotFraction: w['hot-fraction'],
         sequentialStartOffset,
-        ioExitsPerSecond: w['io-exits-per-second']
+        ioExitsPerSecond: w['io-exits-per-second'],
+        bytesPerWrite: w['bytes-per-write'] ?? pageSize
       }
     }
     if (w.shared) {

@@ -93,6 +93,12 @@ export interface HarvestReply {
    * to tell writes KVM tracked from writes made before the page's chunk was re-armed (§4.3).
    */
   readonly lastWritePlus1: Uint32Array
+  /**
+   * With XBZRLE only: for each page in `pages`, how many writes it took since the last harvest
+   * (saturating at 65535). The sender adds them up per page until the page is sent, to size its
+   * XBZRLE delta (migration/xbzrle.c xbzrle_encode_buffer; docs/engine.md "XBZRLE").
+   */
+  readonly writeCounts?: Uint16Array
   readonly stats: VcpuStats
   readonly throughput: ThroughputChunk
   readonly timeline: readonly VcpuTimelineEntry[]
