@@ -17,7 +17,7 @@ import {
 } from '../../shared/protocol/lab-api'
 import type { ProcessHost } from '../process/host'
 import { historyHandlers } from './handlers/history'
-import { runHandlers } from './handlers/runs'
+import { runHandlers, type RunHandlerOptions } from './handlers/runs'
 import type { PdfPrinter } from '../report'
 import { reportHandlers } from './handlers/reports'
 import type { HistoryDb } from '../storage'
@@ -61,6 +61,8 @@ export interface LabServiceDeps {
    * not imported, so no handler loads `electron` code.
    */
   readonly printPdf?: PdfPrinter
+  /** How runs are admitted (bound of runs at once, memory) and run; defaults for a real host. */
+  readonly runs?: RunHandlerOptions
 }
 
 export type ShutdownHook = () => void | Promise<void>
@@ -88,7 +90,7 @@ export class LabService {
       'app.ping': (params) =>
         params.echo !== undefined ? { pong: true, echo: params.echo } : { pong: true },
       ...historyHandlers(this),
-      ...runHandlers(this),
+      ...runHandlers(this, deps.runs),
       ...reportHandlers(this)
     }
   }

@@ -1,5 +1,6 @@
 import { freemem } from 'node:os'
 import { parseConfig, type LabConfig } from '../../../shared/config'
+import { estimateRunMemory } from '../../../shared/config/resources'
 import { downsampleRecords, downsampleXy } from '../../../shared/downsample'
 import { appendTelemetry, emptyTelemetry, seriesContinues } from '../../../shared/engine/telemetry'
 import { LabFailure, labError, toLabError, type LabError } from '../../../shared/errors'
@@ -42,6 +43,14 @@ export const TELEMETRY_EVENT_INTERVAL_MS = 100
  * event keeps every WebSocket message far below its size limit and the page's parse time short.
  */
 export const MAX_POINTS_PER_EVENT = 20_000
+/**
+ * Runs one lab host runs at once (defect 9 of issue 13). Beyond it `runs.start` is refused, not
+ * queued: a queued run would sit in the page as "starting" with no telling when it begins, while
+ * a refusal says at once what to do (wait for a run to end or cancel one). Each run takes one
+ * engine thread per vCPU plus one, so a few runs already fill an ordinary machine.
+ */
+export const MAX_CONCURRENT_RUNS = 4
+
 /** Finished runs kept in memory for `runs.get` when there is no history database. */
 const MEMORY_RUNS_KEPT = 16
 
@@ -51,8 +60,13 @@ export type RunEngine = (config: LabConfig, opts: RunMigrationOptions) => Promis
 export interface RunHandlerOptions {
   /** Default: runMigration (src/main/lab/run.ts). */
   readonly engine?: RunEngine
-  /** Memory a run may use, bytes; default what the OS reports available. */
+  /**
+   * Memory the machine has for runs, bytes; default what the OS reports available. A new run is
+   * checked against it less the estimates of the runs already running (they may still grow).
+   */
   readonly availableMemoryBytes?: () => number
+  /** Runs at once, default MAX_CONCURRENT_RUNS. */
+  readonly maxConcurrentRuns?: number
   /** Timers of the telemetry forwarder (tests). */
   readonly timers?: ForwarderTimers
 }
@@ -136,9 +150,33 @@ class RunManager {
           'This lab host cannot start engine processes (it was started without a process host).'
         )
       )
+    const maxRuns = this.options.maxConcurrentRuns ?? MAX_CONCURRENT_RUNS
+    if (this.active.size >= maxRuns)
+      throw new LabFailure(
+        labError(
+          'ResourceLimit',
+          `${this.active.size} runs are already running on this lab host, at most ${maxRuns} at once. ` +
+            'Wait for one to end or cancel one, then start this run again.'
+        )
+      )
+    // The runs already running may grow to their estimates: what they may still take is not free.
+    let reservedBytes = 0
+    for (const run of this.active.values()) reservedBytes += estimateRunMemory(run.config).totalBytes
     // Validate here, before anything is recorded, so the page gets every problem as the reply.
-    const parsed = parseConfig(input, { availableMemoryBytes: this.availableMemoryBytes() })
-    if (!parsed.ok) throw new LabFailure(parsed.error)
+    const parsed = parseConfig(input, {
+      availableMemoryBytes: Math.max(0, this.availableMemoryBytes() - reservedBytes)
+    })
+    if (!parsed.ok) {
+      if (parsed.error.kind !== 'ResourceLimit' || reservedBytes === 0) throw new LabFailure(parsed.error)
+      const n = this.active.size
+      throw new LabFailure(
+        labError(parsed.error.kind, parsed.error.message, [
+          ...(parsed.error.details ?? []),
+          `${n} run${n === 1 ? '' : 's'} already running on this lab host may use about ` +
+            `${(reservedBytes / 2 ** 30).toFixed(2)} GiB of it: wait for one to end or cancel one`
+        ])
+      )
+    }
     const recording = this.history
       ? beginRunRecording(this.history, {
           config: parsed.config,
