@@ -27,13 +27,10 @@ import {
   SECTION_FOOTER_BYTES,
   SECTION_HEADER_BYTES,
   SETUP_BYTES,
-  ZERO_PAGE_RECORD_BYTES,
   averageMbps,
   destinationLoadTailUs,
   dirtyPagesRate,
-  linkBytesPerSecond,
   needsExactPending,
-  normalPageRecordBytes,
   pendingBytes,
   periodCloses,
   rateLimitBytesPerWindow,
@@ -49,6 +46,7 @@ import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
 import { RateLimitWindow } from './rate-limit-window'
+import { PageSender } from './sender'
 import { XbzrleSender } from './xbzrle'
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type {
@@ -131,12 +129,9 @@ export class MigrationSimulator {
   private readonly totalPages: number
   private readonly nonZeroPages: number
   private readonly usPerByte: number
+  /** The page-send path and its wire accounting (sender.ts). */
+  private readonly sender: PageSender
   private readonly linkBytesPerS: number
-  private readonly normalBytes: number
-  private readonly normalUs: number
-  private readonly zeroBytes: number
-  private readonly zeroUs: number
-  private readonly zeroIsNormal: boolean
   private readonly downtimeLimitMs: number
   private readonly syncCostUs: number
   private readonly logStartUs: number
@@ -165,11 +160,6 @@ export class MigrationSimulator {
   // --- clock and counters
   private nowUs = 0
   private phase: MigrationPhase = 'setup'
-  private transferred = 0
-  private precopyBytes = 0
-  private downtimeBytes = 0
-  private normalPages = 0
-  private duplicatePages = 0
   private vmRunning = true
   private readonly window: RateLimitWindow
   private bandwidthBytesPerMs = 0
@@ -245,17 +235,9 @@ export class MigrationSimulator {
     this.pageSize = layout.pageSize
     this.totalPages = layout.totalPages
     this.nonZeroPages = layout.nonZeroPages
-    this.linkBytesPerS = linkBytesPerSecond(c.network['bandwidth-mbps'])
-    this.usPerByte = 1_000_000 / this.linkBytesPerS
-    this.normalBytes = normalPageRecordBytes(this.pageSize)
-    this.normalUs = this.normalBytes * this.usPerByte
-    // zero-page-detection none: zero pages go out as normal pages (§4.5); otherwise
-    // buffer_is_zero scans the whole page on the sender first.
-    this.zeroIsNormal = c.migration.parameters['zero-page-detection'] === 'none'
-    const scan = c.host['zero-scan-gib-per-s']
-    const scanUs = scan > 0 ? (this.pageSize * 1_000_000) / (scan * GIB) : 0
-    this.zeroBytes = this.zeroIsNormal ? this.normalBytes : ZERO_PAGE_RECORD_BYTES
-    this.zeroUs = this.zeroIsNormal ? this.normalUs : ZERO_PAGE_RECORD_BYTES * this.usPerByte + scanUs
+    this.sender = new PageSender(c, this.pageSize)
+    this.linkBytesPerS = this.sender.linkBytesPerS
+    this.usPerByte = this.sender.usPerByte
     this.window = new RateLimitWindow(rateLimitBytesPerWindow(c.migration.parameters['max-bandwidth']))
     this.downtimeLimitMs = c.migration.parameters['downtime-limit']
     const ramGib = (this.totalPages * this.pageSize) / GIB
@@ -350,7 +332,7 @@ export class MigrationSimulator {
     if (this.autoConverge) this.acTimerUs = CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
     // Header, RAM block list and EOS go out at link speed.
     const setupBytesUs = Math.ceil(SETUP_BYTES * this.usPerByte)
-    this.transferred += SETUP_BYTES
+    this.sender.transferred += SETUP_BYTES
     const holdStartUs = 0
     // memory_global_dirty_log_start, then migration_bitmap_sync_precopy: dirty-sync-count 1,
     // nothing new since every bit is set (§1.3, §14).
@@ -384,7 +366,7 @@ export class MigrationSimulator {
     // migration_stop_vm: downtime_start, vm_stop_force_state (§1.5 step 2).
     this.pendingEvents.push({ kind: 'stop', atUs: stopAtUs })
     this.vmRunning = false
-    const bytesAtStop = this.transferred
+    const bytesAtStop = this.sender.transferred
     const stopEndUs = stopAtUs + Math.round(c.host['stop-ms'] * US_PER_MS)
     this.nowUs = stopEndUs
     // ram_save_complete: the last migration_bitmap_sync (last_stage), inside the completion's
@@ -405,7 +387,7 @@ export class MigrationSimulator {
     // tail; then block activation and vm_start (§10.1).
     const oneWayUs = this.oneWayUs()
     const loadTailUs = destinationLoadTailUs(
-      this.transferred - bytesAtStop,
+      this.sender.transferred - bytesAtStop,
       this.linkBytesPerS,
       c.host['dst-load-gib-per-s'] * GIB
     )
@@ -528,17 +510,12 @@ export class MigrationSimulator {
   // Sending (§3)
 
   private rateExceeded(): boolean {
-    return this.window.exceeded(this.transferred)
+    return this.window.exceeded(this.sender.transferred)
   }
 
   /** Counts bytes that are not page records; returns their wire time, µs. */
   private sendBytes(bytes: number, ramRecord: boolean): number {
-    this.transferred += bytes
-    if (ramRecord) {
-      if (this.vmRunning) this.precopyBytes += bytes
-      else this.downtimeBytes += bytes
-    }
-    return bytes * this.usPerByte
+    return this.sender.sendBytes(bytes, ramRecord, this.vmRunning)
   }
 
   /**
@@ -574,7 +551,7 @@ export class MigrationSimulator {
     const bmap = this.bmap
     const lastSend = this.lastSendPlus1
     while (this.dirtyPages > 0) {
-      const windowBytes = this.window.bytesSince(this.transferred)
+      const windowBytes = this.window.bytesSince(this.sender.transferred)
       if (windowBytes > limit) break
       let p = this.findDirty(this.cursor)
       if (p < 0) {
@@ -594,8 +571,7 @@ export class MigrationSimulator {
         if (x.stop || x.processed === 0) break
         continue
       }
-      const bytes = zero ? this.zeroBytes : this.normalBytes
-      const costUs = zero ? this.zeroUs : this.normalUs
+      const { bytes, costUs } = this.sender.pageCost(zero)
       // How many pages may go before the budget or MAX_WAIT stops the loop; the run of dirty
       // pages is searched only that far.
       let cap = (zero ? this.totalPages : this.nonZeroPages) - p
@@ -618,11 +594,7 @@ export class MigrationSimulator {
       this.clearRun(bmap, p, n)
       elapsedUs += n * costUs
       this.dirtyPages -= n
-      this.transferred += n * bytes
-      if (this.vmRunning) this.precopyBytes += n * bytes
-      else this.downtimeBytes += n * bytes
-      if (zero && !this.zeroIsNormal) this.duplicatePages += n
-      else this.normalPages += n
+      this.sender.sendPages(n, zero, this.vmRunning)
       this.window.addPages(n)
       this.pagesSentSinceSync += n
       pages += n
@@ -662,13 +634,17 @@ export class MigrationSimulator {
     let sent = 0
     let stop = false
     while (page < this.nonZeroPages && (bmap[page >>> 5] & (1 << (page & 31))) !== 0) {
-      if (this.window.bytesSince(this.transferred) > limit) {
+      if (this.window.bytesSince(this.sender.transferred) > limit) {
         stop = true
         break
       }
       const outcome = x.savePage(page, generation, lastStage, skipDelta)
       const bytes =
-        outcome.kind === 'encoded' ? outcome.wireBytes : outcome.kind === 'skipped' ? 0 : this.normalBytes
+        outcome.kind === 'encoded'
+          ? outcome.wireBytes
+          : outcome.kind === 'skipped'
+            ? 0
+            : this.sender.pageCost(false).bytes
       const costUs = bytes * this.usPerByte + (outcome.kind === 'miss' ? 0 : x.encodeUs)
       const startUs = t0 + elapsedUs
       checkOracleClock(startUs + costUs)
@@ -681,10 +657,8 @@ export class MigrationSimulator {
       page++
       this.cursor = page
       if (bytes === 0) continue
-      this.transferred += bytes
-      if (this.vmRunning) this.precopyBytes += bytes
-      else this.downtimeBytes += bytes
-      if (outcome.kind !== 'encoded') this.normalPages++
+      this.sender.sendBytes(bytes, true, this.vmRunning)
+      if (outcome.kind !== 'encoded') this.sender.normalPages++
       this.window.addPages(1)
       this.pagesSentSinceSync++
       sent++
@@ -842,7 +816,7 @@ export class MigrationSimulator {
   private updateCounters(): void {
     if (!this.window.elapsed(this.nowUs)) return
     const counters = windowCounters({
-      transferredBytes: this.window.bytesSince(this.transferred),
+      transferredBytes: this.window.bytesSince(this.sender.transferred),
       timeSpentUs: this.nowUs - this.window.windowStartUs,
       pagesSent: this.window.pages,
       availSwitchoverBandwidth: this.config.migration.parameters['avail-switchover-bandwidth'],
@@ -856,7 +830,7 @@ export class MigrationSimulator {
     this.mbps = counters.mbps
     this.pagesPerSecond = counters.pagesPerSecond
     this.expectedDowntimeMs = counters.expectedDowntimeMs
-    this.window.reset(this.nowUs, this.transferred)
+    this.window.reset(this.nowUs, this.sender.transferred)
   }
 
   private async fireDueTimers(): Promise<void> {
@@ -923,7 +897,7 @@ export class MigrationSimulator {
       this.xbzrle?.updateRates()
       this.periodStartUs = holdEndUs
       this.numDirtyPagesPeriod = 0
-      this.bytesXferPrev = this.transferred
+      this.bytesXferPrev = this.sender.transferred
     }
     const expectedBwPerMs = expectedBandwidthBytesPerMs(
       this.config.migration.parameters['avail-switchover-bandwidth'],
@@ -955,7 +929,7 @@ export class MigrationSimulator {
   private triggerThrottle(atUs: number): void {
     const p = this.config.migration.parameters
     const outcome = throttleTrigger({
-      bytesXferPeriod: this.transferred - this.bytesXferPrev,
+      bytesXferPeriod: this.sender.transferred - this.bytesXferPrev,
       bytesDirtyPeriod: this.numDirtyPagesPeriod * this.pageSize,
       triggerThresholdPct: p['throttle-trigger-threshold'],
       dirtyRateHighCount: this.dirtyRateHighCount
@@ -1166,7 +1140,7 @@ export class MigrationSimulator {
     this.batchProgress.push({
       'time-ms': timeUs / US_PER_MS,
       status: this.phase,
-      'transferred-bytes': this.transferred,
+      'transferred-bytes': this.sender.transferred,
       'remaining-bytes': this.phase === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
       'dirty-pages-rate': this.dirtyPagesRateValue,
       mbps: round3(this.mbps),
@@ -1223,20 +1197,20 @@ export class MigrationSimulator {
       'setup-time': setupMs,
       'expected-downtime': round3(this.expectedDowntimeMs),
       ram: {
-        transferred: this.transferred,
+        transferred: this.sender.transferred,
         remaining: status === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
         total: this.totalPages * this.pageSize,
-        duplicate: this.duplicatePages,
-        normal: this.normalPages,
-        'normal-bytes': this.normalPages * this.pageSize,
+        duplicate: this.sender.duplicatePages,
+        normal: this.sender.normalPages,
+        'normal-bytes': this.sender.normalPages * this.pageSize,
         // query-migrate drops dirty-pages-rate once completed (§11); it reads 0 there.
         'dirty-pages-rate': status === 'completed' ? 0 : this.dirtyPagesRateValue,
-        mbps: round3(averageMbps(this.transferred, totalMs, setupMs)),
+        mbps: round3(averageMbps(this.sender.transferred, totalMs, setupMs)),
         'dirty-sync-count': this.dirtySyncCount,
         'page-size': this.pageSize,
         'pages-per-second': round3(this.pagesPerSecond),
-        'precopy-bytes': this.precopyBytes,
-        'downtime-bytes': this.downtimeBytes,
+        'precopy-bytes': this.sender.precopyBytes,
+        'downtime-bytes': this.sender.downtimeBytes,
         'postcopy-bytes': 0,
         'multifd-bytes': 0
       },
