@@ -59,3 +59,8 @@ export function formatDecimal(value: number, locale = 'en', digits = 1): string 
 export function formatRateMibps(mibPerS: number, locale = 'en'): string {
   return `${number(locale, mibPerS, mibPerS < 10 ? 2 : 1)} MiB/s`
 }
+
+/** When a run or an experiment started, short date and time in the UI's language. */
+export function formatStartedAt(epochMs: number, locale = 'en'): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(new Date(epochMs))
+}

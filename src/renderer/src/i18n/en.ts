@@ -56,6 +56,31 @@ const en = {
     engineVersion: 'Simulation engine',
     apiVersion: 'LabApi version',
     waiting: 'Waiting for the lab host…',
+    start: {
+      title: 'Start here',
+      configure:
+        'Configure a guest, its workload and QEMU’s migration parameters, or start from a preset below.',
+      watch:
+        'Watch the migration live: each dirty-bitmap sync, the guest’s write rate against the bandwidth, the expected downtime and the switchover.',
+      compare: 'Keep every run in History, compare runs and sweeps of a parameter, and export reports.',
+      firstRun: 'Run {preset} now',
+      starting: 'Starting…',
+      configureOwn: 'Configure your own'
+    },
+    presets: {
+      title: 'Presets',
+      run: 'Run',
+      open: 'Open in Configure',
+      runNamed: 'Run {preset}',
+      openNamed: 'Open {preset} in Configure'
+    },
+    recent: {
+      title: 'Recent runs',
+      none: 'No runs yet: your first run will appear here.',
+      run: 'Run {id}: {label}',
+      downtime: 'downtime {ms} ms',
+      all: 'See all in History ({count})'
+    },
     helloFailed: 'The lab host did not answer: {message}',
     hosts: {
       electron: 'Desktop app (Electron)',

@@ -57,6 +57,29 @@ const zhCN: MessageSchema = {
     engineVersion: '模拟引擎',
     apiVersion: 'LabApi 版本',
     waiting: '正在等待实验室主机…',
+    start: {
+      title: '从这里开始',
+      configure: '配置客户机、其工作负载和 QEMU 的迁移参数，或从下面的预设开始。',
+      watch: '实时观察迁移：每次脏页位图同步、客户机写入速率与带宽的对比、预期停机时间和切换。',
+      compare: '每次运行都保存在历史中：比较多次运行和参数扫描，并导出报告。',
+      firstRun: '立即运行“{preset}”',
+      starting: '正在启动…',
+      configureOwn: '自行配置'
+    },
+    presets: {
+      title: '预设',
+      run: '运行',
+      open: '在配置中打开',
+      runNamed: '运行“{preset}”',
+      openNamed: '在配置中打开“{preset}”'
+    },
+    recent: {
+      title: '最近的运行',
+      none: '还没有运行：第一次运行会显示在这里。',
+      run: '运行 {id}：{label}',
+      downtime: '停机时间 {ms} 毫秒',
+      all: '在历史中查看全部（{count}）'
+    },
     helloFailed: '实验室主机未响应：{message}',
     hosts: {
       electron: '桌面应用（Electron）',
