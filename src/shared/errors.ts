@@ -28,6 +28,29 @@ export function labError(kind: LabErrorKind, message: string, details?: readonly
   return details && details.length > 0 ? { kind, message, details } : { kind, message }
 }
 
+/**
+ * Problems listed in full wherever a LabError is shown (the command line, the page over IPC or the
+ * WebSocket); the rest are counted. 10^5 problems once printed 7 MB (issue 13, defect 3).
+ */
+export const MAX_LISTED_PROBLEMS = 20
+
+/**
+ * The first MAX_LISTED_PROBLEMS problems and a count of the rest (`… and 1980 more`). A list of
+ * one more than that is kept whole (the count line would take its place), so capping a capped
+ * list changes nothing.
+ */
+export function listedProblems(problems: readonly string[]): readonly string[] {
+  if (problems.length <= MAX_LISTED_PROBLEMS + 1) return problems
+  return [...problems.slice(0, MAX_LISTED_PROBLEMS), `… and ${problems.length - MAX_LISTED_PROBLEMS} more`]
+}
+
+/** `error` with its problem list capped by listedProblems (the same error when it is short). */
+export function withListedProblems(error: LabError): LabError {
+  const details = error.details
+  if (!details || details.length <= MAX_LISTED_PROBLEMS + 1) return error
+  return { ...error, details: listedProblems(details) }
+}
+
 /** An Error subclass that carries a LabError, for code paths that throw. */
 export class LabFailure extends Error {
   readonly error: LabError

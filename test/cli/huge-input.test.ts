@@ -24,12 +24,12 @@ describe('huge input', () => {
 
 describe('long problem lists', () => {
   it('lists the first 20 problems and counts the rest', () => {
-    const workloads = Array.from({ length: 2000 }, () => ({ 'dirty-rate-mibps': 'x' }))
+    const workloads = Array.from({ length: 500 }, () => ({ 'dirty-rate-mibps': 'x' }))
     const r = run('many.json', JSON.stringify({ guest: { workloads } }))
     const lines = r.stderr.trimEnd().split('\n')
     expect({ code: r.code, lines: lines.length }).toEqual({ code: 2, lines: 22 })
-    expect(lines[0]).toMatch(/2000 problems/)
+    expect(lines[0]).toMatch(/500 problems/)
     expect(lines[1]).toMatch(/^ {2}guest\.workloads\[0\]\.dirty-rate-mibps: /)
-    expect(lines[21]).toBe('  … and 1980 more')
+    expect(lines[21]).toBe('  … and 480 more')
   })
 })

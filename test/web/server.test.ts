@@ -221,6 +221,30 @@ describe('web host', () => {
       expect(await client.next()).toEqual({ kind: 'rep', seq: 10, ok: true, value: { pong: true } })
     })
 
+    it('refuses a message over the size bound before reading it, with a reply, and keeps serving', async () => {
+      const big = await connect(host.port)
+      const other = await connect(host.port)
+      clients.push(big, other)
+      await big.next()
+      await other.next()
+      // A 5 MiB message (issue 13: a 3.3 MB config over the WebSocket blocked the other pages).
+      const filler = 'x'.repeat(5 * 1024 * 1024)
+      big.send(`{"kind":"req","seq":41,"method":"runs.start","params":{"config":{"name":"${filler}"}}}`)
+      other.send({ seq: 1, method: 'app.ping', params: { echo: 'other' } })
+      expect(await other.next()).toEqual({
+        kind: 'rep',
+        seq: 1,
+        ok: true,
+        value: { pong: true, echo: 'other' }
+      })
+      const refused = await big.next()
+      expect(refused).toMatchObject({ kind: 'rep', seq: 41, ok: false, error: { kind: 'Validation' } })
+      expect(JSON.stringify(refused)).toMatch(/5\.0 MiB, more than the 4 MiB a LabApi message may be/)
+      // The same page is still connected and answered.
+      big.send({ seq: 42, method: 'app.ping' })
+      expect(await big.next()).toEqual({ kind: 'rep', seq: 42, ok: true, value: { pong: true } })
+    })
+
     it('pushes events to every connected page', async () => {
       const a = await connect(host.port)
       const b = await connect(host.port, `http://localhost:${host.port}`)

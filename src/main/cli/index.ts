@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor } from './exit-codes'
-import { toLabError, type LabError } from '../../shared/errors'
+import { toLabError, withListedProblems, type LabError } from '../../shared/errors'
 import { wholeNumber } from './whole-number'
 import type { RunCliOptions } from './run'
 import type { SweepCliOptions } from './sweep'
@@ -16,15 +16,10 @@ export function intOption(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) 
   return (value: string): number => wholeNumber(value, name, min, max)
 }
 
-/** Problems printed in full; the rest are counted (10^5 problems printed 7 MB before). */
-const MAX_LISTED_PROBLEMS = 20
-
+/** The message and the listed problems (the rest counted, as the page shows them). */
 function printError(error: LabError): void {
   process.stderr.write(`migration-lab: ${error.message}\n`)
-  const details = error.details ?? []
-  for (const d of details.slice(0, MAX_LISTED_PROBLEMS)) process.stderr.write(`  ${d}\n`)
-  if (details.length > MAX_LISTED_PROBLEMS)
-    process.stderr.write(`  … and ${details.length - MAX_LISTED_PROBLEMS} more\n`)
+  for (const d of withListedProblems(error).details ?? []) process.stderr.write(`  ${d}\n`)
 }
 
 function buildProgram(setExit: (code: number) => void): Command {

@@ -1,4 +1,4 @@
-import { labError, toLabError, type LabError } from '../../shared/errors'
+import { labError, toLabError, withListedProblems, type LabError } from '../../shared/errors'
 import {
   LAB_API_VERSION,
   fail,
@@ -98,8 +98,18 @@ export class LabService {
   /**
    * Runs one call. Never throws and never rejects: bad params give a `Validation` error, an
    * unknown method an `UnknownMessage` error, a failing handler its LabError (or `Internal`).
+   * An error's problem list is capped (listedProblems): the page shows the first ones and a count.
    */
   async handle(method: unknown, rawParams: unknown, ctx: LabCallContext): Promise<LabOutcome<unknown>> {
+    const outcome = await this.dispatch(method, rawParams, ctx)
+    return outcome.ok ? outcome : fail(withListedProblems(outcome.error))
+  }
+
+  private async dispatch(
+    method: unknown,
+    rawParams: unknown,
+    ctx: LabCallContext
+  ): Promise<LabOutcome<unknown>> {
     const call = parseLabCall(method, rawParams)
     if (!call.ok) return call
     if (this.state === 'stopping') {

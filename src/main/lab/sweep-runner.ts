@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { canonicalConfigJson, parseConfig, type LabConfig } from '../../shared/config'
 import { ENGINE_VERSION } from '../../shared/engine/version'
-import { LabFailure, labError, toLabError, type LabError } from '../../shared/errors'
+import { LabFailure, labError, listedProblems, toLabError, type LabError } from '../../shared/errors'
 import { setValueAtPath, splitConfigPath } from '../../shared/config/paths'
 import type { ExperimentShard } from '../../shared/history'
 import { stableStringify } from '../../shared/stable-json'
@@ -260,9 +260,6 @@ export interface SweepRequest {
   readonly shard?: SweepShard
 }
 
-/** How many problems a refused sweep lists before "… and N more". */
-const MAX_LISTED_PROBLEMS = 20
-
 /**
  * Expands and validates a sweep: the base config, the varied paths, and every run's config.
  * Values are set on the config as the user wrote it (not on the defaulted one) before each run is
@@ -320,13 +317,9 @@ export function planSweep(request: SweepRequest): { base: LabConfig; runs: Plann
   return { base, runs }
 }
 
-function limitProblems(problems: readonly string[]): string[] {
-  const unique = [...new Set(problems)]
-  if (unique.length <= MAX_LISTED_PROBLEMS) return unique
-  return [
-    ...unique.slice(0, MAX_LISTED_PROBLEMS),
-    `… and ${unique.length - MAX_LISTED_PROBLEMS} more problems`
-  ]
+/** Each problem once (many runs of a sweep share one), the first few listed (listedProblems). */
+function limitProblems(problems: readonly string[]): readonly string[] {
+  return listedProblems([...new Set(problems)])
 }
 
 // ---------------------------------------------------------------------------------------------

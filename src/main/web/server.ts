@@ -98,7 +98,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const rendererDir = resolve(opts.rendererDir)
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: LAB_WS_MAX_MESSAGE_BYTES,
+    // Beyond twice the bound the connection is dropped (the socket must not buffer without end);
+    // between the two a message is refused with a reply, below (the page learns why).
+    maxPayload: 2 * LAB_WS_MAX_MESSAGE_BYTES,
     perMessageDeflate: false
   })
   const alive = new WeakMap<WebSocket, boolean>()
@@ -204,6 +206,20 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         )
         return
       }
+      const bytes = rawDataBytes(data)
+      if (bytes > LAB_WS_MAX_MESSAGE_BYTES) {
+        // Refused before it is parsed, so a huge message costs this page's reply and nothing
+        // else: the other pages are not kept waiting while it is read (issue 13, defect 3).
+        replyError(
+          seqOfHead(data),
+          labError(
+            'Validation',
+            `The message is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than the ${LAB_WS_MAX_MESSAGE_BYTES / 2 ** 20} MiB ` +
+              'a LabApi message may be; it was not read.'
+          )
+        )
+        return
+      }
       const parsed = parseWireRequest(rawDataToString(data))
       if (!parsed.ok) {
         replyError(parsed.seq, parsed.error)
@@ -280,6 +296,22 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return closing
     }
   }
+}
+
+function rawDataBytes(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, chunk) => n + chunk.length, 0)
+  return data.byteLength
+}
+
+/**
+ * The `seq` of a message too big to parse, read from its first bytes (the page's client writes
+ * `seq` before `params`), so the page can match the refusal to its call; else UNREADABLE_SEQ.
+ */
+function seqOfHead(data: RawData): number {
+  const first = Array.isArray(data) ? data[0] : Buffer.isBuffer(data) ? data : Buffer.from(data)
+  const head = first.subarray(0, 256)
+  const m = /"seq"\s*:\s*(\d{1,15})\s*[,}]/.exec(head.toString('utf8'))
+  return m ? Number(m[1]) : UNREADABLE_SEQ
 }
 
 function rawDataToString(data: RawData): string {

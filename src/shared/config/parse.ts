@@ -4,7 +4,7 @@ import { MIB } from '../engine/constants'
 import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '../engine/workload'
 import { formatPath } from './paths'
 import { checkRunResources } from './resources'
-import { labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
+import { LIMITS, labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
 
 export type ParseConfigResult = { ok: true; config: LabConfig } | { ok: false; error: LabError }
 
@@ -239,6 +239,16 @@ function parseConfigChecked(
 ): ParseConfigResult {
   // Only a missing config means the defaults; `null` is a mistake the schema names.
   let candidate: unknown = input === undefined ? {} : input
+  // Bound the work before the schema walks it: a 3.3 MB config once took seconds to check and
+  // blocked the web host's other pages meanwhile (issue 13, defect 3).
+  const chars = JSON.stringify(candidate)?.length ?? 0
+  if (chars > LIMITS.maxConfigChars) {
+    const details = [
+      `(config): ${(chars / 1024 / 1024).toFixed(1)} MiB as JSON, more than a config may be (at most ` +
+        `${LIMITS.maxConfigChars / 1024 / 1024} MiB; a config the lab can run is a few kB)`
+    ]
+    return { ok: false, error: labError('Validation', messages.summary(details.length), details) }
+  }
   let parsed = labConfigSchema.safeParse(candidate)
   const details: string[] = []
   // Report every problem, not just the first layer: drop what the schema rejected (defaults take

@@ -24,7 +24,11 @@ export const LIMITS = {
   /** One hour of virtual time: the oracle keeps µs in 32 bits (docs/engine.md "Oracle"). */
   maxTimeMs: 3_600_000,
   maxIterations: 100_000,
-  maxDeviceStateKib: 16 * 1024 * 1024
+  maxDeviceStateKib: 16 * 1024 * 1024,
+  /** Each vCPU takes the first entry naming it, so entries beyond one per vCPU never drive one. */
+  maxWorkloads: 512,
+  /** A config as JSON text, characters (a config the lab can run is a few kB; issue 13). */
+  maxConfigChars: 1024 * 1024
 } as const
 
 const nonNegative = (max: number): z.ZodNumber => z.number().min(0).max(max)
@@ -50,6 +54,10 @@ export const workloadSchema = z
           error: 'expected "all" or a non-empty list of vCPU indexes'
         }
       )
+      // Outside the union, whose own message would hide this one.
+      .refine((v) => v === 'all' || v.length <= LIMITS.maxVcpus, {
+        error: `at most ${LIMITS.maxVcpus} vCPU indexes (a guest has at most ${LIMITS.maxVcpus} vCPUs)`
+      })
       .default('all')
       .describe('"all" or the vCPU indexes this entry drives; each vCPU takes the first entry naming it'),
     pattern: z
@@ -142,6 +150,9 @@ export const guestSchema = z.strictObject({
     ),
   workloads: z
     .array(workloadSchema)
+    .max(LIMITS.maxWorkloads, {
+      error: `at most ${LIMITS.maxWorkloads} entries (one per vCPU at most; a guest has at most ${LIMITS.maxVcpus} vCPUs)`
+    })
     .prefault([{}])
     .describe('Each vCPU takes the first entry that names it; a vCPU named by none is idle')
 })
