@@ -47,7 +47,7 @@ import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
 import { RateLimitWindow } from './rate-limit-window'
 import { PageSender } from './sender'
-import { XbzrleSender } from './xbzrle'
+import { XBZRLE_MISS, XBZRLE_SKIPPED, XbzrleSender } from './xbzrle'
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type {
   FinishReply,
@@ -628,47 +628,57 @@ export class MigrationSimulator {
     const generation = this.dirtySyncCount
     const skipDelta = this.hooks.xbzrleSkipDelta === true
     const bmap = this.bmap
+    const lastSend = this.lastSendPlus1
+    const usPerByte = this.usPerByte
+    const normalBytes = this.sender.pageCost(false).bytes
+    const encodeUs = x.encodeUs
+    const end = this.nonZeroPages
+    // The budget check before each page: the window's bytes so far plus what this loop sent.
+    const windowStartBytes = this.window.bytesSince(this.sender.transferred)
+    let bytesSent = 0
+    let normal = 0
     let elapsedUs = startElapsedUs
     let loopIndex = startLoopIndex
     let page = p
     let sent = 0
     let stop = false
-    while (page < this.nonZeroPages && (bmap[page >>> 5] & (1 << (page & 31))) !== 0) {
-      if (this.window.bytesSince(this.sender.transferred) > limit) {
+    while (page < end && (bmap[page >>> 5] & (1 << (page & 31))) !== 0) {
+      if (windowStartBytes + bytesSent > limit) {
         stop = true
         break
       }
       const outcome = x.savePage(page, generation, lastStage, skipDelta)
-      const bytes =
-        outcome.kind === 'encoded'
-          ? outcome.wireBytes
-          : outcome.kind === 'skipped'
-            ? 0
-            : this.sender.pageCost(false).bytes
-      const costUs = bytes * this.usPerByte + (outcome.kind === 'miss' ? 0 : x.encodeUs)
+      const bytes = outcome > 0 ? outcome : outcome === XBZRLE_SKIPPED ? 0 : normalBytes
+      const costUs = bytes * usPerByte + (outcome === XBZRLE_MISS ? 0 : encodeUs)
       const startUs = t0 + elapsedUs
-      checkOracleClock(startUs + costUs)
+      if (startUs + costUs >= ORACLE_MAX_US) checkOracleClock(startUs + costUs)
       this.rearmChunks(page, 1, startUs, costUs)
       // A skipped page is identical on the destination: its last send time stays.
-      if (bytes > 0) this.pagesReceived += recordSendTimes(this.lastSendPlus1, page, 1, startUs, costUs)
-      this.clearRun(bmap, page, 1)
-      this.dirtyPages--
+      if (bytes > 0) {
+        if (lastSend[page] === 0) this.pagesReceived++
+        lastSend[page] = Math.floor(startUs) + 1
+      }
+      bmap[page >>> 5] &= ~(1 << (page & 31))
       elapsedUs += costUs
       page++
-      this.cursor = page
       if (bytes === 0) continue
-      this.sender.sendBytes(bytes, true, this.vmRunning)
-      if (outcome.kind !== 'encoded') this.sender.normalPages++
-      this.window.addPages(1)
-      this.pagesSentSinceSync++
+      bytesSent += bytes
+      if (outcome <= 0) normal++
       sent++
       const index = loopIndex++
-      if (maxWait && index % MAX_WAIT_CHECK_PAGES === 0 && elapsedUs >= MAX_WAIT_US + US_PER_MS) {
+      if (maxWait && (index & (MAX_WAIT_CHECK_PAGES - 1)) === 0 && elapsedUs >= MAX_WAIT_US + US_PER_MS) {
         stop = true
         break
       }
     }
-    return { processed: page - p, sent, elapsedUs, stop }
+    const processed = page - p
+    this.dirtyPages -= processed
+    this.cursor = page
+    this.sender.sendBytes(bytesSent, true, this.vmRunning)
+    this.sender.normalPages += normal
+    this.window.addPages(sent)
+    this.pagesSentSinceSync += sent
+    return { processed, sent, elapsedUs, stop }
   }
 
   /**

@@ -9,16 +9,13 @@ import {
 import { PAGE_HEADER_BYTES } from '../../shared/engine/rules'
 import type { XbzrleCacheStats } from '../../shared/result'
 
-/** What save_xbzrle_page decided for one page. */
-export type XbzrleOutcome =
-  /** Hit: sent as an XBZRLE record of `wireBytes` (header included). */
-  | { readonly kind: 'encoded'; readonly wireBytes: number }
-  /** Hit, but the encoding did not fit in a page: sent as a normal page. */
-  | { readonly kind: 'overflow' }
-  /** Hit, unchanged since cached: nothing goes out (encoded_len 0). */
-  | { readonly kind: 'skipped' }
-  /** Not in the cache: sent as a normal page. */
-  | { readonly kind: 'miss' }
+/**
+ * What save_xbzrle_page decided for one page, as a number (no allocation per page): > 0 a hit
+ * sent as an XBZRLE record of that many wire bytes (header included), or one of these.
+ */
+export const XBZRLE_SKIPPED = 0
+export const XBZRLE_MISS = -1
+export const XBZRLE_OVERFLOW = -2
 
 const MAX_U16 = 0xffff
 
@@ -89,7 +86,7 @@ export class XbzrleSender {
    * updates the cache (unless last_stage or skipped) and sends the encoding, or a normal page on
    * overflow. `skipDelta` (fault injection) claims every hit unchanged.
    */
-  savePage(page: number, generation: number, lastStage: boolean, skipDelta = false): XbzrleOutcome {
+  savePage(page: number, generation: number, lastStage: boolean, skipDelta = false): number {
     const slot = cacheSlot(page, this.slots)
     const writes = this.writesSinceSent[page]
     const changed = this.bytesSinceSent[page]
@@ -100,21 +97,21 @@ export class XbzrleSender {
       this.cacheMiss++
       this.pagesSent++
       if (!lastStage) this.insert(slot, page, generation)
-      return { kind: 'miss' }
+      return XBZRLE_MISS
     }
     // A hit refreshes the entry's age (cache_is_cached); every hit counts as an encoded page.
     this.slotAge[slot] = generation
     this.pages++
     const encoded = skipDelta ? 0 : xbzrleEncodedBytes(writes, changed, this.pageSize)
-    if (encoded === 0) return { kind: 'skipped' }
+    if (encoded === 0) return XBZRLE_SKIPPED
     this.pagesSent++
     if (encoded < 0) {
       this.overflow++
       this.bytes += this.pageSize
-      return { kind: 'overflow' }
+      return XBZRLE_OVERFLOW
     }
     this.bytes += encoded + XBZRLE_RECORD_EXTRA_BYTES
-    return { kind: 'encoded', wireBytes: PAGE_HEADER_BYTES + XBZRLE_RECORD_EXTRA_BYTES + encoded }
+    return PAGE_HEADER_BYTES + XBZRLE_RECORD_EXTRA_BYTES + encoded
   }
 
   /**

@@ -30,6 +30,30 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
       migration: { parameters: { 'max-bandwidth': 1024 ** 3 } }
     }
   },
+  'large-xbzrle': {
+    title:
+      '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB in 8-byte writes, 10 Gbit/s, max-bandwidth 1 GiB/s, xbzrle with a 1 GiB cache',
+    config: {
+      guest: {
+        'memory-mib': 64 * GIB,
+        vcpus: 16,
+        workloads: [
+          {
+            vcpus: 'all',
+            pattern: 'uniform',
+            'dirty-rate-mibps': 64,
+            'working-set-mib': 8 * GIB,
+            'bytes-per-write': 8
+          }
+        ]
+      },
+      network: { 'bandwidth-mbps': 10_000 },
+      migration: {
+        capabilities: { xbzrle: true },
+        parameters: { 'max-bandwidth': 1024 ** 3, 'xbzrle-cache-size': 1024 ** 3 }
+      }
+    }
+  },
   'huge-idle': {
     title: '1 TiB, 64 vCPUs, mostly idle (90 % zero pages, 64 MiB hot spots), 100 Gbit/s, no rate limit',
     config: {
