@@ -6,6 +6,7 @@ import type { RunCliOptions } from './run'
 import type { SweepCliOptions } from './sweep'
 import type { ReportCliOptions } from './report'
 import type { MeasureCliOptions } from './measure'
+import type { CalibrateCliOptions } from './calibrate'
 
 // Each command's module is imported when that command runs, not up front: `--help` and
 // `defaults` must not pay for SQLite, the engine host, the report renderer (ECharts) or zod
@@ -69,6 +70,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-db', 'do not record the run in the history')
     .action(async (config: string, opts: MeasureCliOptions) =>
       setExit(await (await import('./measure')).measureCommand(config, opts))
+    )
+
+  program
+    .command('calibrate')
+    .description('fit the host cost model to measured runs and print it, or save it as a host preset')
+    .argument('<run-id...>', 'measured runs (migration-lab measure) of one host')
+    .option('--out <file>', 'save the host preset (a config holding only "host") to this file')
+    .option('--force', 'replace --out if it exists')
+    .addOption(
+      new Option('--max-evaluations <n>', 'simulations of the runs the fit may try (default: 120)').argParser(
+        intOption('--max-evaluations', 1, 10_000)
+      )
+    )
+    .option('--json', 'print the fitted host model and the figures before and after as JSON')
+    .addOption(db())
+    .action(async (ids: string[], opts: CalibrateCliOptions) =>
+      setExit(await (await import('./calibrate')).calibrateCommand(ids, opts))
     )
 
   program

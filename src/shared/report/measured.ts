@@ -95,26 +95,37 @@ export function predictedVsMeasured(runs: readonly PairableRun[]): PredictedVsMe
       (r) => r.result && !isMeasuredRun(r.record, r.result) && r.record.label === m.record.label
     )
     if (!s?.result) continue
-    const a = m.result
-    const b = s.result
-    const figure = (name: string, unit: PredictedFigure['unit'], measured: number, simulated: number) => ({
-      name,
-      unit,
-      measured,
-      simulated,
-      error: measured === 0 ? null : simulated / measured - 1
-    })
-    const figures: PredictedFigure[] = [
-      figure('total time', 'ms', a['total-time'], b['total-time']),
-      figure('transferred', 'bytes', a.ram.transferred, b.ram.transferred),
-      figure('dirty syncs', 'count', a.ram['dirty-sync-count'], b.ram['dirty-sync-count'])
-    ]
-    if (a.status === 'completed' && b.status === 'completed')
-      figures.push(
-        figure('downtime', 'ms', a.downtime ?? 0, b.downtime ?? 0),
-        figure('guest pause', 'ms', a.lab['guest-pause-ms'], b.lab['guest-pause-ms'])
-      )
+    const figures = measuredFigures(m.result, s.result)
     pairs.push({ measuredRunId: m.record.id, simulatedRunId: s.record.id, label: m.record.label, figures })
   }
   return pairs
+}
+
+/**
+ * The figures a measured run and a simulation of the same config both report, each with its
+ * error (docs/fidelity.md): total time, transferred bytes and dirty syncs always; setup time when
+ * QEMU reported one; downtime and guest pause only when both completed.
+ */
+export function measuredFigures(measured: MigrationResult, simulated: MigrationResult): PredictedFigure[] {
+  const figure = (name: string, unit: PredictedFigure['unit'], m: number, s: number): PredictedFigure => ({
+    name,
+    unit,
+    measured: m,
+    simulated: s,
+    error: m === 0 ? null : s / m - 1
+  })
+  const a = measured
+  const b = simulated
+  const figures: PredictedFigure[] = [
+    figure('total time', 'ms', a['total-time'], b['total-time']),
+    figure('transferred', 'bytes', a.ram.transferred, b.ram.transferred),
+    figure('dirty syncs', 'count', a.ram['dirty-sync-count'], b.ram['dirty-sync-count'])
+  ]
+  if (a['setup-time'] > 0) figures.push(figure('setup time', 'ms', a['setup-time'], b['setup-time']))
+  if (a.status === 'completed' && b.status === 'completed')
+    figures.push(
+      figure('downtime', 'ms', a.downtime ?? 0, b.downtime ?? 0),
+      figure('guest pause', 'ms', a.lab['guest-pause-ms'], b.lab['guest-pause-ms'])
+    )
+  return figures
 }
