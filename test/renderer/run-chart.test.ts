@@ -41,6 +41,7 @@ const labels: LiveChartLabels = {
     threshold: 'Threshold',
     transferred: 'Transferred',
     dirtyRate: 'Dirty rate',
+    guestWrites: 'Guest writes',
     bandwidth: 'Bandwidth',
     expectedDowntime: 'Expected downtime',
     downtimeLimit: 'downtime-limit',
@@ -113,6 +114,33 @@ describe('the live chart option', () => {
         .map((s) => s.id)
     ).toEqual(['vcpu-0', 'vcpu-1'])
     expect(chart.scrollableLanes).toBe(false)
+  })
+
+  it('shows what the guest writes beside the dirty rate, which reads 0 until the first sync', () => {
+    // Before QEMU's first dirty sync dirty-pages-rate is 0 (nothing measured yet), while the two
+    // vCPUs write 16 + 15 MiB/s: the rates panel must not say the guest writes nothing.
+    const data = new RunData()
+    const early = batch(0, 500)
+    data.append({ ...early, progress: early.progress.map((p) => ({ ...p, 'dirty-pages-rate': 0 })) })
+    const chart = buildLiveChart({
+      data,
+      playheadMs: 500,
+      vcpuCount: 2,
+      downtimeLimitMs: 300,
+      palette: LIGHT_PALETTE,
+      labels,
+      locale: 'en'
+    })
+    const dirty = byId(chart.option, 'dirty-rate').data as [number, number][]
+    expect(dirty.every(([, v]) => v === 0)).toBe(true)
+    const writes = byId(chart.option, 'guest-writes').data as [number, number][]
+    expect(writes.length).toBeGreaterThan(0)
+    expect(writes.every(([t, v]) => t <= 500 && v === 31)).toBe(true)
+    // On the same panel as the dirty rate and the bandwidth, with its own legend entry.
+    const ratesLegend = (chart.option.legend as { data: string[] }[]).find((l) =>
+      l.data.includes('Dirty rate')
+    )
+    expect(ratesLegend?.data).toContain('Guest writes')
   })
 
   it('downsamples long runs without dropping a spike', () => {
@@ -205,7 +233,8 @@ describe('the live chart option', () => {
       timeMs: [0, 100],
       min: [10, 0],
       mean: [20, 10],
-      max: [30, 20]
+      max: [30, 20],
+      total: [40, 20]
     })
     expect(aggregateThroughput(data, 1000).mean).toEqual([20, 10, 30])
   })

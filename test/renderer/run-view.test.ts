@@ -158,6 +158,58 @@ describe('the Live run screen', () => {
     expect(w.get('[data-testid="summary-outcome"]').text()).toContain('exceeded max-iterations 30')
   })
 
+  it('says why a run the lab stopped did not converge, as the report does, in both languages', async () => {
+    // Five syncs after the first pass, each leaving 100 MiB (25 600 pages) dirty at 128 MiB/s
+    // (134 217.728 bytes/ms), and 30 000 new dirty pages over 4 s (≈ 29.3 MiB/s): the remainder
+    // needs ~781 ms against downtime-limit 300 ms (threshold 38.4 MiB).
+    const sync = (n: number, timeMs: number, trigger: 'setup' | 'lazy') => ({
+      'dirty-sync-count': n,
+      'time-ms': timeMs,
+      trigger,
+      'pages-sent': 30_000,
+      'dirty-pages': 7_500,
+      'remaining-pages': 25_600,
+      'bandwidth-bytes-per-ms': 134_217.728,
+      'threshold-bytes': 40_265_318.4,
+      'expected-downtime-ms': 781.25,
+      'cpu-throttle-percentage': 0,
+      'bql-hold-ms': 1
+    })
+    const stopped = {
+      status: 'cancelled' as const,
+      downtime: undefined,
+      'expected-downtime': 781.25,
+      lab: {
+        ...result().lab,
+        converged: false,
+        reason: 'cancelled by lab policy: dirty-sync-count 31 exceeded max-iterations 30',
+        iterations: [
+          sync(1, 0, 'setup'),
+          ...[1, 2, 3, 4, 5].map((k) => sync(k + 1, 30_000 + k * 1000, 'lazy'))
+        ]
+      }
+    }
+    const w = mountView()
+    await finishedRun(stopped)
+    const why = w.get('[data-testid="summary-why-not"]').text()
+    expect(why).toContain('Why it did not converge')
+    expect(why).toContain('held at about 100 MiB')
+    expect(why).toContain('needs about 781.3 ms')
+    expect(why).toContain('128 MiB/s')
+    expect(why).toContain('downtime-limit is 300 ms')
+    expect(why).toContain('38.4 MiB')
+    expect(why).toContain('about 29.3 MiB/s, 23 % of the bandwidth')
+    w.unmount()
+    wrapper = undefined
+
+    const zh = mountView('zh-CN')
+    await flushPromises()
+    const zhWhy = zh.get('[data-testid="summary-why-not"]').text()
+    expect(zhWhy).toContain('为什么没有收敛')
+    expect(zhWhy).toContain('剩余脏内存稳定在约 100 MiB')
+    expect(zhWhy).not.toMatch(/held|needs|bandwidth/)
+  })
+
   it('cancels with Esc while the engine runs, and not after', async () => {
     mountView()
     const run = useRunStore()

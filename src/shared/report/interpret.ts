@@ -7,6 +7,7 @@
  *
  * Pure and deterministic, so it is unit-tested against real engine runs.
  */
+import type { RunRecord } from '../history'
 import type { MigrationResult, SyncRecord } from '../result'
 import {
   formatBytes,
@@ -236,27 +237,61 @@ function explainDowntime(result: MigrationResult, settings: MigrationSettings, m
   return out
 }
 
-function explainNonConvergence(
-  run: ReportRun,
-  result: MigrationResult,
-  settings: MigrationSettings
-): { headline: string; paragraphs: string[] } {
-  const syncs = iterationSyncs(run.iterations)
-  const policy =
-    `The lab stopped it (${result.lab.reason}); QEMU itself never gives up and would iterate forever (§2.4) — ` +
-    `the cap is the lab's policy, like guestperf's max_iters and max_time (§13.3).`
-  if (syncs.length === 0) {
-    const remaining = result.ram.remaining
-    return {
-      headline: `Did not converge: the first pass over RAM had not finished when the run was cancelled after ${formatMs(result['total-time'])}.`,
-      paragraphs: [
-        `${formatBytes(remaining)} of ${formatBytes(result.ram.total)} were still to send at ` +
-          `${formatBytesPerSecond(settings.maxBandwidthBytesPerS || settings.linkBytesPerS)}; the first pass sends ` +
-          `every page once (§1.3), so the policy limit was shorter than one pass.`,
-        policy
-      ]
+/** How the remaining dirty memory behaved over the last syncs of a run that did not converge. */
+export type RemainderTrend = 'held' | 'falling' | 'grew' | 'only'
+
+/**
+ * Why a run did not converge, as numbers (the report words them in English, the Live summary in
+ * the UI's language): nothing here is text.
+ */
+export type NonConvergence =
+  | {
+      /** No sync after the first pass: the run was stopped before one pass over RAM ended. */
+      kind: 'first-pass'
+      remainingBytes: number
+      totalBytes: number
+      /** What the first pass was sending at: max-bandwidth, else the link. */
+      sendBytesPerS: number
+      totalTimeMs: number
     }
-  }
+  | {
+      kind: 'stalled'
+      trend: RemainderTrend
+      /** The remainder the comparison uses: the median of the recent syncs if it held, else the last. */
+      remainingBytes: number
+      /** Syncs after the first pass the judgement looked at (at most 5). */
+      recentSyncs: number
+      /** The bandwidth QEMU's threshold divides by (§2.1); 0 when none was recorded. */
+      bandwidthBytesPerS: number
+      downtimeLimitMs: number
+      /** How long the remainder needs at that bandwidth (0 without a bandwidth). */
+      neededMs: number
+      /** The guest's dirty rate near the end, or null when not known. */
+      dirtyRateBytesPerS: number | null
+    }
+
+/** What nonConvergence reads of a run: the Live screen has no history record, only its source. */
+export type NonConvergenceInput = Pick<ReportRun, 'result' | 'config' | 'iterations' | 'progress'> & {
+  record: Pick<RunRecord, 'source'>
+}
+
+/**
+ * Why a stopped run did not converge, from its per-sync records (the report's and the Live
+ * summary's one source). Null for a run that switched over or has no result.
+ */
+export function nonConvergence(run: NonConvergenceInput): NonConvergence | null {
+  const result = run.result
+  if (!result || result.status !== 'cancelled') return null
+  const settings = migrationSettings(run.config)
+  const syncs = iterationSyncs(run.iterations)
+  if (syncs.length === 0)
+    return {
+      kind: 'first-pass',
+      remainingBytes: result.ram.remaining,
+      totalBytes: result.ram.total,
+      sendBytesPerS: settings.maxBandwidthBytesPerS || settings.linkBytesPerS,
+      totalTimeMs: result['total-time']
+    }
   const recent = syncs.slice(-RECENT_SYNCS)
   const remainders = recent.map((s) => s['remaining-pages'] * settings.pageSizeBytes)
   const remaining = median(remainders)
@@ -265,15 +300,56 @@ function explainNonConvergence(
   const estimates = recent.map((s) => s['bandwidth-bytes-per-ms']).filter((b) => b > 0)
   const estimate = estimates.length > 0 ? median(estimates) : 0
   const bandwidth = expectedBandwidthBytesPerMs(settings, estimate)
-  const limit = settings.downtimeLimitMs
+  const held = recent.length >= 2 && spread <= FLAT_SPREAD
+  const trend: RemainderTrend = held
+    ? 'held'
+    : recent.length < 2
+      ? 'only'
+      : last < remainders[0]
+        ? 'falling'
+        : 'grew'
+  const basis = held ? remaining : last
+  return {
+    kind: 'stalled',
+    trend,
+    remainingBytes: basis,
+    recentSyncs: recent.length,
+    bandwidthBytesPerS: bandwidth * 1000,
+    downtimeLimitMs: settings.downtimeLimitMs,
+    neededMs: bandwidth > 0 ? basis / bandwidth : 0,
+    dirtyRateBytesPerS: dirtyRateBytesPerS(run, recent, settings)
+  }
+}
 
-  let heldText: string
-  if (recent.length >= 2 && spread <= FLAT_SPREAD) heldText = `held at about ${formatBytes(remaining)}`
-  else if (recent.length >= 2 && last < remainders[0])
-    heldText = `was still falling, at ${formatBytes(last)} at the last sync`
-  else if (recent.length >= 2) heldText = `grew to ${formatBytes(last)} at the last sync`
-  else heldText = `was ${formatBytes(last)} at the only sync after the first pass`
-  const basis = recent.length >= 2 && spread <= FLAT_SPREAD ? remaining : last
+function explainNonConvergence(
+  run: ReportRun,
+  result: MigrationResult,
+  settings: MigrationSettings
+): { headline: string; paragraphs: string[] } {
+  const policy =
+    `The lab stopped it (${result.lab.reason}); QEMU itself never gives up and would iterate forever (§2.4) — ` +
+    `the cap is the lab's policy, like guestperf's max_iters and max_time (§13.3).`
+  const why = nonConvergence(run)!
+  if (why.kind === 'first-pass') {
+    return {
+      headline: `Did not converge: the first pass over RAM had not finished when the run was cancelled after ${formatMs(why.totalTimeMs)}.`,
+      paragraphs: [
+        `${formatBytes(why.remainingBytes)} of ${formatBytes(why.totalBytes)} were still to send at ` +
+          `${formatBytesPerSecond(why.sendBytesPerS)}; the first pass sends ` +
+          `every page once (§1.3), so the policy limit was shorter than one pass.`,
+        policy
+      ]
+    }
+  }
+  const basis = why.remainingBytes
+  const heldText = {
+    held: `held at about ${formatBytes(basis)}`,
+    falling: `was still falling, at ${formatBytes(basis)} at the last sync`,
+    grew: `grew to ${formatBytes(basis)} at the last sync`,
+    only: `was ${formatBytes(basis)} at the only sync after the first pass`
+  }[why.trend]
+  const bandwidth = why.bandwidthBytesPerS / 1000
+  const limit = why.downtimeLimitMs
 
   if (bandwidth <= 0) {
     return {
@@ -281,7 +357,7 @@ function explainNonConvergence(
       paragraphs: [policy]
     }
   }
-  const neededMs = basis / bandwidth
+  const neededMs = why.neededMs
   const headline =
     `Did not converge: the remaining dirty memory ${heldText}, which needs ~${formatMs(neededMs)} at the measured ` +
     `bandwidth of ${formatBytesPerSecond(bandwidth * 1000)} while downtime-limit is ${formatMs(limit)}.`
@@ -290,10 +366,10 @@ function explainNonConvergence(
     `QEMU switches over only when the remaining dirty memory falls below threshold = bandwidth × downtime-limit ` +
       `(§2.1, §2.3): here ${formatBytesPerSecond(bandwidth * 1000)} × ${formatMs(limit)} = ` +
       `${formatBytes(bandwidth * limit)}, against ${formatBytes(basis)} left after each sync over the last ` +
-      `${plural(recent.length, 'sync')}.`
+      `${plural(why.recentSyncs, 'sync')}.`
   )
 
-  const dirtyRate = dirtyRateBytesPerS(run, recent, settings)
+  const dirtyRate = why.dirtyRateBytesPerS
   if (dirtyRate !== null && dirtyRate > 0) {
     const ratio = dirtyRate / (bandwidth * 1000)
     paragraphs.push(
@@ -350,7 +426,7 @@ function explainNonConvergence(
  * (a measured run records no per-sync dirty pages).
  */
 function dirtyRateBytesPerS(
-  run: ReportRun,
+  run: NonConvergenceInput,
   recent: readonly SyncRecord[],
   settings: MigrationSettings
 ): number | null {

@@ -248,7 +248,10 @@ export function migrationSettings(config: Record<string, unknown>): MigrationSet
 // ---------------------------------------------------------------------------------------------
 // Run facts shared by every format
 
-export function runIsMeasured(run: Pick<ReportRun, 'record' | 'result'>): boolean {
+export function runIsMeasured(run: {
+  record: Pick<RunRecord, 'source'>
+  result: MigrationResult | null
+}): boolean {
   return isMeasuredRun(run.record, run.result)
 }
 

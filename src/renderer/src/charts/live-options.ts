@@ -42,6 +42,8 @@ export interface LiveChartLabels {
     readonly threshold: string
     readonly transferred: string
     readonly dirtyRate: string
+    /** What the guest itself writes, all vCPUs together (its throughput). */
+    readonly guestWrites: string
     readonly bandwidth: string
     readonly expectedDowntime: string
     readonly downtimeLimit: string
@@ -117,13 +119,22 @@ interface PanelLayout {
   readonly height: number
 }
 
-/** min, mean and max across vCPUs per throughput bucket up to `untilMs`, for guests with many vCPUs. */
+/**
+ * min, mean and max across vCPUs per throughput bucket up to `untilMs` (for guests with many
+ * vCPUs), and their sum: what the guest writes per second, all vCPUs together.
+ */
 export function aggregateThroughput(
   data: RunData,
   untilMs: number
-): { timeMs: number[]; min: number[]; mean: number[]; max: number[] } {
+): { timeMs: number[]; min: number[]; mean: number[]; max: number[]; total: number[] } {
   const { bucketMs, min, max, sum, count } = data.across
-  const out = { timeMs: [] as number[], min: [] as number[], mean: [] as number[], max: [] as number[] }
+  const out = {
+    timeMs: [] as number[],
+    min: [] as number[],
+    mean: [] as number[],
+    max: [] as number[],
+    total: [] as number[]
+  }
   if (bucketMs === 0) return out
   const last = Math.min(count.length - 1, Math.floor(untilMs / bucketMs))
   for (let k = 0; k <= last; k++) {
@@ -132,6 +143,7 @@ export function aggregateThroughput(
     out.min.push(min[k])
     out.max.push(max[k])
     out.mean.push(sum[k] / count[k])
+    out.total.push(sum[k])
   }
   return out
 }
@@ -383,6 +395,17 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     }
   }
 
+  // The guest's own write rate beside QEMU's dirty-pages-rate: QEMU measures the latter only at a
+  // dirty sync (migration/ram.c migration_update_rates, from the pages the bitmap sync found), so
+  // until the first sync it reads 0 however fast the guest writes; the guest's throughput does
+  // not wait for a sync. Rewrites of a page already dirty count here and not in the dirty rate.
+  const aggregate = aggregateThroughput(data, playhead)
+  const aggregateKept = minMaxBucketIndices(
+    aggregate.timeMs.length,
+    [aggregate.min, aggregate.max, aggregate.total],
+    maxPoints
+  )
+
   const throughputSeries: LineSeriesOption[] = []
   const columns = [...data.throughput.values()].sort((a, b) => a.vcpu - b.vcpu)
   if (columns.length <= MAX_THROUGHPUT_LINES) {
@@ -408,8 +431,8 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
       )
     })
   } else {
-    const agg = aggregateThroughput(data, playhead)
-    const kept = minMaxBucketIndices(agg.timeMs.length, [agg.min, agg.max], maxPoints)
+    const agg = aggregate
+    const kept = aggregateKept
     throughputSeries.push(
       line(
         'vcpu-max',
@@ -493,6 +516,15 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
       columnPoints(x, data.bandwidthMibps, indices),
       palette.series[5]
     ),
+    line(
+      'guest-writes',
+      labels.series.guestWrites,
+      2,
+      3,
+      columnPoints(aggregate.timeMs, aggregate.total, aggregateKept),
+      palette.series[0],
+      { step: 'end', lineStyle: { width: 1.5, type: 'dashed', color: palette.series[0] } }
+    ),
     line('expected-downtime', labels.series.expectedDowntime, 3, 4, expected, palette.series[6], {
       connectNulls: false,
       markLine: {
@@ -556,7 +588,10 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
       data: [labels.series.remaining, labels.series.threshold, labels.series.transferred],
       top: panels[0].titleTop
     },
-    { data: [labels.series.dirtyRate, labels.series.bandwidth], top: panels[1].titleTop },
+    {
+      data: [labels.series.dirtyRate, labels.series.guestWrites, labels.series.bandwidth],
+      top: panels[1].titleTop
+    },
     { data: [labels.series.expectedDowntime], top: panels[2].titleTop },
     { data: throughputSeries.map((s) => String(s.name)), top: panels[4].titleTop, width: '45%' }
   ].map((l, i) => ({ id: `legend-${i}`, ...legendCommon, ...l }))

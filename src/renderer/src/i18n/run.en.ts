@@ -303,7 +303,7 @@ const runEn = {
     panels: {
       timeline: 'Who runs when',
       memory: 'Remaining memory vs threshold · ram.remaining',
-      rates: 'Dirty rate vs bandwidth estimate',
+      rates: 'Dirty rate (measured at each sync) and guest writes vs bandwidth estimate',
       downtime: 'Expected downtime vs downtime-limit · expected-downtime',
       throttle: 'Auto-converge throttle · cpu-throttle-percentage',
       throughput: 'Guest memory throughput per vCPU'
@@ -312,7 +312,8 @@ const runEn = {
       remaining: 'Remaining',
       threshold: 'Threshold',
       transferred: 'Transferred',
-      dirtyRate: 'Dirty rate',
+      dirtyRate: 'Dirty rate · dirty-pages-rate',
+      guestWrites: 'Guest writes (all vCPUs)',
       bandwidth: 'Bandwidth estimate',
       expectedDowntime: 'Expected downtime',
       downtimeLimit: 'downtime-limit',
@@ -335,6 +336,24 @@ const runEn = {
     },
     summary: {
       title: 'Result',
+      whyNot: {
+        title: 'Why it did not converge',
+        firstPass:
+          'The first pass over RAM had not finished: {remaining} of {total} were still to send at {rate}, so the lab’s limit was shorter than one pass (QEMU sends every page once first).',
+        trend: {
+          held: 'The remaining dirty memory held at about {remaining}',
+          falling: 'The remaining dirty memory was still falling, at {remaining} at the last sync',
+          grew: 'The remaining dirty memory grew to {remaining} at the last sync',
+          only: 'The remaining dirty memory was {remaining} at the only sync after the first pass'
+        },
+        needs:
+          '{trend}, which needs about {needed} at the measured bandwidth of {bandwidth}, while downtime-limit is {limit}: QEMU switches over only when the remainder falls below bandwidth × downtime-limit = {threshold}.',
+        noBandwidth: '{trend}, and no bandwidth estimate was recorded to compare it with.',
+        dirtyHigh:
+          'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass re-dirtied about as much as it sent, so the remainder could not shrink.',
+        dirtyLow:
+          'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass sent more than was dirtied meanwhile, but the pages rewritten during a pass (a hot working set) kept the remainder above the threshold.'
+      },
       outcome: {
         converged:
           'pending {pending} fell below the threshold {threshold} at dirty sync {syncs}; downtime {downtime} (limit {limit})',

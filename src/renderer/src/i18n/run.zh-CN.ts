@@ -259,7 +259,7 @@ const runZhCN: RunMessages = {
     panels: {
       timeline: '谁在何时运行',
       memory: '剩余内存与阈值 · ram.remaining',
-      rates: '脏页速率与带宽估计',
+      rates: '脏页速率（每次同步时测得）和客户机写入与带宽估计',
       downtime: '预计停机时间与 downtime-limit · expected-downtime',
       throttle: '自动收敛节流 · cpu-throttle-percentage',
       throughput: '每个 vCPU 的内存写入吞吐'
@@ -268,7 +268,8 @@ const runZhCN: RunMessages = {
       remaining: '剩余',
       threshold: '阈值',
       transferred: '已传输',
-      dirtyRate: '脏页速率',
+      dirtyRate: '脏页速率 · dirty-pages-rate',
+      guestWrites: '客户机写入（全部 vCPU）',
       bandwidth: '带宽估计',
       expectedDowntime: '预计停机时间',
       downtimeLimit: '停机上限 downtime-limit',
@@ -291,6 +292,24 @@ const runZhCN: RunMessages = {
     },
     summary: {
       title: '结果',
+      whyNot: {
+        title: '为什么没有收敛',
+        firstPass:
+          '对内存的第一遍复制尚未完成：{total} 中还有 {remaining} 待以 {rate} 发送，实验策略的上限比一遍复制还短（QEMU 先把每一页发送一次）。',
+        trend: {
+          held: '剩余脏内存稳定在约 {remaining}',
+          falling: '剩余脏内存仍在下降，最后一次同步时为 {remaining}',
+          grew: '剩余脏内存增长到最后一次同步时的 {remaining}',
+          only: '第一遍之后唯一一次同步时剩余脏内存为 {remaining}'
+        },
+        needs:
+          '{trend}，按测得的带宽 {bandwidth} 需要约 {needed}，而 downtime-limit 为 {limit}：只有剩余量低于带宽 × downtime-limit = {threshold} 时，QEMU 才会切换。',
+        noBandwidth: '{trend}，且没有记录可供比较的带宽估计。',
+        dirtyHigh:
+          '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍重新弄脏的量与发送的量相当，剩余量无法减少。',
+        dirtyLow:
+          '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍发送的多于期间新弄脏的，但一遍之内被反复改写的页（热工作集）使剩余量始终高于阈值。'
+      },
       outcome: {
         converged:
           '待发送的 {pending} 已低于阈值 {threshold}（第 {syncs} 次脏页同步）；停机时间 {downtime}（上限 {limit}）',
