@@ -157,6 +157,18 @@ export type RunOutcome =
       'downtime-limit-ms': number
     }
 
+/** One multifd channel's sender thread over the run (lab only: QEMU reports the sum). */
+export interface MultifdChannelStats {
+  /** Channel index, 0-based (multifd_send_state->params[i]). */
+  channel: number
+  /** Bytes this channel sent: packets (packet_len each) and their page data. */
+  bytes: number
+  /** Packets sent, SYNC packets included. */
+  packets: number
+  /** Pages carried (normal and zero). */
+  pages: number
+}
+
 export interface LabInfo {
   /** Destination memory equalled source memory at switchover (independent oracle). */
   verified: boolean
@@ -188,6 +200,8 @@ export interface LabInfo {
   'qemu-version'?: string
   /** Measured runs: the accelerator, kvm or tcg. */
   accel?: 'kvm' | 'tcg'
+  /** multifd only: each channel's share (the Live view's per-channel throughput). */
+  'multifd-channels'?: MultifdChannelStats[]
 }
 
 export interface MigrationResult {

@@ -177,7 +177,7 @@ describe('validation', () => {
   })
 
   it('refuses the capabilities it does not simulate instead of ignoring them', () => {
-    for (const cap of ['multifd', 'postcopy-ram'])
+    for (const cap of ['postcopy-ram', 'postcopy-preempt'])
       expect(problems({ migration: { capabilities: { [cap]: true } } })).toContain(
         `migration.capabilities.${cap}: not simulated yet`
       )

@@ -167,7 +167,7 @@ describe('runs.start with the real engine', () => {
       {
         config: {
           guest: { vcpus: 0, workloads: [{ pattern: 'zigzag' }] },
-          migration: { parameters: { 'downtime-limit': -5 }, capabilities: { multifd: true } },
+          migration: { parameters: { 'downtime-limit': -5 }, capabilities: { 'postcopy-ram': true } },
           colour: 'blue'
         }
       },
@@ -182,11 +182,11 @@ describe('runs.start with the real engine', () => {
         'guest.vcpus',
         'guest.workloads[0].pattern',
         'migration.parameters.downtime-limit',
-        'migration.capabilities.multifd',
+        'migration.capabilities.postcopy-ram',
         'colour'
       ])
     )
-    expect(outcome.error.details?.find((d) => d.startsWith('migration.capabilities.multifd'))).toContain(
+    expect(outcome.error.details?.find((d) => d.startsWith('migration.capabilities.postcopy-ram'))).toContain(
       'not simulated yet'
     )
     expect(resources.history!.listRuns().total).toBe(0)

@@ -102,7 +102,7 @@ describe('validation problems on the form', () => {
   it('knows which capabilities the engine refuses, by asking the parser', () => {
     const refused = capabilitiesNotSimulated()
     expect(refused.has('postcopy-ram')).toBe(true)
-    expect(refused.has('multifd')).toBe(true)
+    expect(refused.has('multifd')).toBe(false)
     expect(refused.has('auto-converge')).toBe(false)
     expect(refused.has('return-path')).toBe(false)
   })

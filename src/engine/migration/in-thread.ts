@@ -14,6 +14,8 @@ export interface EngineTestHooks {
   readonly skipFinalSync?: boolean
   /** Every XBZRLE cache hit is taken for an unchanged page and skipped (nothing sent). */
   readonly xbzrleSkipDelta?: boolean
+  /** Pages queued to the multifd channels after the VM stopped never arrive. */
+  readonly multifdSkipFinalSync?: boolean
 }
 
 export interface LocalRunOptions {
@@ -53,7 +55,11 @@ export async function runInThread(
     config,
     seed,
     links,
-    hooks: { skipFinalSync: opts.hooks?.skipFinalSync, xbzrleSkipDelta: opts.hooks?.xbzrleSkipDelta },
+    hooks: {
+      skipFinalSync: opts.hooks?.skipFinalSync,
+      xbzrleSkipDelta: opts.hooks?.xbzrleSkipDelta,
+      multifdSkipFinalSync: opts.hooks?.multifdSkipFinalSync
+    },
     emit: (batch) => {
       appendTelemetry(telemetry, batch)
       opts.onTelemetry?.(batch)

@@ -78,6 +78,12 @@ export interface MigrationHooks {
   readonly skipFinalSync?: boolean
   /** Fault injection (tests only): every XBZRLE cache hit is taken as unchanged and skipped. */
   readonly xbzrleSkipDelta?: boolean
+  /**
+   * Fault injection (tests only): the channels' last packets are lost — pages queued to the
+   * multifd channels after the VM stopped never reach the destination (as if
+   * multifd_send_sync_main in ram_save_complete returned before they were sent).
+   */
+  readonly multifdSkipFinalSync?: boolean
 }
 
 export interface MigrationSimOptions {
@@ -331,8 +337,9 @@ export class MigrationSimulator {
     // Auto-converge's 5 s dirty-sync timer starts before qemu_savevm_state_setup (§1.3 step 5).
     if (this.autoConverge) this.acTimerUs = CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
     // Header, RAM block list and EOS go out at link speed.
-    const setupBytesUs = Math.ceil(SETUP_BYTES * this.usPerByte)
     this.sender.transferred += SETUP_BYTES
+    // ram_save_setup ends with multifd_send_sync_main (multifd only; 0 µs without).
+    const setupBytesUs = Math.ceil(SETUP_BYTES * this.usPerByte + this.sender.multifdSync())
     const holdStartUs = 0
     // memory_global_dirty_log_start, then migration_bitmap_sync_precopy: dirty-sync-count 1,
     // nothing new since every bit is set (§1.3, §14).
@@ -376,6 +383,8 @@ export class MigrationSimulator {
     // Every remaining dirty page, no rate limit, no MAX_WAIT (§1.5 step 4).
     let elapsedUs = this.sendBytes(SECTION_HEADER_BYTES, false)
     elapsedUs = this.sendPages(syncEndUs, elapsedUs, Infinity, false).elapsedUs
+    // ram_save_complete: multifd_send_sync_main before the EOS (multifd only).
+    elapsedUs += this.sender.multifdSync()
     elapsedUs += this.sendBytes(EOS_BYTES, true) + this.sendBytes(SECTION_FOOTER_BYTES, false)
     const ramEndUs = syncEndUs + Math.ceil(elapsedUs)
     // Non-iterable device state and EOF (§10.3).
@@ -557,6 +566,9 @@ export class MigrationSimulator {
       if (p < 0) {
         // End of the block list: wrap, a round is complete (find_dirty_block, §3.4).
         this.firstRoundComplete = true
+        // find_dirty_block: with multifd (multifd-flush-after-each-section off, QEMU's default)
+        // a wrap syncs the channels and puts RAM_SAVE_FLAG_MULTIFD_FLUSH.
+        elapsedUs += this.sender.multifdSync()
         p = this.findDirty(0)
         if (p < 0) break
       }
@@ -576,9 +588,10 @@ export class MigrationSimulator {
       // pages is searched only that far.
       let cap = (zero ? this.totalPages : this.nonZeroPages) - p
       // Budget: a page goes out while the window has not exceeded the budget before it.
-      if (limit !== Infinity) cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
+      if (limit !== Infinity && bytes > 0) cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
       let stopForWait = false
-      if (maxWait) {
+      // A page that costs no time (multifd zero page with a free scan) never reaches MAX_WAIT.
+      if (maxWait && costUs > 0) {
         const waitCount = this.pagesUntilMaxWait(loopIndex, elapsedUs, costUs)
         if (waitCount <= cap) {
           cap = waitCount
@@ -590,11 +603,12 @@ export class MigrationSimulator {
       checkOracleClock(t0 + elapsedUs + n * costUs)
       this.xbzrle?.plainPages(p, n)
       this.rearmChunks(p, n, t0 + elapsedUs, costUs)
-      this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
+      const lost = this.hooks.multifdSkipFinalSync === true && !this.vmRunning && this.sender.inChannel(zero)
+      if (!lost) this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
       this.clearRun(bmap, p, n)
       elapsedUs += n * costUs
       this.dirtyPages -= n
-      this.sender.sendPages(n, zero, this.vmRunning)
+      elapsedUs += this.sender.sendPages(n, zero, this.vmRunning)
       this.window.addPages(n)
       this.pagesSentSinceSync += n
       pages += n
@@ -1222,7 +1236,7 @@ export class MigrationSimulator {
         'precopy-bytes': this.sender.precopyBytes,
         'downtime-bytes': this.sender.downtimeBytes,
         'postcopy-bytes': 0,
-        'multifd-bytes': 0
+        'multifd-bytes': this.sender.multifdBytes
       },
       lab: {
         verified: verdict?.verified ?? false,
@@ -1256,6 +1270,8 @@ export class MigrationSimulator {
     if (switchover) result.downtime = switchover.downtimeUs / US_PER_MS
     if (this.throttleEverActive) result['cpu-throttle-percentage'] = this.throttlePct
     if (this.xbzrle !== undefined) result['xbzrle-cache'] = this.xbzrle.stats()
+    const channels = this.sender.channelStats()
+    if (channels !== undefined) result.lab['multifd-channels'] = channels
     if (this.dirtyLimitQuotaMbps !== null) {
       // populate_ram_info (migration/migration.c): reported while the limit is in service.
       const st = this.dirtyLimitState

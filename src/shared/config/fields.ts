@@ -181,6 +181,7 @@ export const SECTIONS: readonly FieldSection[] = [
       n('cpuThrottleIncrement', ['cpu-throttle-increment'], [UNITS.percent], { integer: true }),
       b('cpuThrottleTailslow', ['cpu-throttle-tailslow']),
       n('maxCpuThrottle', ['max-cpu-throttle'], [UNITS.percent], { integer: true }),
+      e('multifdCompression', ['multifd-compression'], ['none', 'zlib', 'zstd']),
       e('zeroPageDetection', ['zero-page-detection'], ['none', 'legacy', 'multifd']),
       n('xbzrleCacheSize', ['xbzrle-cache-size'], [UNITS.bytesAsMib, UNITS.bytes], { integer: true }),
       n('multifdChannels', ['multifd-channels'], [], { integer: true }),
@@ -213,6 +214,12 @@ export const SECTIONS: readonly FieldSection[] = [
       n('stopCost', ['stop-ms'], [UNITS.ms]),
       n('resumeCost', ['resume-ms'], [UNITS.ms]),
       n('zeroScan', ['zero-scan-gib-per-s'], [UNITS.gibps]),
+      n('senderCpu', ['sender-gib-per-s'], [UNITS.gibps]),
+      n('multifdChannelCpu', ['multifd-channel-gib-per-s'], [UNITS.gibps]),
+      n('multifdZlibSpeed', ['multifd-zlib-gib-per-s'], [UNITS.gibps]),
+      n('multifdZlibRatio', ['multifd-zlib-ratio'], []),
+      n('multifdZstdSpeed', ['multifd-zstd-gib-per-s'], [UNITS.gibps]),
+      n('multifdZstdRatio', ['multifd-zstd-ratio'], []),
       n('dstLoad', ['dst-load-gib-per-s'], [UNITS.gibps])
     ]
   }
@@ -227,6 +234,7 @@ export const PARAMETER_NEEDS: Readonly<Record<string, string>> = {
   'max-cpu-throttle': 'auto-converge',
   'xbzrle-cache-size': 'xbzrle',
   'multifd-channels': 'multifd',
+  'multifd-compression': 'multifd',
   'x-vcpu-dirty-limit-period': 'dirty-limit',
   'vcpu-dirty-limit': 'dirty-limit',
   'max-postcopy-bandwidth': 'postcopy-ram',

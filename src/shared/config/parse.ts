@@ -19,7 +19,7 @@ export interface ParseConfigOptions {
 }
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
-const NOT_SIMULATED = ['multifd', 'postcopy-ram', 'postcopy-preempt'] as const
+const NOT_SIMULATED = ['postcopy-ram', 'postcopy-preempt'] as const
 
 /** Byte and bytes/s parameters whose QEMU names carry no unit. */
 const UNIT_BY_KEY: Readonly<Record<string, string>> = {
@@ -174,6 +174,13 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
     problems.push(`${c}.xbzrle: Multifd is not compatible with xbzrle (turn off ${c}.multifd or xbzrle)`)
   if (caps.multifd && caps['postcopy-ram'])
     problems.push(`${c}.postcopy-ram: cannot be used together with multifd at this QEMU version (§8.1)`)
+  // The lab refuses a compression it would not use: multifd-compression acts only in the multifd
+  // channels (multifd_send_setup picks the compression ops only with multifd on).
+  const mp = parsed.migration.parameters
+  if (mp['multifd-compression'] !== 'none' && !caps.multifd)
+    problems.push(
+      `migration.parameters.multifd-compression: ${mp['multifd-compression']} needs ${c}.multifd (compression only runs in multifd channels)`
+    )
   if (caps['switchover-ack'] && !caps['return-path'])
     problems.push(`${c}.switchover-ack: needs return-path (§2.3)`)
   if (caps['postcopy-preempt'] && !caps['postcopy-ram'])

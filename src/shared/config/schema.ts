@@ -203,6 +203,10 @@ export const parametersSchema = z.strictObject({
     .default(64 * 1024 * 1024)
     .describe('bytes, a power of two'),
   'multifd-channels': z.int().min(1).max(255).default(2),
+  'multifd-compression': z
+    .enum(['none', 'zlib', 'zstd'])
+    .default('none')
+    .describe('Compression in the multifd channels (multifd-zlib.c, multifd-zstd.c); needs multifd'),
   'zero-page-detection': z
     .enum(['none', 'legacy', 'multifd'])
     .default('multifd')
@@ -269,6 +273,37 @@ export const hostSchema = z.strictObject({
   'zero-scan-gib-per-s': nonNegative(10_000)
     .default(10)
     .describe('buffer_is_zero scan rate on the sender; 0 = free (§4.5)'),
+  'sender-gib-per-s': nonNegative(10_000)
+    .default(2)
+    .describe(
+      'CPU of the single-threaded sender (the migration thread without multifd) for one normal page, ' +
+        'GiB of page per second; 0 = free. Default 2 (≈ 17 Gbit/s): one thread tops out there, so ' +
+        'the link is the bottleneck below it (docs/engine.md "multifd")'
+    ),
+  'multifd-channel-gib-per-s': nonNegative(10_000)
+    .default(2)
+    .describe(
+      'CPU of one multifd channel thread for one uncompressed page (multifd_send_thread, nocomp), ' +
+        'GiB of page per second; 0 = free'
+    ),
+  'multifd-zlib-gib-per-s': nonNegative(10_000)
+    .default(0.1)
+    .describe('zlib (level 1) compression speed of one channel, GiB of page per second; 0 = free'),
+  'multifd-zlib-ratio': z
+    .number()
+    .min(1)
+    .max(1000)
+    .default(2.7)
+    .describe('zlib (level 1) compression ratio of a non-zero page (page bytes / compressed bytes)'),
+  'multifd-zstd-gib-per-s': nonNegative(10_000)
+    .default(0.47)
+    .describe('zstd (level 1) compression speed of one channel, GiB of page per second; 0 = free'),
+  'multifd-zstd-ratio': z
+    .number()
+    .min(1)
+    .max(1000)
+    .default(2.9)
+    .describe('zstd (level 1) compression ratio of a non-zero page (page bytes / compressed bytes)'),
   'xbzrle-encode-gib-per-s': nonNegative(10_000)
     .default(2)
     .describe(

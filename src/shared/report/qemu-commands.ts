@@ -59,7 +59,11 @@ const BOTH_SIDES = new Set([
 ])
 
 /** Parameters the destination must agree on when their capability is on. */
-const DESTINATION_PARAMETERS: Record<string, string> = { 'multifd-channels': 'multifd' }
+const DESTINATION_PARAMETERS: Record<string, string> = {
+  'multifd-channels': 'multifd',
+  // multifd_recv_setup uses the destination's own multifd-compression: both sides must agree.
+  'multifd-compression': 'multifd'
+}
 
 /** HMP parses these two with qemu_strtosz_MiB: a bare number would mean MiB, so bytes get a `B`. */
 const HMP_MIB_DEFAULT = new Set(['max-bandwidth', 'avail-switchover-bandwidth'])

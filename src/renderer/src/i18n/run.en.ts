@@ -181,7 +181,14 @@ const runEn = {
       cpuThrottleIncrement: { label: 'Throttle increment' },
       cpuThrottleTailslow: { label: 'Slow down the last steps' },
       maxCpuThrottle: { label: 'Maximum throttle' },
-      zeroPageDetection: { label: 'Zero page detection', help: 'none sends zero pages in full.' },
+      multifdCompression: {
+        label: 'Multifd compression',
+        help: 'Compression in the channels; needs multifd.'
+      },
+      zeroPageDetection: {
+        label: 'Zero page detection',
+        help: 'none sends zero pages in full; legacy finds them on the migration thread, multifd in the channels.'
+      },
       xbzrleCacheSize: { label: 'XBZRLE cache', help: 'A power of two.' },
       multifdChannels: { label: 'Multifd channels' },
       dirtyLimitPeriod: { label: 'Dirty-limit period' },
@@ -205,6 +212,15 @@ const runEn = {
       stopCost: { label: 'Stopping the guest', help: 'vm_stop: pause vCPUs, drain block I/O.' },
       resumeCost: { label: 'Destination resume', help: 'Block activation, announce, vm_start.' },
       zeroScan: { label: 'Zero page scan', help: 'Sender’s buffer_is_zero rate; 0 = free.' },
+      senderCpu: { label: 'Sender CPU', help: 'Single-threaded sender (no multifd), per page; 0 = free.' },
+      multifdChannelCpu: {
+        label: 'Multifd channel CPU',
+        help: 'One channel thread, uncompressed; 0 = free.'
+      },
+      multifdZlibSpeed: { label: 'zlib speed', help: 'Per channel, level 1; 0 = free.' },
+      multifdZlibRatio: { label: 'zlib ratio', help: 'Page bytes per compressed byte.' },
+      multifdZstdSpeed: { label: 'zstd speed', help: 'Per channel, level 1; 0 = free.' },
+      multifdZstdRatio: { label: 'zstd ratio', help: 'Page bytes per compressed byte.' },
       dstLoad: { label: 'Destination load', help: 'Slower than the link leaves a load tail; 0 = keeps up.' }
     },
     options: {

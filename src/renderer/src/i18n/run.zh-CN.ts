@@ -155,7 +155,11 @@ const runZhCN: RunMessages = {
       cpuThrottleIncrement: { label: '节流增量' },
       cpuThrottleTailslow: { label: '放缓最后几步' },
       maxCpuThrottle: { label: '最大节流' },
-      zeroPageDetection: { label: '零页检测', help: 'none 会完整发送零页。' },
+      multifdCompression: { label: 'Multifd 压缩', help: '在通道中压缩；需要 multifd。' },
+      zeroPageDetection: {
+        label: '零页检测',
+        help: 'none 会完整发送零页；legacy 在迁移线程检测，multifd 在通道线程检测。'
+      },
       xbzrleCacheSize: { label: 'XBZRLE 缓存', help: '必须是 2 的幂。' },
       multifdChannels: { label: 'multifd 通道数' },
       dirtyLimitPeriod: { label: '脏页限速周期' },
@@ -179,6 +183,12 @@ const runZhCN: RunMessages = {
       stopCost: { label: '暂停客户机', help: 'vm_stop：暂停 vCPU、排空块设备 I/O。' },
       resumeCost: { label: '目的端恢复', help: '激活块设备、广播、vm_start。' },
       zeroScan: { label: '零页扫描', help: '发送端 buffer_is_zero 的速率；0 表示无开销。' },
+      senderCpu: { label: '发送端 CPU', help: '单线程发送端（无 multifd）每页的速率；0 表示无开销。' },
+      multifdChannelCpu: { label: 'Multifd 通道 CPU', help: '单个通道线程，不压缩；0 表示无开销。' },
+      multifdZlibSpeed: { label: 'zlib 速度', help: '每通道，级别 1；0 表示无开销。' },
+      multifdZlibRatio: { label: 'zlib 压缩比', help: '页字节数 / 压缩后字节数。' },
+      multifdZstdSpeed: { label: 'zstd 速度', help: '每通道，级别 1；0 表示无开销。' },
+      multifdZstdRatio: { label: 'zstd 压缩比', help: '页字节数 / 压缩后字节数。' },
       dstLoad: { label: '目的端加载', help: '比链路慢时会留下加载尾巴；0 表示跟得上。' }
     },
     options: {
