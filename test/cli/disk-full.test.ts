@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../storage/helpers'
@@ -49,5 +49,17 @@ describe('a full disk', () => {
         code: 1,
         diskFull: true
       })
-  })
+
+    // The run is recorded as failed because the disk is full: not left `running` (which the
+    // next opening would call `interrupted`, as if the lab had stopped; issue 13, defect 5).
+    // Read from a copy on a disk with room, as a user would after moving the file.
+    const copy = join(tmp.dir, 'copy')
+    mkdirSync(copy)
+    for (const f of readdirSync(disk)) copyFileSync(join(disk, f), join(copy, f))
+    const shown = lab(['show', '1', '--json', '--db', join(copy, 'history.db')])
+    expect(shown.code).toBe(0)
+    const run1 = (JSON.parse(shown.stdout) as { run: { status: string; reason: string | null } }).run
+    expect(run1.status).toBe('failed')
+    expect(run1.reason).toMatch(/disk is full/i)
+  }, 180_000)
 })

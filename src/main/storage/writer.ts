@@ -25,7 +25,7 @@ import { randomUUID, createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import type Database from 'better-sqlite3'
 import { seriesContinues } from '../../shared/engine/telemetry'
-import { LabFailure, labError, toLabError } from '../../shared/errors'
+import { LabFailure, labError, toLabError, type LabError } from '../../shared/errors'
 import type { InterruptedRun, RunSource } from '../../shared/history'
 import type {
   MigrationResult,
@@ -298,10 +298,34 @@ export class RunWriter {
     try {
       write.immediate()
     } catch (e) {
-      if (buffer) this.restoreBuffer(runId, buffer)
-      throw e
+      // On a full disk the telemetry still buffered may be what does not fit: record how the
+      // run ended without it, so the run is not left `running` (what was committed is kept;
+      // issue 13, defect 5). The unwritten telemetry was never recorded, so nothing recorded is lost.
+      if (!(buffer && (e as { code?: unknown }).code === 'SQLITE_FULL' && this.endRunOnly(runId, labErr))) {
+        if (buffer) this.restoreBuffer(runId, buffer)
+        throw e
+      }
     }
     this.seqs.delete(runId)
+  }
+
+  /** Records only the end of a run (status, reason); false when even that cannot be written. */
+  private endRunOnly(runId: number, labErr: LabError): boolean {
+    try {
+      this.db
+        .transaction(() =>
+          this.statements.endRun.run({
+            id: runId,
+            status: labErr.kind === 'Cancelled' ? 'cancelled' : 'failed',
+            reason: `${labErr.message} (the telemetry of its last moments could not be written)`,
+            endedAtMs: this.now()
+          })
+        )
+        .immediate()
+      return true
+    } catch {
+      return false
+    }
   }
 
   // -------------------------------------------------------------------------------------------
