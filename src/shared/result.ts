@@ -37,6 +37,11 @@ export interface RamStats {
   'postcopy-bytes': number
   /** Bytes sent by multifd channels (0 without multifd). */
   'multifd-bytes': number
+  /**
+   * Page requests the source received from the destination in postcopy (MigrationStats
+   * `postcopy-requests`; ram_save_queue_pages counts them). Present with postcopy-ram.
+   */
+  'postcopy-requests'?: number
 }
 
 /**
@@ -134,6 +139,22 @@ export type RunOutcome =
       'downtime-limit-ms': number
     }
   | {
+      /**
+       * Switched to postcopy (the lab's policy sent migrate-start-postcopy) and every page has
+       * since arrived on the destination.
+       */
+      kind: 'postcopy'
+      /** dirty-sync-count when migrate-start-postcopy was sent (postcopy-after-syncs). */
+      'dirty-sync-count': number
+      /** QEMU's `downtime` of the switch, ms. */
+      'downtime-ms': number
+      'downtime-limit-ms': number
+      /** Page requests the destination sent over the return path. */
+      'postcopy-requests': number
+      /** The destination's `postcopy-blocktime`, ms. */
+      'postcopy-blocktime-ms': number
+    }
+  | {
       /** Lab policy: virtual time went past max-time-ms. */
       kind: 'max-time'
       'virtual-time-ms': number
@@ -225,6 +246,14 @@ export interface MigrationResult {
   /** dirty-limit only: ring-full time at the vCPUs' average dirty rate, µs (dirtylimit_ring_full_time). */
   'dirty-limit-ring-full-time'?: number
   'xbzrle-cache'?: XbzrleCacheStats
+  /**
+   * Destination, after a switch to postcopy (capability postcopy-blocktime,
+   * migration/postcopy-ram.c fill_destination_postcopy_migration_info): ms during which every vCPU
+   * was blocked on a page not yet placed at the same time.
+   */
+  'postcopy-blocktime'?: number
+  /** Destination, after a switch to postcopy: ms each vCPU was blocked on page faults. */
+  'postcopy-vcpu-blocktime'?: number[]
   /** Human-readable error, when status is failed. */
   'error-desc'?: string
   lab: LabInfo
@@ -239,7 +268,7 @@ export interface MigrationResult {
 export interface ProgressSample {
   'time-ms': number
   /** Migration status at that time: setup, active, device (stop-and-copy), completed… */
-  status: 'setup' | 'active' | 'device' | 'completed' | 'cancelled' | 'failed'
+  status: 'setup' | 'active' | 'device' | 'postcopy-active' | 'completed' | 'cancelled' | 'failed'
   'transferred-bytes': number
   'remaining-bytes': number
   'dirty-pages-rate': number
@@ -274,12 +303,14 @@ export type TimelineState =
   | 'iterating'
   | 'syncing' // bitmap sync under the BQL
   | 'stop-and-copy'
+  | 'postcopy-active'
   | 'done'
   // vCPUs
   | 'running'
   | 'throttled'
   | 'bql-wait'
   | 'stopped'
+  | 'page-fault' // postcopy: blocked on a page not yet on the destination
   // destination
   | 'idle'
   | 'loading'

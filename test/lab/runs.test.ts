@@ -167,7 +167,7 @@ describe('runs.start with the real engine', () => {
       {
         config: {
           guest: { vcpus: 0, workloads: [{ pattern: 'zigzag' }] },
-          migration: { parameters: { 'downtime-limit': -5 }, capabilities: { 'postcopy-ram': true } },
+          migration: { parameters: { 'downtime-limit': -5 }, capabilities: { 'postcopy-preempt': true } },
           colour: 'blue'
         }
       },
@@ -182,13 +182,13 @@ describe('runs.start with the real engine', () => {
         'guest.vcpus',
         'guest.workloads[0].pattern',
         'migration.parameters.downtime-limit',
-        'migration.capabilities.postcopy-ram',
+        'migration.capabilities.postcopy-preempt',
         'colour'
       ])
     )
-    expect(outcome.error.details?.find((d) => d.startsWith('migration.capabilities.postcopy-ram'))).toContain(
-      'not simulated yet'
-    )
+    expect(
+      outcome.error.details?.find((d) => d.startsWith('migration.capabilities.postcopy-preempt'))
+    ).toContain('needs postcopy-ram')
     expect(resources.history!.listRuns().total).toBe(0)
     expect(resources.processHost.liveChildren.size).toBe(0)
     expect(events.filter((e) => e.message.event.startsWith('run.'))).toEqual([])

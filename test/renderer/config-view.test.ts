@@ -148,11 +148,12 @@ describe('the Configure screen', () => {
     expect(useScreenStore().current).not.toBe('live')
   })
 
-  it('says which capabilities are not simulated and keeps them off', () => {
+  it('offers every capability: none is marked not simulated or kept off', () => {
     const w = mountView()
     const postcopy = w.get('[data-testid="capability-postcopy-ram"]')
-    expect(postcopy.text()).toContain('not simulated yet')
-    expect(postcopy.get('input').attributes('disabled')).toBeDefined()
+    expect(postcopy.text()).not.toContain('not simulated yet')
+    expect(postcopy.get('input').attributes('disabled')).toBeUndefined()
+    expect(w.get('[data-testid="capability-multifd"]').text()).not.toContain('not simulated yet')
     const autoConverge = w.get('[data-testid="capability-auto-converge"]')
     expect(autoConverge.text()).not.toContain('not simulated yet')
     expect(autoConverge.get('input').attributes('disabled')).toBeUndefined()
@@ -245,6 +246,6 @@ describe('the Configure screen', () => {
     expect(w.text()).toContain('配置一次迁移')
     expect(field(w, 'migration.parameters.downtime-limit').text()).toContain('停机时间上限')
     expect(field(w, 'migration.parameters.downtime-limit').text()).toContain('downtime-limit')
-    expect(w.get('[data-testid="capability-postcopy-ram"]').text()).toContain('尚未模拟')
+    expect(w.get('[data-testid="capability-postcopy-ram"]').text()).not.toContain('尚未模拟')
   })
 })

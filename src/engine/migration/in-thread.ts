@@ -16,6 +16,8 @@ export interface EngineTestHooks {
   readonly xbzrleSkipDelta?: boolean
   /** Pages queued to the multifd channels after the VM stopped never arrive. */
   readonly multifdSkipFinalSync?: boolean
+  /** postcopy_start sends no discard bitmap (the destination reads stale pages). */
+  readonly skipPostcopyDiscard?: boolean
 }
 
 export interface LocalRunOptions {
@@ -47,7 +49,10 @@ export async function runInThread(
     })
     return {
       harvest: async (req) => sim.harvest(req),
-      finish: async (req) => sim.finish(req)
+      finish: async (req) => sim.finish(req),
+      postcopyStart: async (req) => sim.postcopyStart(req),
+      postcopyRun: async (req) => sim.postcopyRun(req),
+      postcopyTouches: async () => sim.postcopyTouches()
     }
   })
   const telemetry = emptyTelemetry()
@@ -58,7 +63,8 @@ export async function runInThread(
     hooks: {
       skipFinalSync: opts.hooks?.skipFinalSync,
       xbzrleSkipDelta: opts.hooks?.xbzrleSkipDelta,
-      multifdSkipFinalSync: opts.hooks?.multifdSkipFinalSync
+      multifdSkipFinalSync: opts.hooks?.multifdSkipFinalSync,
+      skipPostcopyDiscard: opts.hooks?.skipPostcopyDiscard
     },
     emit: (batch) => {
       appendTelemetry(telemetry, batch)

@@ -12,7 +12,8 @@ import { simulateMigration, type VcpuLink } from './simulator'
  * streams `telemetry` events meanwhile; `cancel` stops it like migrate_cancel. Its core is
  * MigrationSimulator; this file only wires it to ports.
  *
- * Test hook (internal, tests only): `skipFinalSync: true` — the final bitmap sync merges nothing.
+ * Test hooks (internal, tests only): `skipFinalSync: true` — the final bitmap sync merges nothing;
+ * `skipPostcopyDiscard: true` — postcopy_start sends no discard bitmap.
  */
 export const migrationMain: EngineModule = (host) => {
   const rpc = host.rpc<MigrationControlContract>()
@@ -46,7 +47,10 @@ export const migrationMain: EngineModule = (host) => {
     const peers = ports.map((port, i) => host.openEndpoint<NoContract, VcpuPeerContract>(port, `vcpu-${i}`))
     const links: VcpuLink[] = peers.map((peer) => ({
       harvest: (req) => peer.request('harvest', req),
-      finish: (req) => peer.request('finish', req)
+      finish: (req) => peer.request('finish', req),
+      postcopyStart: (req) => peer.request('postcopyStart', req),
+      postcopyRun: (req) => peer.request('postcopyRun', req),
+      postcopyTouches: () => peer.request('postcopyTouches', null)
     }))
     const close = (): void => {
       for (const peer of peers) peer.close()
@@ -66,7 +70,10 @@ export const migrationMain: EngineModule = (host) => {
         config: setup.config,
         seed: setup.seed,
         links: setup.links,
-        hooks: { skipFinalSync: host.testHooks.skipFinalSync === true },
+        hooks: {
+          skipFinalSync: host.testHooks.skipFinalSync === true,
+          skipPostcopyDiscard: host.testHooks.skipPostcopyDiscard === true
+        },
         emit: (batch) => rpc.emit('telemetry', batch),
         cancelRequested: (nowMs) => (cancel && nowMs >= cancel.atVirtualMs ? cancel.reason : undefined),
         yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),

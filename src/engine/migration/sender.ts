@@ -95,6 +95,10 @@ export class PageSender {
   transferred = 0
   precopyBytes = 0
   downtimeBytes = 0
+  /** RAM bytes sent after postcopy_start (`postcopy-bytes`). */
+  postcopyBytes = 0
+  /** Set by postcopy_start: from then on RAM records count as postcopy bytes. */
+  inPostcopy = false
   normalPages = 0
   duplicatePages = 0
   /** Bytes on the multifd channels: packets and their page data (mig_stats.multifd_bytes). */
@@ -175,7 +179,8 @@ export class PageSender {
   sendBytes(bytes: number, ramRecord: boolean, vmRunning: boolean): number {
     this.transferred += bytes
     if (ramRecord) {
-      if (vmRunning) this.precopyBytes += bytes
+      if (this.inPostcopy) this.postcopyBytes += bytes
+      else if (vmRunning) this.precopyBytes += bytes
       else this.downtimeBytes += bytes
     }
     return bytes * this.usPerByte
@@ -203,7 +208,8 @@ export class PageSender {
       this.multifdBytes += bytes + headerBytes
       return headerBytes * this.usPerByte
     }
-    if (vmRunning) this.precopyBytes += bytes
+    if (this.inPostcopy) this.postcopyBytes += bytes
+    else if (vmRunning) this.precopyBytes += bytes
     else this.downtimeBytes += bytes
     return 0
   }

@@ -20,7 +20,15 @@ import {
   type DirtyLimitState,
   type ThrottleMechanism
 } from '../../shared/engine/dirty-limit'
-import { verifyDestination, type OracleVerdict } from '../../shared/engine/oracle'
+import { verifyDestination, verifyPostcopyReads, type OracleVerdict } from '../../shared/engine/oracle'
+import {
+  POSTCOPY_PACKAGE_OVERHEAD_BYTES,
+  discardMessagesBytes,
+  dirtyRanges,
+  postcopyDowntimeUs,
+  postcopySwitchDecision,
+  shouldSendStartPostcopy
+} from '../../shared/engine/postcopy'
 import {
   EOF_BYTES,
   EOS_BYTES,
@@ -45,6 +53,7 @@ import {
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
+import { PostcopyDestination, SOCKET_SEND_BUFFER_BYTES } from './postcopy'
 import { RateLimitWindow } from './rate-limit-window'
 import { PageSender } from './sender'
 import { XBZRLE_MISS, XBZRLE_SKIPPED, XbzrleSender } from './xbzrle'
@@ -54,6 +63,11 @@ import type {
   FinishRequest,
   HarvestReply,
   HarvestRequest,
+  PostcopyRunReply,
+  PostcopyRunRequest,
+  PostcopyStartReply,
+  PostcopyStartRequest,
+  PostcopyTouchReply,
   ThroughputChunk,
   VcpuStats,
   VcpuTimelineEntry
@@ -71,6 +85,9 @@ import type {
 export interface VcpuLink {
   harvest(req: HarvestRequest): Promise<HarvestReply>
   finish(req: FinishRequest): Promise<FinishReply>
+  postcopyStart(req: PostcopyStartRequest): Promise<PostcopyStartReply>
+  postcopyRun(req: PostcopyRunRequest): Promise<PostcopyRunReply>
+  postcopyTouches(): Promise<PostcopyTouchReply>
 }
 
 export interface MigrationHooks {
@@ -84,6 +101,11 @@ export interface MigrationHooks {
    * multifd_send_sync_main in ram_save_complete returned before they were sent).
    */
   readonly multifdSkipFinalSync?: boolean
+  /**
+   * Fault injection (tests only): postcopy_start sends no discard bitmap, so the destination
+   * guest takes the stale copies of pages dirtied since their last send as present.
+   */
+  readonly skipPostcopyDiscard?: boolean
 }
 
 export interface MigrationSimOptions {
@@ -104,7 +126,7 @@ export interface MigrationSimOptions {
   readonly wallClockMs?: () => number
 }
 
-type MigrationPhase = 'setup' | 'active' | 'device' | 'completed' | 'cancelled'
+type MigrationPhase = 'setup' | 'active' | 'device' | 'postcopy-active' | 'completed' | 'cancelled'
 type SyncTrigger = SyncRecord['trigger']
 
 /** Send times are kept as µs + 1 in 32 bits (docs/engine.md "Oracle"). */
@@ -166,8 +188,11 @@ export class MigrationSimulator {
   // --- clock and counters
   private nowUs = 0
   private phase: MigrationPhase = 'setup'
+  /** The lab's policy sent migrate-start-postcopy (`start_postcopy`). */
+  private startPostcopy = false
+  private postcopy: PostcopyDestination | undefined
   private vmRunning = true
-  private readonly window: RateLimitWindow
+  private window: RateLimitWindow
   private bandwidthBytesPerMs = 0
   private thresholdBytes = 0
   private mbps = 0
@@ -309,6 +334,11 @@ export class MigrationSimulator {
         }
         if (shouldComplete(pending, this.thresholdBytes, this.nowUs >= this.canSwitchoverAtUs)) {
           const result = await this.complete(pending)
+          result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
+          return result
+        }
+        if (this.postcopyDue(pending)) {
+          const result = await this.postcopyRun()
           result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
           return result
         }
@@ -476,6 +506,214 @@ export class MigrationSimulator {
   }
 
   /**
+   * The lab's policy sends migrate-start-postcopy once dirty-sync-count reaches
+   * `postcopy-after-syncs` (guestperf's post_copy_iters); migration_iteration_run
+   * (migration/migration.c) then runs postcopy_start, since with postcopy-ram no RAM must go
+   * before the switch (must_precopy 0).
+   */
+  private postcopyDue(pending: number): boolean {
+    const after = this.config.migration.policy['postcopy-after-syncs']
+    if (shouldSendStartPostcopy(this.dirtySyncCount, after, this.startPostcopy)) {
+      this.startPostcopy = true
+      this.timeline('migration', this.nowUs, 'iterating', 'migrate-start-postcopy')
+    }
+    if (!this.startPostcopy) return false
+    return (
+      postcopySwitchDecision({
+        startPostcopy: true,
+        inPostcopy: false,
+        mustPrecopyBytes: 0,
+        pendingBytes: pending,
+        thresholdBytes: this.thresholdBytes,
+        canSwitchover: this.nowUs >= this.canSwitchoverAtUs
+      }) === 'postcopy-start'
+    )
+  }
+
+  /**
+   * postcopy_start (migration/migration.c) and the postcopy phase after it: stop the VM, the last
+   * bitmap sync and the discard bitmap (ram_postcopy_send_discard_bitmap), the device state in
+   * the package; the destination starts the guest, which faults on pages not yet placed; the
+   * source pushes the rest in the background at max-postcopy-bandwidth and serves page requests
+   * first (get_queued_page). Completes when every page has arrived.
+   */
+  private async postcopyRun(): Promise<MigrationResult> {
+    const c = this.config
+    const stopAtUs = this.nowUs
+    const syncCountAtSwitch = this.dirtySyncCount
+    this.sampleUpTo(stopAtUs)
+    this.phase = 'device'
+    this.timeline('migration', stopAtUs, 'stop-and-copy', 'postcopy_start')
+    // migration_stop_vm, then the sync inside ram_postcopy_send_discard_bitmap.
+    this.pendingEvents.push({ kind: 'stop', atUs: stopAtUs })
+    this.vmRunning = false
+    const stopEndUs = stopAtUs + Math.round(c.host['stop-ms'] * US_PER_MS)
+    this.nowUs = stopEndUs
+    await this.sync('final', stopEndUs, stopEndUs, true)
+    const syncEndUs = this.nowUs
+    const bmap = this.bmap
+    const ranges = dirtyRanges((p) => (bmap[p >>> 5] & (1 << (p & 31))) !== 0, this.totalPages)
+    const discardBytes = this.hooks.skipPostcopyDiscard ? 0 : discardMessagesBytes(ranges)
+    const deviceBytes = Math.round(c.guest['device-state-kib'] * 1024)
+    const downtimeUs = postcopyDowntimeUs({
+      stopUs: stopEndUs - stopAtUs,
+      syncUs: syncEndUs - stopEndUs,
+      discardBytes,
+      deviceStateBytes: deviceBytes,
+      linkBytesPerS: this.linkBytesPerS
+    })
+    this.sender.transferred += discardBytes + deviceBytes + POSTCOPY_PACKAGE_OVERHEAD_BYTES
+    const downtimeEndUs = stopAtUs + downtimeUs
+    this.recordBqlHold(stopAtUs, downtimeEndUs)
+    // The package reaches the destination one way later; POSTCOPY_RUN starts the guest there
+    // (loadvm_postcopy_handle_run_bh → vm_start).
+    const dstStartUs = downtimeEndUs + Math.ceil(this.oneWayUs() + c.host['resume-ms'] * US_PER_MS)
+    // The destination misses what the discard bitmap names: every page still dirty, which
+    // includes every page never sent (the bitmap started full).
+    const missing = this.hooks.skipPostcopyDiscard ? neverReceived(this.lastSendPlus1) : bmap.slice()
+    const starts = await Promise.all(this.links.map((l) => l.postcopyStart({ dstStartUs, missing })))
+    const sourceRecords = starts.map((r) => r.sourceOracle)
+    this.nowUs = downtimeEndUs
+    this.phase = 'postcopy-active'
+    this.sender.inPostcopy = true
+    this.timeline('migration', downtimeEndUs, 'postcopy-active')
+    this.timeline('destination', dstStartUs, 'resumed', 'postcopy')
+    // postcopy_start: from now on the rate limit is max-postcopy-bandwidth (0 = none).
+    this.window = new RateLimitWindow(
+      rateLimitBytesPerWindow(c.migration.parameters['max-postcopy-bandwidth'])
+    )
+    this.window.reset(this.nowUs, this.sender.transferred)
+    const pc = new PostcopyDestination(
+      this.totalPages,
+      this.links.length,
+      dstStartUs,
+      c.network['rtt-ms'] * US_PER_MS,
+      this.linkBytesPerS,
+      c.migration.capabilities['postcopy-preempt']
+    )
+    this.postcopy = pc
+    let passes = 0
+    // The background push goes in bursts of at most a socket buffer: the migration thread can be
+    // that far ahead of the wire, and a page request without preempt waits behind what it holds.
+    // The destination vCPUs run up to the end of each burst.
+    for (;;) {
+      if (this.dirtyPages > 0) {
+        if (!this.rateExceeded()) {
+          const fromUs = this.nowUs
+          this.ramSaveIterate(SOCKET_SEND_BUFFER_BYTES)
+          pc.burst(fromUs, this.nowUs)
+        }
+        await this.rateLimit()
+        this.sampleUpTo(this.nowUs)
+      }
+      const done = this.dirtyPages === 0
+      await this.postcopyVcpus(pc, done ? Math.max(pc.lastArrivalUs + 1, this.nowUs) : this.nowUs)
+      if (done && this.dirtyPages === 0) break
+      if (++passes % YIELD_EVERY_PASSES === 0) await this.yieldToHost()
+    }
+    const endUs = Math.max(this.nowUs, pc.lastArrivalUs + 1)
+    this.nowUs = endUs
+    this.sampleUpTo(endUs)
+    this.phase = 'completed'
+    this.timeline('migration', endUs, 'done', 'every page on the destination')
+    await this.finishVcpus(endUs, false)
+    const touches = await Promise.all(this.links.map((l) => l.postcopyTouches()))
+    // The oracle: at the end every page holds the source's last version, and no page was read
+    // on the destination before that version arrived.
+    const atEnd = verifyDestination(this.lastSendPlus1, this.pagesReceived, sourceRecords)
+    const reads = verifyPostcopyReads(
+      pc.arrivalPlus1,
+      touches.map((t) => t.firstTouch)
+    )
+    const verdict: OracleVerdict = {
+      verified: atEnd.verified && reads.earlyReads === 0,
+      mismatchedPages: atEnd.mismatchedPages + reads.earlyReads,
+      unsentPages: atEnd.unsentPages,
+      examples: [...atEnd.examples, ...reads.examples].slice(0, 8)
+    }
+    this.pushSample(endUs)
+    this.flushBatch()
+    const blocktime = pc.blocktime(this.links.length)
+    const oracleText = verdict.verified
+      ? ''
+      : `; ORACLE: ${describeVerdict(verdict, 'differ or were read on the destination before their last version arrived')}`
+    const reason =
+      `completed in postcopy: migrate-start-postcopy at dirty-sync-count ${syncCountAtSwitch} ` +
+      `(postcopy-after-syncs); downtime ${ms(downtimeUs)} ms (limit ${this.downtimeLimitMs} ms); ` +
+      `${pc.requests} page requests, every vCPU blocked at once ${blocktime['postcopy-blocktime']} ms ` +
+      `(postcopy-blocktime)` +
+      oracleText
+    const outcome: RunOutcome = {
+      kind: 'postcopy',
+      'dirty-sync-count': syncCountAtSwitch,
+      'downtime-ms': msValue(downtimeUs),
+      'downtime-limit-ms': this.downtimeLimitMs,
+      'postcopy-requests': pc.requests,
+      'postcopy-blocktime-ms': blocktime['postcopy-blocktime']
+    }
+    const result = this.result('completed', endUs, reason, outcome, verdict, {
+      downtimeUs,
+      guestPauseUs: dstStartUs - stopAtUs,
+      breakdownUs: {
+        stop: stopEndUs - stopAtUs,
+        finalSync: syncEndUs - stopEndUs,
+        ram: 0,
+        deviceState: downtimeEndUs - syncEndUs,
+        resume: dstStartUs - downtimeEndUs
+      }
+    })
+    result['postcopy-blocktime'] = blocktime['postcopy-blocktime']
+    result['postcopy-vcpu-blocktime'] = blocktime['postcopy-vcpu-blocktime']
+    return result
+  }
+
+  /**
+   * The destination vCPUs run to `untilUs`, each up to its next userfault: every fault is a page
+   * request (or a wait for a page already on its way), and a vCPU whose page arrives before
+   * `untilUs` runs on. Faults are served in time order.
+   */
+  private async postcopyVcpus(pc: PostcopyDestination, untilUs: number): Promise<void> {
+    await this.settleAdvance()
+    let active = this.links.map((_, v) => v)
+    while (active.length > 0) {
+      const replies = await Promise.all(
+        active.map((v) => this.links[v].postcopyRun({ untilUs, ...pc.runsFor(v) }))
+      )
+      const next: number[] = []
+      const faults = replies.filter((r) => r.faultPage >= 0).sort((a, b) => a.reachedUs - b.reachedUs)
+      for (const r of replies) this.absorbVcpu(r.vcpu, r.stats, r.throughput, r.timeline)
+      for (const f of faults) {
+        if (!pc.isNewFault(f.vcpu, f.reachedUs)) continue
+        const wakeUs = this.postcopyRequest(pc, f.faultPage, f.reachedUs)
+        pc.fault(f.vcpu, f.faultPage, f.reachedUs, wakeUs)
+        if (wakeUs < untilUs) next.push(f.vcpu)
+      }
+      active = next
+    }
+  }
+
+  /**
+   * The source's side of a page request (ram_save_queue_pages → get_queued_page): a page still
+   * dirty is sent now (on the preempt channel, or behind the main channel's queue); a page
+   * already sent arrives when it arrives. Returns the page's arrival, µs.
+   */
+  private postcopyRequest(pc: PostcopyDestination, page: number, atUs: number): number {
+    const bmap = this.bmap
+    const w = page >>> 5
+    const bit = 1 << (page & 31)
+    if ((bmap[w] & bit) === 0) return Math.max(atUs, pc.arrivalPlus1[page] - 1)
+    const zero = page >= this.nonZeroPages
+    const { bytes, costUs } = this.sender.pageCost(zero)
+    const sendUs = pc.requestSendUs(atUs, bytes)
+    this.pagesReceived += recordSendTimes(this.lastSendPlus1, page, 1, sendUs, costUs)
+    pc.sent(page, 1, sendUs, costUs)
+    bmap[w] &= ~bit
+    this.dirtyPages--
+    this.sender.sendPages(1, zero, false)
+    return Math.max(atUs, pc.arrivalPlus1[page] - 1)
+  }
+
+  /**
    * guestperf's limits (§13.3, §13.4): why to stop, as text and as data; undefined while the run
    * may go on.
    */
@@ -532,10 +770,15 @@ export class MigrationSimulator {
    * spent (§3.2). Sends pages in sweep order until the window's budget is exceeded, the sweep
    * finds nothing dirty, or MAX_WAIT (50 ms) passed at a 64-page check. Returns pages sent.
    */
-  private ramSaveIterate(): number {
+  private ramSaveIterate(burstCapBytes = Infinity): number {
     const t0 = this.nowUs
     let elapsedUs = this.sendBytes(SECTION_HEADER_BYTES, false)
-    const sent = this.sendPages(t0, elapsedUs, this.window.budgetBytes, true)
+    const budget = this.window.budgetBytes === 0 ? Infinity : this.window.budgetBytes
+    const limit =
+      burstCapBytes === Infinity
+        ? this.window.budgetBytes
+        : Math.min(budget, this.window.bytesSince(this.sender.transferred) + burstCapBytes)
+    const sent = this.sendPages(t0, elapsedUs, limit, true)
     elapsedUs = sent.elapsedUs
     elapsedUs += this.sendBytes(EOS_BYTES, true) + this.sendBytes(SECTION_FOOTER_BYTES, false)
     this.nowUs = t0 + Math.ceil(elapsedUs)
@@ -605,6 +848,7 @@ export class MigrationSimulator {
       this.rearmChunks(p, n, t0 + elapsedUs, costUs)
       const lost = this.hooks.multifdSkipFinalSync === true && !this.vmRunning && this.sender.inChannel(zero)
       if (!lost) this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
+      this.postcopy?.sent(p, n, t0 + elapsedUs, costUs)
       this.clearRun(bmap, p, n)
       elapsedUs += n * costUs
       this.dirtyPages -= n
@@ -1235,8 +1479,11 @@ export class MigrationSimulator {
         'pages-per-second': round3(this.pagesPerSecond),
         'precopy-bytes': this.sender.precopyBytes,
         'downtime-bytes': this.sender.downtimeBytes,
-        'postcopy-bytes': 0,
-        'multifd-bytes': this.sender.multifdBytes
+        'postcopy-bytes': this.sender.postcopyBytes,
+        'multifd-bytes': this.sender.multifdBytes,
+        ...(this.config.migration.capabilities['postcopy-ram']
+          ? { 'postcopy-requests': this.postcopy?.requests ?? 0 }
+          : {})
       },
       lab: {
         verified: verdict?.verified ?? false,
@@ -1297,6 +1544,13 @@ function checkOracleClock(us: number): void {
           'Lower migration.parameters.downtime-limit or raise the bandwidth.'
       )
     )
+}
+
+/** A bitmap of the pages the destination never received (send time 0). */
+function neverReceived(lastSendPlus1: Uint32Array): Int32Array {
+  const out = new Int32Array(Math.ceil(lastSendPlus1.length / 32))
+  for (let p = 0; p < lastSendPlus1.length; p++) if (lastSendPlus1[p] === 0) out[p >>> 5] |= 1 << (p & 31)
+  return out
 }
 
 function eventTimeUs(e: VcpuScheduleEvent): number {

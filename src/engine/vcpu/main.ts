@@ -66,6 +66,21 @@ export const vcpuMain: EngineModule = (host) => {
       const reply = sim.finish(req)
       return withTransfer(reply, VcpuSimulator.transferList(reply))
     })
+    peer.handle('postcopyStart', (req) => {
+      const reply = sim.postcopyStart(req)
+      return withTransfer(
+        reply,
+        reply.sourceOracle.lastWritePlus1.map((a) => a.buffer as ArrayBuffer)
+      )
+    })
+    peer.handle('postcopyRun', (req) => sim.postcopyRun(req))
+    peer.handle('postcopyTouches', () => {
+      const reply = sim.postcopyTouches()
+      return withTransfer(
+        reply,
+        reply.firstTouch.lastWritePlus1.map((a) => a.buffer as ArrayBuffer)
+      )
+    })
     return null
   })
 }

@@ -18,6 +18,11 @@ import type {
   HarvestReply,
   HarvestRequest,
   LastWriteChunks,
+  PostcopyRunReply,
+  PostcopyRunRequest,
+  PostcopyStartReply,
+  PostcopyStartRequest,
+  PostcopyTouchReply,
   ThroughputChunk,
   VcpuStats,
   VcpuTimelineEntry
@@ -76,6 +81,8 @@ export class VcpuSimulator {
   private buckets: number[] = []
 
   private timeline: VcpuTimelineEntry[] = []
+  /** After postcopy_start: the guest runs on the destination (see PostcopyGuest). */
+  private postcopy: PostcopyGuest | undefined
   private dropDirtyLogOnce: boolean
   private readonly hasDirtyRing: boolean
 
@@ -132,6 +139,8 @@ export class VcpuSimulator {
   finish(req: FinishRequest): FinishReply {
     this.clock.addEvents(req.events)
     this.advance(req.untilUs)
+    // Every page has arrived by the end of a postcopy run, so the destination guest runs freely.
+    if (this.postcopy) this.postcopyAdvance(req.untilUs)
     return {
       vcpu: this.vcpu,
       untilUs: req.untilUs,
@@ -155,16 +164,123 @@ export class VcpuSimulator {
     return out
   }
 
+  /**
+   * postcopy_start switched (migration/migration.c): the source guest is stopped for good (its
+   * `stop` came with the last harvest); from `dstStartUs` the guest runs on the destination, where
+   * the pages in `missing` are not yet placed. Returns the source's last writes for the oracle.
+   */
+  postcopyStart(req: PostcopyStartRequest): PostcopyStartReply {
+    const source = this.lastWrites()
+    const copy: LastWriteChunks = {
+      chunkShift: source.chunkShift,
+      chunks: source.chunks,
+      lastWritePlus1: source.lastWritePlus1.map((a) => a.slice())
+    }
+    this.postcopy = {
+      // Each vCPU learns of arrivals at its own pace: a private copy (in-thread links share req).
+      missing: req.missing.slice(),
+      arrivalPlus1: new Array(this.lastWriteChunks.length),
+      firstTouchPlus1: new Array(this.lastWriteChunks.length),
+      nowUs: req.dstStartUs,
+      runUs: 0,
+      blockedUs: 0,
+      faults: 0,
+      faultPage: -1,
+      faultAtUs: 0
+    }
+    this.timeline.push({ timeUs: req.dstStartUs, state: 'running', detail: 'destination' })
+    return { vcpu: this.vcpu, sourceOracle: copy }
+  }
+
+  /**
+   * The destination guest runs to `req.untilUs` or to its first touch of a page that has not
+   * arrived: userfaultfd stops the vCPU there (migration/postcopy-ram.c postcopy_ram_fault_thread)
+   * until the page is placed. A blocked vCPU wakes when its page's arrival is told.
+   */
+  postcopyRun(req: PostcopyRunRequest): PostcopyRunReply {
+    const pc = this.postcopy
+    if (pc === undefined) throw new Error('postcopyRun before postcopyStart')
+    for (let i = 0; i < req.runPages.length; i++)
+      this.noteArrivals(pc, req.runPages[i], req.runCounts[i], req.runStartUs[i], req.runCostUs[i])
+    this.postcopyAdvance(req.untilUs)
+    return {
+      vcpu: this.vcpu,
+      reachedUs: pc.faultPage >= 0 ? pc.faultAtUs : pc.nowUs,
+      faultPage: pc.faultPage,
+      stats: this.stats(),
+      throughput: this.takeBuckets(Math.min(pc.nowUs, req.untilUs), false),
+      timeline: this.takeTimeline()
+    }
+  }
+
+  /** The first-touch record of the destination guest (the oracle's destination side). */
+  postcopyTouches(): PostcopyTouchReply {
+    const chunks: number[] = []
+    const arrays: Uint32Array[] = []
+    this.postcopy?.firstTouchPlus1.forEach((a, i) => {
+      if (a !== undefined) {
+        chunks.push(i)
+        arrays.push(a)
+      }
+    })
+    return { vcpu: this.vcpu, firstTouch: { chunkShift: PAGE_CHUNK_SHIFT, chunks, lastWritePlus1: arrays } }
+  }
+
+  /** Arrival times of a run of sent pages, kept only for pages this guest still misses. */
+  private noteArrivals(pc: PostcopyGuest, p: number, n: number, startUs: number, costUs: number): void {
+    const missing = pc.missing
+    for (let j = 0; j < n; j++) {
+      const page = p + j
+      if ((missing[page >>> 5] & (1 << (page & 31))) === 0) continue
+      const chunk = page >>> PAGE_CHUNK_SHIFT
+      let a = pc.arrivalPlus1[chunk]
+      if (a === undefined) pc.arrivalPlus1[chunk] = a = new Uint32Array(PAGE_CHUNK_PAGES)
+      a[page & CHUNK_MASK] = Math.floor(startUs + j * costUs) + 1
+    }
+  }
+
+  private postcopyAdvance(untilUs: number): void {
+    const pc = this.postcopy as PostcopyGuest
+    if (pc.faultPage >= 0) {
+      const page = pc.faultPage
+      const a = pc.arrivalPlus1[page >>> PAGE_CHUNK_SHIFT]?.[page & CHUNK_MASK] ?? 0
+      if (a === 0) return
+      // UFFDIO_COPY placed the page: the vCPU resumes (mark_postcopy_blocktime_end).
+      const wakeUs = Math.max(pc.faultAtUs, a - 1)
+      pc.blockedUs += wakeUs - pc.faultAtUs
+      pc.nowUs = wakeUs
+      pc.faultPage = -1
+      this.timeline.push({ timeUs: wakeUs, state: 'running' })
+    }
+    if (pc.nowUs >= untilUs) return
+    const startUs = pc.nowUs
+    const runStartUs = this.clock.runUs + pc.runUs
+    const stopUs = this.writeRun(startUs, untilUs, runStartUs, pc)
+    const endUs = stopUs < 0 ? untilUs : stopUs
+    pc.runUs += endUs - startUs
+    pc.nowUs = endUs
+    if (stopUs >= 0) {
+      pc.faults++
+      pc.faultAtUs = stopUs
+      this.timeline.push({ timeUs: stopUs, state: 'page-fault', detail: `page ${pc.faultPage}` })
+    }
+  }
+
   private stats(): VcpuStats {
     const c = this.clock
     return {
       writes: this.writes,
-      runUs: c.runUs,
+      runUs: c.runUs + (this.postcopy?.runUs ?? 0),
       bqlWaitUs: c.bqlWaitUs,
       longestStallUs: c.longestStallUs,
       stalls: c.stalls,
       throttleSleepUs: c.throttleSleepUs,
-      ...(this.hasDirtyRing ? { dirtyLimitSleepUs: c.dirtyLimitSleepUs, ringFullExits: c.ringFullExits } : {})
+      ...(this.hasDirtyRing
+        ? { dirtyLimitSleepUs: c.dirtyLimitSleepUs, ringFullExits: c.ringFullExits }
+        : {}),
+      ...(this.postcopy
+        ? { postcopyBlockedUs: this.postcopy.blockedUs, postcopyFaults: this.postcopy.faults }
+        : {})
     }
   }
 
@@ -182,9 +298,9 @@ export class VcpuSimulator {
    * The hot loop of the whole lab: locals only, the sfc32 step of random.ts inlined (the tests
    * check both give the same pages), no allocation per write.
    */
-  private writeRun(startUs: number, endUs: number, runStartUs: number): void {
+  private writeRun(startUs: number, endUs: number, runStartUs: number, pc?: PostcopyGuest): number {
     const perWrite = this.usPerWrite
-    if (perWrite === Infinity) return
+    if (perWrite === Infinity) return -1
     const runEndUs = runStartUs + (endUs - startUs)
     const plan = this.plan
     const regionStart = plan.regionStartPage
@@ -210,10 +326,16 @@ export class VcpuSimulator {
     let bucket = -1
     let bucketEndUs = -1
     let count = 0
+    let faultAtUs = -1
+    const missing = pc?.missing
     for (;;) {
       const runAt = Math.floor(k * perWrite)
       if (runAt >= runEndUs) break
       const t = startUs + (runAt - runStartUs)
+      const a0 = a
+      const b0 = b
+      const c0 = c
+      const d0 = d
       let offset: number
       if (pattern === SEQUENTIAL) {
         offset = (seqStart + k) % regionPages
@@ -251,6 +373,28 @@ export class VcpuSimulator {
       if (page >= wrap) page -= wrap
       const chunk = page >>> PAGE_CHUNK_SHIFT
       const index = page & CHUNK_MASK
+      if (missing !== undefined && pc !== undefined) {
+        // On the destination after postcopy_start: a page not yet placed stops the vCPU (a
+        // userfault) before the write, which is redone after the page arrives.
+        const mw = page >>> 5
+        const mbit = 1 << (page & 31)
+        if ((missing[mw] & mbit) !== 0) {
+          const arrived = pc.arrivalPlus1[chunk]?.[index] ?? 0
+          if (arrived === 0 || arrived - 1 > t) {
+            a = a0
+            b = b0
+            c = c0
+            d = d0
+            pc.faultPage = page
+            faultAtUs = t
+            break
+          }
+          missing[mw] &= ~mbit
+        }
+        let touch = pc.firstTouchPlus1[chunk]
+        if (touch === undefined) pc.firstTouchPlus1[chunk] = touch = new Uint32Array(PAGE_CHUNK_PAGES)
+        if (touch[index] === 0) touch[index] = t + 1
+      }
       let lw = lastWriteChunks[chunk]
       if (lw === undefined) lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
       lw[index] = t + 1
@@ -289,6 +433,7 @@ export class VcpuSimulator {
     this.dirtyCount = dirtyCount
     this.writes += k - first
     this.nextWrite = k
+    return faultAtUs
   }
 
   private addToBucket(bucket: number, count: number): void {
@@ -378,6 +523,26 @@ export class VcpuSimulator {
     })
     return { chunkShift: PAGE_CHUNK_SHIFT, chunks, lastWritePlus1: arrays }
   }
+}
+
+/** The destination guest after postcopy_start (one vCPU's view). */
+interface PostcopyGuest {
+  /** Bit set = the page is not placed on the destination as far as this vCPU has seen. */
+  readonly missing: Int32Array
+  /** Arrival time + 1 of pages sent after the switch, per chunk (0 = not sent yet). */
+  readonly arrivalPlus1: (Uint32Array | undefined)[]
+  /** First destination touch + 1 per page, per chunk: the oracle's destination side. */
+  readonly firstTouchPlus1: (Uint32Array | undefined)[]
+  /** Virtual time the destination guest has reached, µs. */
+  nowUs: number
+  /** Guest run time on the destination, µs. */
+  runUs: number
+  /** Time blocked on userfaults, µs. */
+  blockedUs: number
+  faults: number
+  /** The page this vCPU is blocked on, or -1. */
+  faultPage: number
+  faultAtUs: number
 }
 
 const EMPTY = new Uint32Array(0)

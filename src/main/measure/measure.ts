@@ -625,7 +625,7 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
   const result = mapped.result
   const ram = final.ram ?? {}
   const pick = (key: keyof RamStats): number =>
-    typeof ram[key] === 'number' ? (ram[key] as number) : result.ram[key]
+    typeof ram[key] === 'number' ? (ram[key] as number) : (result.ram[key] ?? 0)
   result.ram = {
     ...result.ram,
     'page-size': pick('page-size'),

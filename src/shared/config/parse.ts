@@ -19,7 +19,7 @@ export interface ParseConfigOptions {
 }
 
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
-const NOT_SIMULATED = ['postcopy-ram', 'postcopy-preempt'] as const
+const NOT_SIMULATED: readonly (keyof LabConfig['migration']['capabilities'])[] = []
 
 /** Byte and bytes/s parameters whose QEMU names carry no unit. */
 const UNIT_BY_KEY: Readonly<Record<string, string>> = {

@@ -73,31 +73,69 @@ export function verifyDestination(
   }
   // Written-after-send pages, deduplicated across vCPUs that share pages (unsent ones are
   // counted above already).
-  let stale: Int32Array | undefined
-  let stalePages = 0
+  const stale = flagPages(records, totalPages, examples, (page, w) => {
+    const s = lastSendPlus1[page]
+    if (s === 0 || w < s) return false
+    return !(w > loggedAbovePlus1 || known(page))
+  })
+  const stalePages = stale.flagged
+  const mismatchedPages = unsentPages + stalePages
+  return { verified: mismatchedPages === 0, mismatchedPages, unsentPages, examples }
+}
+
+/**
+ * The oracle's postcopy half: after postcopy_start every page the destination guest touches must
+ * already hold the source's last version. A page sent after the switch (`arrivalPlus1` non-zero:
+ * it was dirty at the switch or never sent) is right only from its arrival on, so a first touch
+ * before it read a stale or missing page. Pages not sent after the switch were placed by the
+ * pre-copy and are checked by verifyDestination (their last send is after the last source write).
+ * Returns the distinct pages read too early and up to 8 of them.
+ */
+export function verifyPostcopyReads(
+  arrivalPlus1: Uint32Array,
+  firstTouches: readonly LastWriteRecord[]
+): { readonly earlyReads: number; readonly examples: readonly number[] } {
+  const examples: number[] = []
+  // touched at t − 1, arrived at a − 1: early iff a > t (a = 0: placed before the switch).
+  const earlyReads = flagPages(firstTouches, arrivalPlus1.length, examples, (page, t) => {
+    const a = arrivalPlus1[page]
+    return a !== 0 && a > t
+  }).flagged
+  return { earlyReads, examples }
+}
+
+/**
+ * Walks every recorded (page, value + 1) of the records and counts the distinct pages `bad`
+ * flags (vCPUs may share pages), adding up to 8 of them to `examples`.
+ */
+function flagPages(
+  records: readonly LastWriteRecord[],
+  totalPages: number,
+  examples: number[],
+  bad: (page: number, valuePlus1: number) => boolean
+): { flagged: number } {
+  let seen: Int32Array | undefined
+  let flagged = 0
   for (const record of records) {
     const chunkPages = 1 << record.chunkShift
     record.chunks.forEach((chunk, i) => {
-      const writes = record.lastWritePlus1[i]
+      const values = record.lastWritePlus1[i]
       const base = chunk * chunkPages
       const n = Math.min(chunkPages, totalPages - base)
       for (let o = 0; o < n; o++) {
-        const w = writes[o]
-        if (w === 0) continue
+        const v = values[o]
+        if (v === 0) continue
         const page = base + o
-        const s = lastSendPlus1[page]
-        if (s === 0 || w < s) continue
-        if (w > loggedAbovePlus1 || known(page)) continue
-        stale ??= new Int32Array(Math.ceil(totalPages / 32))
+        if (!bad(page, v)) continue
+        seen ??= new Int32Array(Math.ceil(totalPages / 32))
         const bit = 1 << (page & 31)
-        if ((stale[page >>> 5] & bit) === 0) {
-          stale[page >>> 5] |= bit
-          stalePages++
+        if ((seen[page >>> 5] & bit) === 0) {
+          seen[page >>> 5] |= bit
+          flagged++
           if (examples.length < 8) examples.push(page)
         }
       }
     })
   }
-  const mismatchedPages = unsentPages + stalePages
-  return { verified: mismatchedPages === 0, mismatchedPages, unsentPages, examples }
+  return { flagged }
 }

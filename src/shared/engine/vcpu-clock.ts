@@ -43,7 +43,8 @@ export type VcpuScheduleEvent =
    */
   | { readonly kind: 'dirty-limit'; readonly atUs: number; readonly sleepUsPerFull: number }
 
-export type VcpuLaneState = 'running' | 'throttled' | 'bql-wait' | 'stopped'
+/** 'page-fault': blocked on a page not yet on the destination (postcopy). */
+export type VcpuLaneState = 'running' | 'throttled' | 'bql-wait' | 'stopped' | 'page-fault'
 
 export interface VcpuClockSink {
   /** Guest code ran over virtual [startUs, endUs), run time starting at runStartUs. */

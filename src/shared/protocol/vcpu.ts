@@ -68,6 +68,10 @@ export interface VcpuStats {
   readonly dirtyLimitSleepUs?: number
   /** With a dirty ring only: KVM_EXIT_DIRTY_RING_FULL exits taken. */
   readonly ringFullExits?: number
+  /** After a switch to postcopy: time blocked on userfaults on the destination, µs. */
+  readonly postcopyBlockedUs?: number
+  /** After a switch to postcopy: userfaults taken on the destination. */
+  readonly postcopyFaults?: number
 }
 
 /** Writes per telemetry bucket (TELEMETRY_TICK_US long), for buckets completed since the last reply. */
@@ -140,6 +144,61 @@ export interface VcpuPeerContract extends LinkContract {
   readonly requests: {
     readonly harvest: { readonly params: HarvestRequest; readonly result: HarvestReply }
     readonly finish: { readonly params: FinishRequest; readonly result: FinishReply }
+    readonly postcopyStart: { readonly params: PostcopyStartRequest; readonly result: PostcopyStartReply }
+    readonly postcopyRun: { readonly params: PostcopyRunRequest; readonly result: PostcopyRunReply }
+    readonly postcopyTouches: { readonly params: null; readonly result: PostcopyTouchReply }
   }
   readonly events: Record<never, never>
+}
+
+/**
+ * postcopy_start has switched: the guest runs on the destination from `dstStartUs` on, and a page
+ * set in `missing` is not there yet (the discard bitmap plus every page never sent,
+ * migration/ram.c ram_postcopy_send_discard_bitmap). The vCPU keeps a copy of its last writes on
+ * the source so far, for the oracle, and replies with it.
+ */
+export interface PostcopyStartRequest {
+  readonly dstStartUs: number
+  /** Bit set = page not on the destination (one bit per page, 32 per word). */
+  readonly missing: Int32Array
+}
+
+export interface PostcopyStartReply {
+  readonly vcpu: number
+  /** The source's last writes (the oracle's source side): the source is stopped for good. */
+  readonly sourceOracle: LastWriteChunks
+}
+
+/**
+ * Runs the destination guest to `untilUs` or to its first fault (a touch of a page not yet
+ * arrived). `runs` tells the vCPU of pages sent since the last request: run i covers pages
+ * runPages[i] … runPages[i] + runCounts[i] − 1, page j of it arriving at
+ * ⌊runStartUs[i] + j × runCostUs[i]⌋ µs.
+ */
+export interface PostcopyRunRequest {
+  readonly untilUs: number
+  readonly runPages: Uint32Array
+  readonly runCounts: Uint32Array
+  readonly runStartUs: Float64Array
+  readonly runCostUs: Float64Array
+}
+
+export interface PostcopyRunReply {
+  readonly vcpu: number
+  /** How far the guest ran: untilUs, or the time of the fault. */
+  readonly reachedUs: number
+  /** The page the vCPU faulted on (blocked until it arrives), or -1. */
+  readonly faultPage: number
+  readonly stats: VcpuStats
+  readonly throughput: ThroughputChunk
+  readonly timeline: readonly VcpuTimelineEntry[]
+}
+
+/**
+ * The oracle's destination side: per page, the first time (+1) the destination guest touched it,
+ * in chunks like LastWriteChunks. Sent once, at the end of a postcopy run.
+ */
+export interface PostcopyTouchReply {
+  readonly vcpu: number
+  readonly firstTouch: LastWriteChunks
 }

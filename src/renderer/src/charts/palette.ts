@@ -33,10 +33,12 @@ export const TIMELINE_STATES = [
   'throttled',
   'bql-wait',
   'stopped',
+  'page-fault',
   'setup',
   'iterating',
   'syncing',
   'stop-and-copy',
+  'postcopy-active',
   'done',
   'idle',
   'loading',
@@ -55,6 +57,9 @@ const lightStates = {
   // migration thread's stop-and-copy, the resumed guest on the destination is not the source's.
   'bql-wait': '#e64980',
   stopped: '#343a40',
+  // postcopy: a vCPU blocked on a page not yet on the destination; the thread's background push.
+  'page-fault': '#f76707',
+  'postcopy-active': '#1098ad',
   idle: '#ced4da',
   loading: '#74a9e8',
   resumed: '#0ca678'
@@ -70,6 +75,8 @@ const darkStates = {
   throttled: '#ffd43b',
   'bql-wait': '#f783ac',
   stopped: '#dee2e6',
+  'page-fault': '#ffa94d',
+  'postcopy-active': '#66d9e8',
   idle: '#495057',
   loading: '#4d84c4',
   resumed: '#38d9a9'
