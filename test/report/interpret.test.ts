@@ -34,6 +34,13 @@ beforeAll(async () => {
     await recordRun(t.history, { ...CONVERGING, migration: { capabilities: { 'return-path': true } } })
   )
   runs.hotSet = loadReportRun(t.history, await recordRun(t.history, HOT_SET))
+  runs.multifd = loadReportRun(
+    t.history,
+    await recordRun(t.history, {
+      ...CONVERGING,
+      migration: { capabilities: { multifd: true }, parameters: { 'multifd-channels': 3 } }
+    })
+  )
   runs.autoConverge = loadReportRun(t.history, await recordRun(t.history, AUTO_CONVERGE))
   runs.unverified = loadReportRun(
     t.history,
@@ -52,6 +59,20 @@ const median = (values: number[]): number => {
 }
 
 describe('interpretRun', () => {
+  it('says how multifd spread the bytes over its channels, and says nothing of multifd without it', () => {
+    const run = runs.multifd as ReportRun
+    const result = run.result
+    if (!result) throw new Error('no result')
+    const channels = result.lab['multifd-channels'] ?? []
+    expect(channels).toHaveLength(3)
+    const all = interpretRun(run).paragraphs.join('\n')
+    expect(all).toContain(`multifd: 3 channels carried ${formatBytes(result.ram['multifd-bytes'])}`)
+    expect(all).toContain(
+      `the busiest channel sent ${formatBytes(Math.max(...channels.map((c) => c.bytes)))}`
+    )
+    expect(interpretRun(runs.converged as ReportRun).paragraphs.join('\n')).not.toContain('multifd')
+  })
+
   it('explains a converged run: the deciding sync, why the real downtime is below the limit, and the longer guest pause', () => {
     const run = runs.converged as ReportRun
     const result = run.result

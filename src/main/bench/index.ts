@@ -54,6 +54,22 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
       }
     }
   },
+  'large-multifd': {
+    title:
+      '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s, multifd with 4 channels',
+    config: {
+      guest: {
+        'memory-mib': 64 * GIB,
+        vcpus: 16,
+        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
+      },
+      network: { 'bandwidth-mbps': 10_000 },
+      migration: {
+        capabilities: { multifd: true },
+        parameters: { 'max-bandwidth': 1024 ** 3, 'multifd-channels': 4 }
+      }
+    }
+  },
   'huge-idle': {
     title: '1 TiB, 64 vCPUs, mostly idle (90 % zero pages, 64 MiB hot spots), 100 Gbit/s, no rate limit',
     config: {

@@ -107,6 +107,9 @@ export function interpretRun(run: ReportRun): Interpretation {
   const throttle = explainAutoConverge(run, settings)
   if (throttle) paragraphs.push(throttle)
 
+  const multifd = explainMultifd(result)
+  if (multifd) paragraphs.push(multifd)
+
   if (result.ram.total > 0 && result.ram.transferred > 0) {
     const ratio = result.ram.transferred / result.ram.total
     paragraphs.push(
@@ -134,6 +137,28 @@ export function interpretRun(run: ReportRun): Interpretation {
     )
   }
   return { verdict, headline, paragraphs, warnings }
+}
+
+/**
+ * multifd (docs/engine.md "multifd"): how the bytes went over the channels. Page data and packets
+ * go on the channels (`ram.multifd-bytes`), headers, flags and device state on the main channel;
+ * the channels take packets in turn, so their shares are even.
+ */
+function explainMultifd(result: MigrationResult): string | null {
+  const multifdBytes = result.ram['multifd-bytes']
+  const channels = result.lab['multifd-channels']
+  if (!(multifdBytes > 0) || !channels || channels.length === 0) return null
+  const share = result.ram.transferred > 0 ? multifdBytes / result.ram.transferred : 0
+  const busiest = Math.max(...channels.map((c) => c.bytes))
+  return (
+    `multifd: ${plural(channels.length, 'channel')} carried ${formatBytes(multifdBytes)} ` +
+    `(${formatPercent(share)} of the bytes on the wire) in ${plural(
+      channels.reduce((n, c) => n + c.packets, 0),
+      'packet'
+    )}; the busiest channel sent ${formatBytes(busiest)}. Each channel is one sender thread: with a fast link ` +
+    'the channels’ CPU (host.multifd-channel-gib-per-s, or the compression speed) sets the pace and more channels ' +
+    'help; when the link or max-bandwidth (shared by all channels) is the limit, they do not.'
+  )
 }
 
 /** Lazy syncs: those the convergence test triggered (not setup, not the final sync). */

@@ -48,6 +48,16 @@ const runEn = {
         description:
           'The stress guest with a 4096-entry dirty ring, limited to 1 MB/s per vCPU by dirty-limit instead of auto-converge: compare it with guestperf auto-converge.'
       },
+      'guestperf-multifd': {
+        name: 'guestperf multifd',
+        description:
+          'The stress guest sent over 4 multifd channels: compare it with guestperf defaults (one sender thread).'
+      },
+      'guestperf-multifd-zstd': {
+        name: 'guestperf multifd zstd',
+        description:
+          'guestperf multifd with zstd compression in each of the 4 channels: fewer bytes on the wire, more CPU per page.'
+      },
       'idle-desktop': {
         name: 'Idle desktop',
         description:

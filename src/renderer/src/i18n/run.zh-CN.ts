@@ -47,6 +47,15 @@ const runZhCN: RunMessages = {
         description:
           '带 4096 项脏页环的 stress 客户机，用 dirty-limit 把每个 vCPU 限制在 1 MB/s，而不是自动收敛：可与 guestperf 自动收敛对比。'
       },
+      'guestperf-multifd': {
+        name: 'guestperf multifd',
+        description:
+          '通过 4 个 multifd 通道发送 stress 客户机的内存：可与 guestperf 默认（单个发送线程）对比。'
+      },
+      'guestperf-multifd-zstd': {
+        name: 'guestperf multifd zstd',
+        description: '在 4 个通道中都用 zstd 压缩的 guestperf multifd：线路上的字节更少，每页的 CPU 更多。'
+      },
       'idle-desktop': {
         name: '空闲桌面',
         description: '一台基本空闲的 4 GiB 桌面：60 % 的内存仍为零页，在较小的工作集上少量写入。'
