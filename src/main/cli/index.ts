@@ -68,6 +68,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
     .addOption(db())
     .option('--no-db', 'do not record the run in the history')
+    .option('--source-qmp <addr>', "attach mode: an existing source VM's QMP (unix:PATH or HOST:PORT)")
+    .option('--dest-qmp <addr>', "attach mode: the destination's QMP (it must wait with -incoming)")
+    .option('--dest-uri <uri>', 'attach mode: where the source migrates to (the destination’s -incoming)')
+    .option('--yes', 'attach mode: confirm migrating that VM (never done without it)')
     .action(async (config: string, opts: MeasureCliOptions) =>
       setExit(await (await import('./measure')).measureCommand(config, opts))
     )

@@ -8,7 +8,7 @@ import { LabFailure, labError, toLabError } from '../../shared/errors'
 import { guestperfToMeasuredRun, type GuestperfReport, type MeasuredRun } from '../../shared/guestperf'
 import type { MigrationResult, RamStats, VcpuThroughputSeries } from '../../shared/result'
 import { appRoot } from '../paths'
-import { QmpClient, qemuVersionText, type QmpEvent } from './qmp'
+import { QmpClient, describeQmpAddress, qemuVersionText, type QmpAddress, type QmpEvent } from './qmp'
 import {
   freeLoopbackPort,
   kvmUsable,
@@ -323,107 +323,33 @@ async function measureOnce(
       if (died) throw new LabFailure(labError('QemuFailed', died))
     }
 
-    // Capabilities this QEMU does not have (switchover-ack and dirty-limit are 8.1's) are left
-    // out when off, and refused when on.
-    const knownCaps = new Set(
-      (await srcQmp.execute<{ capability: string }[]>('query-migrate-capabilities')).map((c) => c.capability)
-    )
-    const wanted = capabilityList(config)
-    const missingCaps = wanted.filter((c) => c.state && !knownCaps.has(c.capability))
-    if (missingCaps.length > 0)
-      throw new LabFailure(
-        labError(
-          'Validation',
-          `QEMU ${binaryVersion} has no such migration capability`,
-          missingCaps.map(
-            (c) => `migration.capabilities.${c.capability}: not a capability of QEMU ${binaryVersion}`
-          )
-        )
-      )
-    const caps = wanted.filter((c) => knownCaps.has(c.capability))
-    for (const side of [srcQmp, dst]) await side.execute('migrate-set-capabilities', { capabilities: caps })
-    // An older QEMU lacks some parameters (zero-page-detection is 9.0's): one it does not report
-    // is left out when the config keeps the lab's default for it, and refused otherwise.
-    const known = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
-    const params = parameterMap(config)
-    const unknownToQemu = Object.keys(params).filter((k) => !(k in known))
-    const defaults = parameterMap(parseDefaultConfig()) as Record<string, unknown>
-    const changedButUnknown = unknownToQemu.filter(
-      (k) => JSON.stringify(params[k]) !== JSON.stringify(defaults[k])
-    )
-    if (changedButUnknown.length > 0)
-      throw new LabFailure(
-        labError(
-          'Validation',
-          `QEMU ${binaryVersion} has no such migration parameter`,
-          changedButUnknown.map((k) => `migration.parameters.${k}: not a parameter of QEMU ${binaryVersion}`)
-        )
-      )
-    for (const k of unknownToQemu) delete params[k]
-    await srcQmp.execute('migrate-set-parameters', params)
-    if (config.migration.capabilities.multifd)
-      await dst.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] })
-    const readBack = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
-    const differing = Object.entries(params)
-      .filter(([k, v]) => readBack[k] !== undefined && JSON.stringify(readBack[k]) !== JSON.stringify(v))
-      .map(([k, v]) => `${k}: set ${JSON.stringify(v)}, QEMU reads back ${JSON.stringify(readBack[k])}`)
-    if (differing.length > 0)
-      throw new LabFailure(
-        labError('QemuFailed', 'QEMU did not keep the migration parameters it was given', differing)
-      )
-
-    // Wait until the workload has written for a while: 5 reports after "ready" (half a second).
-    const bootDeadline = Date.now() + bootTimeoutMs
-    while (sourceReports.length < 5) {
-      if (died) throw new GuestBootFailure(labError('QemuFailed', died))
-      if (opts.signal?.aborted)
-        throw new LabFailure(labError('Cancelled', 'cancelled before the migration started'))
-      if (Date.now() > bootDeadline)
-        throw new GuestBootFailure(
-          labError(
-            'QemuFailed',
-            `the source guest did not start its workload within ${bootTimeoutMs / 1000} s under ${accel.toUpperCase()}`
-          )
-        )
-      await sleep(50)
-    }
-    progress('measure: migrating')
-    await srcQmp.execute('migrate', { uri: `tcp:127.0.0.1:${port}` })
-    const startedAtMs = Date.now()
-    const policy = config.migration.policy
-    const snapshots: Snapshot[] = []
-    let cancelReason: string | undefined
-    let postcopyStarted = false
-    let lastStatus = ''
-    for (;;) {
-      checkAlive()
-      const info = await srcQmp.execute<QueryMigrate>('query-migrate')
-      snapshots.push({ atMs: Date.now(), info })
-      if (info.status !== lastStatus) progress(`measure: migration ${info.status}`)
-      lastStatus = info.status
-      if (['completed', 'failed', 'cancelled'].includes(info.status)) break
-      const syncs = info.ram?.['dirty-sync-count'] ?? 0
-      // The lab's policy, as guestperf's driver applies it (engine.py _migrate): cancel past
-      // max-time or max-iterations; migrate-start-postcopy once dirty-sync-count reaches N.
-      if (cancelReason === undefined) {
-        if (opts.signal?.aborted) cancelReason = 'cancelled by the user'
-        else if (Date.now() - startedAtMs >= policy['max-time-ms'])
-          cancelReason = `the lab's policy cancelled it at max-time-ms (${policy['max-time-ms']} ms)`
-        else if (syncs > policy['max-iterations'])
-          cancelReason = `the lab's policy cancelled it after ${policy['max-iterations']} dirty syncs (max-iterations)`
-        if (cancelReason !== undefined) await srcQmp.execute('migrate_cancel')
+    const { snapshots, cancelReason, readBack, startedAtMs } = await migrateAndPoll({
+      config,
+      src: srcQmp,
+      dst,
+      uri: `tcp:127.0.0.1:${port}`,
+      qemuVersion: binaryVersion,
+      opts,
+      progress,
+      checkAlive,
+      waitUntilReady: async () => {
+        // Wait until the workload has written for a while: 5 reports after "ready" (half a second).
+        const bootDeadline = Date.now() + bootTimeoutMs
+        while (sourceReports.length < 5) {
+          if (died) throw new GuestBootFailure(labError('QemuFailed', died))
+          if (opts.signal?.aborted)
+            throw new LabFailure(labError('Cancelled', 'cancelled before the migration started'))
+          if (Date.now() > bootDeadline)
+            throw new GuestBootFailure(
+              labError(
+                'QemuFailed',
+                `the source guest did not start its workload within ${bootTimeoutMs / 1000} s under ${accel.toUpperCase()}`
+              )
+            )
+          await sleep(50)
+        }
       }
-      const after = policy['postcopy-after-syncs']
-      if (!postcopyStarted && after !== undefined && syncs >= after && info.status === 'active') {
-        await srcQmp.execute('migrate-start-postcopy')
-        postcopyStarted = true
-      }
-      progress(
-        `measure: ${info.status}, sync ${syncs}, remaining ${((info.ram?.remaining ?? 0) / 2 ** 20).toFixed(0)} MiB`,
-        'status'
-      )
-      await sleep(POLL_INTERVAL_MS)
-    }
+    })
     const final = snapshots[snapshots.length - 1].info
     const completedSeenAtMs = snapshots[snapshots.length - 1].atMs
 
@@ -488,6 +414,254 @@ async function measureOnce(
     await Promise.all(processes.map((p) => p.stop()))
     rmSync(work, { recursive: true, force: true })
   }
+}
+
+/** Attach mode: an existing source and destination (the user's own VMs), reached over QMP. */
+export interface AttachOptions {
+  readonly sourceQmp: QmpAddress
+  readonly destQmp: QmpAddress
+  /** The `migrate` URI the source sends to (the destination's `-incoming`). */
+  readonly destUri: string
+  readonly signal?: AbortSignal
+  readonly onProgress?: MeasureOptions['onProgress']
+}
+
+/** Migration states in which a new `migrate` would be refused (an earlier one is still running). */
+const MIGRATION_IN_PROGRESS = new Set([
+  'setup',
+  'active',
+  'pre-switchover',
+  'device',
+  'postcopy-active',
+  'postcopy-paused',
+  'postcopy-recover',
+  'cancelling',
+  'wait-unplug'
+])
+
+/**
+ * Measures a migration between an existing pair of QEMUs (`measure --source-qmp … --dest-qmp …
+ * --dest-uri … --yes`; the command line insists on --yes). Before anything is changed it checks
+ * the pair — the source runs and migrates nothing, the destination waits for an incoming
+ * migration, the source VM has the config's memory and vCPUs — and reads their migration
+ * parameters and capabilities back, which the run's notes keep. Then the same driver as for the
+ * lab's own QEMUs sets the config's capabilities and parameters, migrates and applies the policy.
+ * The VMs are never stopped or quit: they are the user's. There is no workload report from a
+ * guest the lab did not build, so the guest's write rate and pause are not measured.
+ */
+export async function measureAttached(config: LabConfig, opts: AttachOptions): Promise<MeasuredRun> {
+  const progress = (line: string, kind: 'phase' | 'status' = 'phase'): void => opts.onProgress?.(line, kind)
+  const clients: QmpClient[] = []
+  const events: { side: string; event: QmpEvent }[] = []
+  const connectTo = async (address: QmpAddress, flag: string, side: string): Promise<QmpClient> => {
+    try {
+      const client = await QmpClient.connect(address, `${side} QMP`, 5000)
+      clients.push(client)
+      client.onEvent((event) => events.push({ side, event }))
+      return client
+    } catch (e) {
+      throw new LabFailure(
+        labError('Validation', `${flag}: cannot reach a QMP server at ${describeQmpAddress(address)}`, [
+          toLabError(e).message
+        ])
+      )
+    }
+  }
+  try {
+    const src = await connectTo(opts.sourceQmp, '--source-qmp', 'source')
+    const dst = await connectTo(opts.destQmp, '--dest-qmp', 'destination')
+    const qemuVersion = qemuVersionText(src.greeting) || 'unknown'
+    const problems: string[] = []
+    const srcState = (await src.execute<{ status: string }>('query-status')).status
+    if (srcState !== 'running') problems.push(`--source-qmp: the source VM is ${srcState}, not running`)
+    const srcMigration = (await src.execute<{ status?: string }>('query-migrate')).status
+    if (srcMigration && MIGRATION_IN_PROGRESS.has(srcMigration))
+      problems.push(`--source-qmp: a migration is already ${srcMigration} on the source`)
+    const dstState = (await dst.execute<{ status: string }>('query-status')).status
+    if (dstState !== 'inmigrate')
+      problems.push(
+        `--dest-qmp: the destination is ${dstState}, not waiting for an incoming migration (start it with -incoming)`
+      )
+    const memory = await src.execute<{ 'base-memory': number }>('query-memory-size-summary')
+    const vmMib = memory['base-memory'] / 2 ** 20
+    if (vmMib !== config.guest['memory-mib'])
+      problems.push(
+        `guest.memory-mib: ${config.guest['memory-mib']}, but the source VM has ${vmMib} MiB; the config must describe the VM`
+      )
+    const vcpus = (await src.execute<unknown[]>('query-cpus-fast')).length
+    if (vcpus !== config.guest.vcpus)
+      problems.push(`guest.vcpus: ${config.guest.vcpus}, but the source VM has ${vcpus} vCPUs`)
+    if (problems.length > 0)
+      throw new LabFailure(labError('Validation', 'The attached pair cannot be measured as it is.', problems))
+    const before = await src.execute<Record<string, unknown>>('query-migrate-parameters')
+    const capsBefore = await src.execute<{ capability: string; state: boolean }[]>(
+      'query-migrate-capabilities'
+    )
+    const kvm = await src.execute<{ enabled: boolean }>('query-kvm')
+    const accel = kvm.enabled ? 'kvm' : 'tcg'
+    progress(
+      `measure: attached to QEMU ${qemuVersion} (${accel}) at ${describeQmpAddress(opts.sourceQmp)}, destination ${describeQmpAddress(opts.destQmp)}; migrating to ${opts.destUri}`
+    )
+    const { snapshots, cancelReason, readBack, startedAtMs } = await migrateAndPoll({
+      config,
+      src,
+      dst,
+      uri: opts.destUri,
+      qemuVersion,
+      opts,
+      progress,
+      checkAlive: () => undefined,
+      waitUntilReady: async () => undefined
+    })
+    const last = snapshots[snapshots.length - 1]
+    return toMeasuredRun({
+      config,
+      snapshots,
+      sourceReports: [],
+      destReports: [],
+      events,
+      startedAtMs,
+      endedAtMs: Date.now(),
+      completedSeenAtMs: last.atMs,
+      qemuVersion,
+      binary: 'attached',
+      accel,
+      kernelVersion: '',
+      cancelReason,
+      verification: undefined,
+      guestPauseMs: undefined,
+      readBack,
+      attached: {
+        source: describeQmpAddress(opts.sourceQmp),
+        destination: describeQmpAddress(opts.destQmp),
+        uri: opts.destUri,
+        parametersBefore: before,
+        capabilitiesBefore: capsBefore.filter((c) => c.state).map((c) => c.capability)
+      }
+    })
+  } catch (e) {
+    throw e instanceof LabFailure ? e : new LabFailure(toLabError(e, 'QemuFailed'))
+  } finally {
+    for (const c of clients) c.close()
+  }
+}
+
+interface MigrateContext {
+  readonly config: LabConfig
+  readonly src: QmpClient
+  readonly dst: QmpClient
+  /** Where the source sends the stream (`migrate` uri). */
+  readonly uri: string
+  readonly qemuVersion: string
+  readonly opts: Pick<MeasureOptions, 'signal'>
+  readonly progress: (line: string, kind?: 'phase' | 'status') => void
+  /** Throws when a QEMU died (the lab's own QEMUs; attached ones are the user's). */
+  readonly checkAlive: () => void
+  /** Resolves when the guest is ready to be migrated (the lab's guest: its workload runs). */
+  readonly waitUntilReady: () => Promise<void>
+}
+
+/**
+ * The part of a measurement that is the same for the lab's own QEMUs and for an attached pair:
+ * set the config's capabilities and parameters on both sides and read them back, `migrate`, then
+ * poll `query-migrate` every POLL_INTERVAL_MS and apply the lab's policy until the migration ends.
+ */
+async function migrateAndPoll(ctx: MigrateContext): Promise<{
+  snapshots: Snapshot[]
+  cancelReason: string | undefined
+  readBack: Record<string, unknown>
+  startedAtMs: number
+}> {
+  const { config, src: srcQmp, dst, opts, progress, checkAlive } = ctx
+  const binaryVersion = ctx.qemuVersion
+  // Capabilities this QEMU does not have (switchover-ack and dirty-limit are 8.1's) are left
+  // out when off, and refused when on.
+  const knownCaps = new Set(
+    (await srcQmp.execute<{ capability: string }[]>('query-migrate-capabilities')).map((c) => c.capability)
+  )
+  const wanted = capabilityList(config)
+  const missingCaps = wanted.filter((c) => c.state && !knownCaps.has(c.capability))
+  if (missingCaps.length > 0)
+    throw new LabFailure(
+      labError(
+        'Validation',
+        `QEMU ${binaryVersion} has no such migration capability`,
+        missingCaps.map(
+          (c) => `migration.capabilities.${c.capability}: not a capability of QEMU ${binaryVersion}`
+        )
+      )
+    )
+  const caps = wanted.filter((c) => knownCaps.has(c.capability))
+  for (const side of [srcQmp, dst]) await side.execute('migrate-set-capabilities', { capabilities: caps })
+  // An older QEMU lacks some parameters (zero-page-detection is 9.0's): one it does not report
+  // is left out when the config keeps the lab's default for it, and refused otherwise.
+  const known = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
+  const params = parameterMap(config)
+  const unknownToQemu = Object.keys(params).filter((k) => !(k in known))
+  const defaults = parameterMap(parseDefaultConfig()) as Record<string, unknown>
+  const changedButUnknown = unknownToQemu.filter(
+    (k) => JSON.stringify(params[k]) !== JSON.stringify(defaults[k])
+  )
+  if (changedButUnknown.length > 0)
+    throw new LabFailure(
+      labError(
+        'Validation',
+        `QEMU ${binaryVersion} has no such migration parameter`,
+        changedButUnknown.map((k) => `migration.parameters.${k}: not a parameter of QEMU ${binaryVersion}`)
+      )
+    )
+  for (const k of unknownToQemu) delete params[k]
+  await srcQmp.execute('migrate-set-parameters', params)
+  if (config.migration.capabilities.multifd)
+    await dst.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] })
+  const readBack = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
+  const differing = Object.entries(params)
+    .filter(([k, v]) => readBack[k] !== undefined && JSON.stringify(readBack[k]) !== JSON.stringify(v))
+    .map(([k, v]) => `${k}: set ${JSON.stringify(v)}, QEMU reads back ${JSON.stringify(readBack[k])}`)
+  if (differing.length > 0)
+    throw new LabFailure(
+      labError('QemuFailed', 'QEMU did not keep the migration parameters it was given', differing)
+    )
+
+  await ctx.waitUntilReady()
+  progress('measure: migrating')
+  await srcQmp.execute('migrate', { uri: ctx.uri })
+  const startedAtMs = Date.now()
+  const policy = config.migration.policy
+  const snapshots: Snapshot[] = []
+  let cancelReason: string | undefined
+  let postcopyStarted = false
+  let lastStatus = ''
+  for (;;) {
+    checkAlive()
+    const info = await srcQmp.execute<QueryMigrate>('query-migrate')
+    snapshots.push({ atMs: Date.now(), info })
+    if (info.status !== lastStatus) progress(`measure: migration ${info.status}`)
+    lastStatus = info.status
+    if (['completed', 'failed', 'cancelled'].includes(info.status)) break
+    const syncs = info.ram?.['dirty-sync-count'] ?? 0
+    // The lab's policy, as guestperf's driver applies it (engine.py _migrate): cancel past
+    // max-time or max-iterations; migrate-start-postcopy once dirty-sync-count reaches N.
+    if (cancelReason === undefined) {
+      if (opts.signal?.aborted) cancelReason = 'cancelled by the user'
+      else if (Date.now() - startedAtMs >= policy['max-time-ms'])
+        cancelReason = `the lab's policy cancelled it at max-time-ms (${policy['max-time-ms']} ms)`
+      else if (syncs > policy['max-iterations'])
+        cancelReason = `the lab's policy cancelled it after ${policy['max-iterations']} dirty syncs (max-iterations)`
+      if (cancelReason !== undefined) await srcQmp.execute('migrate_cancel')
+    }
+    const after = policy['postcopy-after-syncs']
+    if (!postcopyStarted && after !== undefined && syncs >= after && info.status === 'active') {
+      await srcQmp.execute('migrate-start-postcopy')
+      postcopyStarted = true
+    }
+    progress(
+      `measure: ${info.status}, sync ${syncs}, remaining ${((info.ram?.remaining ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+      'status'
+    )
+    await sleep(POLL_INTERVAL_MS)
+  }
+  return { snapshots, cancelReason, readBack, startedAtMs }
 }
 
 async function connectOrExplain(qemu: QemuProcess, socket: string): Promise<QmpClient> {
@@ -573,6 +747,14 @@ interface MeasuredInputs {
     { verified: boolean; mismatchedPages: number; comparedPages: number; firstMismatch?: string } | undefined
   guestPauseMs: number | undefined
   readBack: Record<string, unknown>
+  /** Attach mode: the pair that was driven, and what it was set to before the lab changed it. */
+  attached?: {
+    source: string
+    destination: string
+    uri: string
+    parametersBefore: Record<string, unknown>
+    capabilitiesBefore: string[]
+  }
 }
 
 /**
@@ -689,15 +871,29 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
   const statusEvents = m.events
     .filter((e) => e.side === 'source' && e.event.event === 'MIGRATION')
     .map((e) => `${String(e.event.data?.status)}@${Math.round(e.event.timestampMs - m.startedAtMs)} ms`)
+  const where = m.attached
+    ? `Measured on an attached pair, QEMU ${m.qemuVersion} (${m.accel}): source QMP ${m.attached.source}, destination QMP ${m.attached.destination}, ` +
+      `stream to ${m.attached.uri}. The guest and its workload are the user's: no write-rate reports, so the guest's pause is not measured. ` +
+      `Before the lab set the config's: capabilities on ${m.attached.capabilitiesBefore.join(', ') || 'none'}; parameters ${Object.entries(
+        m.attached.parametersBefore
+      )
+        .filter(([k]) => k in parameterMap(config))
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')}.`
+    : `Measured on QEMU ${m.qemuVersion} (${m.binary}, ${m.accel}), source and destination on this host over tcp:127.0.0.1, ` +
+      `guest kernel ${m.kernelVersion} with the lab's workload generator (guest/workload.c).`
   const notes = [
-    `Measured on QEMU ${m.qemuVersion} (${m.binary}, ${m.accel}), source and destination on this host over tcp:127.0.0.1, ` +
-      `guest kernel ${m.kernelVersion} with the lab's workload generator (guest/workload.c).`,
+    where,
     `Parameters read back from QEMU: ${Object.entries(m.readBack)
       .filter(([k]) => k in parameterMap(config))
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(', ')}.`,
     `query-migrate polled every ${POLL_INTERVAL_MS} ms: ${m.snapshots.length} snapshots. QMP events: ${[...eventCounts].map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}${statusEvents.length ? ` (source states: ${statusEvents.join(', ')})` : ''}.`,
-    `The guest's write rate (all vCPUs together) is vCPU 0's series; the guest pause is estimated from when the workload's 100 ms reports reached the host (±${REPORT_INTERVAL_MS} ms)${m.verification ? ', less the time the destination was held for the memory comparison' : ''}.`,
+    ...(m.attached
+      ? []
+      : [
+          `The guest's write rate (all vCPUs together) is vCPU 0's series; the guest pause is estimated from when the workload's 100 ms reports reached the host (±${REPORT_INTERVAL_MS} ms)${m.verification ? ', less the time the destination was held for the memory comparison' : ''}.`
+        ]),
     'Not reported by QEMU (stored as 0): downtime breakdown, BQL times, dirty pages per sync.'
   ].join('\n')
   return {
@@ -707,7 +903,9 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
     result,
     telemetry: { ...mapped.telemetry, throughput },
     engineVersion: `qemu ${m.qemuVersion}`,
-    host: `QEMU ${m.qemuVersion} (${m.accel}) on this host`,
+    host: m.attached
+      ? `QEMU ${m.qemuVersion} (${m.accel}), attached at ${m.attached.source}`
+      : `QEMU ${m.qemuVersion} (${m.accel}) on this host`,
     startedAtMs: m.startedAtMs,
     endedAtMs: m.endedAtMs,
     notes
