@@ -3,15 +3,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream'
 import { relative, resolve, sep } from 'node:path'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { labError, type LabError } from '../../shared/errors'
+import { LabFailure, labError, type LabError } from '../../shared/errors'
+import { JsonPort } from '../../shared/protocol/json-port'
+import { RpcEndpoint, type NoContract } from '../../shared/protocol/rpc'
 import {
+  LAB_METHODS,
   LAB_WS_MAX_MESSAGE_BYTES,
   LAB_WS_PATH,
   UNREADABLE_SEQ,
   fail,
   parseWireRequest,
   wireReply,
-  type LabWireServerMessage
+  type LabEventMessage,
+  type LabHostContract
 } from '../../shared/protocol/lab-api'
 import type { LabService } from '../lab/service'
 import { lookupStatic, mimeTypeOf } from '../static-files'
@@ -178,24 +182,33 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   wss.on('connection', (ws: WebSocket) => {
     const ctx = { host: 'web' as const, clientId: `web-${++nextClient}` }
     alive.set(ws, true)
-    const send = (message: LabWireServerMessage): void => {
-      if (ws.readyState !== WebSocket.OPEN) return
-      let text: string
-      try {
-        text = JSON.stringify(message)
-      } catch (e) {
-        // A result that is not plain data is a host bug; the page still gets an answer.
-        if (message.kind !== 'rep') return
-        const why = e instanceof Error ? e.message : String(e)
-        text = JSON.stringify(
-          wireReply(message.seq, fail(labError('Internal', `The reply could not be encoded: ${why}`)))
-        )
-      }
-      ws.send(text)
+    // Requests, replies and events go through the RpcEndpoint every link uses (the page's side
+    // runs the same over its JsonPort, src/renderer/src/services/lab-api.ts). What cannot be a
+    // request at all is answered here, before the endpoint sees it: the page must get a reply
+    // (the endpoint would only report it as a protocol error).
+    const port = new JsonPort({
+      send: (text) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(text)
+      },
+      close: () => ws.close()
+    })
+    const endpoint = new RpcEndpoint<LabHostContract, NoContract>(port, { name: ctx.clientId })
+    for (const method of LAB_METHODS)
+      endpoint.handle(method, async (params: unknown) => {
+        const outcome = await service.handle(method, params, ctx)
+        if (!outcome.ok) throw new LabFailure(outcome.error)
+        return outcome.value as never
+      })
+    endpoint.onProtocolError((e) => log(`web host: ${ctx.clientId}: ${e.message}`))
+    const replyError = (seq: number, error: LabError): void => {
+      if (ws.readyState === WebSocket.OPEN) port.post(wireReply(seq, fail(error)))
     }
-    const replyError = (seq: number, error: LabError): void => send(wireReply(seq, fail(error)))
-    const unsubscribe = service.subscribe((message) => send({ kind: 'evt', ...message }))
-    send({ kind: 'evt', event: 'host.status', payload: service.status() })
+    const emit = (message: LabEventMessage): void => {
+      if (!endpoint.closed && ws.readyState === WebSocket.OPEN)
+        endpoint.emit(message.event, message.payload as never)
+    }
+    const unsubscribe = service.subscribe(emit)
+    emit({ event: 'host.status', payload: service.status() })
 
     ws.on('pong', () => alive.set(ws, true))
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -225,14 +238,14 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         replyError(parsed.seq, parsed.error)
         return
       }
-      const { seq, method, params } = parsed.request
-      service
-        .handle(method, params, ctx)
-        .then((outcome) => send(wireReply(seq, outcome)))
-        .catch((e: unknown) => log(`web host: ${ctx.clientId}: reply to ${method} failed: ${String(e)}`))
+      // `kind` may be left out by a page (labWireRequestSchema); the endpoint's shape has it.
+      port.deliver({ ...parsed.request, kind: 'req' })
     })
     ws.on('error', (e) => log(`web host: ${ctx.clientId}: ${e.message}`))
-    ws.on('close', () => unsubscribe())
+    ws.on('close', () => {
+      unsubscribe()
+      port.closed()
+    })
   })
 
   const heartbeat = setInterval(() => {

@@ -55,6 +55,11 @@ export class JsonPort implements Port {
     } catch {
       message = { notJson: text.slice(0, 80) }
     }
+    this.deliver(message)
+  }
+
+  /** One message from the far side that its owner has already read from its frame. */
+  deliver(message: unknown): void {
     for (const handler of [...this.messageHandlers]) handler(message, [])
   }
 
