@@ -108,6 +108,32 @@ describe('history, sweeps and compare in a browser', () => {
     await lab.page.screenshot({ path: await screenshotPath('history-list'), fullPage: true })
   })
 
+  it('compares two hand-picked runs: charts fill their cards, runs named by id in words', async () => {
+    const rows = lab.page.locator('[data-testid^="run-row-"]')
+    await rows.nth(0).getByRole('checkbox').check()
+    await rows.nth(1).getByRole('checkbox').check()
+    await lab.page.getByTestId('compare-selected').click()
+    const downtime = lab.page.getByTestId('compare-chart-downtime')
+    await expect.poll(() => downtime.getAttribute('data-points'), { timeout: 15_000 }).toBe('2')
+    await expect.poll(() => paintedPixels(downtime)).toBeGreaterThan(500)
+    // The canvas spans its card (it was drawn over 60 % of it), and stays so after a resize.
+    const fill = (testid: string) =>
+      lab.page.getByTestId(testid).evaluate((card) => {
+        const canvas = card.querySelector('canvas')
+        return canvas ? canvas.getBoundingClientRect().width / card.clientWidth : 0
+      })
+    for (const id of ['compare-chart-downtime', 'compare-chart-progress'])
+      await expect.poll(() => fill(id)).toBeGreaterThan(0.9)
+    // "run 2 · downtime-limit=300": `#` is left to a sweep's repetitions.
+    const names = await lab.page.getByTestId('compare-summary-row').locator('th').allTextContents()
+    expect(names.map((n) => n.trim())).toEqual(names.map(() => expect.stringMatching(/^run \d+ · /)))
+    expect(names.join(' ')).not.toMatch(/#\d/)
+    await lab.page.screenshot({ path: await screenshotPath('compare-runs-light'), fullPage: true })
+    await lab.page.getByTestId('screen-history').click()
+    await rows.nth(0).getByRole('checkbox').uncheck()
+    await rows.nth(1).getByRole('checkbox').uncheck()
+  })
+
   it('shows History, Compare and Live in Chinese and in the dark theme (screenshots to look at)', async () => {
     await lab.page.getByLabel('Language').selectOption('zh-CN')
     await expect.poll(() => lab.page.evaluate(() => document.documentElement.lang)).toBe('zh-CN')

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import {
   barPointCount,
   formatNumber,
+  formatSpread,
   metricBarOption,
   parameterLineOption,
   progressOverlayOption,
@@ -38,7 +39,8 @@ const LABELS: ChartLabels = {
   category: 'migration.parameters.downtime-limit',
   seriesName: (v) => `bw = ${v}`,
   measured: '(measured)',
-  noValue: 'no completed run'
+  noValue: 'no completed run',
+  runName: (id, label) => (label ? `run ${id} · ${label}` : `run ${id}`)
 }
 
 const limit = (ms: number, extra: Record<string, unknown> = {}) => ({
@@ -156,7 +158,11 @@ describe('compare store', () => {
     const compare = useCompareStore()
     await compare.open({ kind: 'runs', runIds: [1, 2, 3, 3] })
     expect(compare.groupBy).toBeNull()
-    expect(compare.groups.map((g) => g.label)).toEqual(['#1 run 1', '#2 run 2', '#3 run 3'])
+    expect(compare.groups.map((g) => [g.runId, g.label])).toEqual([
+      [1, 'run 1'],
+      [2, 'run 2'],
+      [3, 'run 3']
+    ])
     expect(compare.groupByOptions).toEqual(['migration.parameters.downtime-limit'])
     expect(compare.columns.map((c) => c.source)).toEqual(['simulated', 'simulated', 'measured'])
 
@@ -225,11 +231,12 @@ describe('chart options', () => {
   it('labels a configuration that holds measured runs', () => {
     const runs = [makeRun(1).record, { ...makeRun(2).record, source: 'measured' as const }]
     const option = metricBarOption(groupsOfRuns(runs), 'downtimeMs', 'range', palette, LABELS)
-    expect((option.xAxis as { data: string[] }).data).toEqual(['#1', '#2 (measured)'])
+    // The run id in words: `#` is a sweep's repetition in a label (`downtime-limit=50 #1`).
+    expect((option.xAxis as { data: string[] }).data).toEqual(['run 1', 'run 2 (measured)'])
     // The tooltip names the run in full.
     const tooltip = option.tooltip as { formatter: (params: unknown) => string }
     expect(tooltip.formatter([{ dataIndex: 1, seriesName: 'Downtime' }])).toMatch(
-      /^#2 run 2 \(measured\)<br\/>mean 102 ms/
+      /^run 2 · run 2 \(measured\)<br\/>mean 102 ms/
     )
   })
 
@@ -258,6 +265,30 @@ describe('chart options', () => {
     const option = parameterLineOption(groups, byId, 'downtimeMs', 'range', chartPalette('dark'), LABELS)
     const series = option.series as { type: string; data: unknown[] }[]
     expect(series.map((s) => s.type)).toEqual(['line', 'custom', 'scatter'])
+    // With the downtime-limit: a flat line when every run had the same one, y = x when it varies.
+    const flat = parameterLineOption(groups, byId, 'downtimeMs', 'range', chartPalette('dark'), LABELS, {
+      kind: 'flat',
+      ms: 300,
+      name: 'downtime-limit'
+    })
+    const flatLine = (flat.series as { id?: string; name: string; data: unknown[] }[]).find(
+      (s) => s.id === 'downtime-limit'
+    )
+    expect(flatLine?.name).toBe('downtime-limit')
+    expect(flatLine?.data).toEqual([
+      [100, 300],
+      [300, 300]
+    ])
+    const diagonal = parameterLineOption(groups, byId, 'downtimeMs', 'range', chartPalette('dark'), LABELS, {
+      kind: 'diagonal',
+      name: 'downtime-limit'
+    })
+    expect(
+      (diagonal.series as { id?: string; data: unknown[] }[]).find((s) => s.id === 'downtime-limit')?.data
+    ).toEqual([
+      [100, 100],
+      [300, 300]
+    ])
     expect(series[0].data).toEqual([
       [100, 15],
       [300, 35]
@@ -270,7 +301,7 @@ describe('chart options', () => {
     ])
   })
 
-  it('overlays remaining memory over time, dashed for measured runs', () => {
+  it('overlays remaining memory over time on a log axis, dashed for measured runs', () => {
     const simulated = makeRun(1)
     const measured = makeRun(2, { source: 'measured' })
     const detail = (r: ReturnType<typeof makeRun>) => ({
@@ -289,12 +320,28 @@ describe('chart options', () => {
       title: 'Remaining',
       time: 'Time',
       remaining: 'Remaining',
-      measured: '(measured)'
+      measured: '(measured)',
+      runName: LABELS.runName
     })
-    const series = option.series as { name: string; data: number[][]; lineStyle: { type: string } }[]
+    const series = option.series as { name: string; data: (number | null)[][]; lineStyle: { type: string } }[]
     expect(series.map((s) => s.lineStyle.type)).toEqual(['solid', 'dashed'])
-    expect(series[1].name).toBe('#2 run 2 (measured)')
+    expect(series[1].name).toBe('run 2 · run 2 (measured)')
     expect(series[0].data[0]).toEqual([0, 3e6 / 2 ** 20])
+    // The tail where configurations differ (MiB of GiB) is visible on a log axis; the 0 a run
+    // ends at after switchover has no place there and becomes a gap, not -Infinity.
+    expect((option.yAxis as { type: string }).type).toBe('log')
+    const zero = progressOverlayOption(
+      [{ ...detail(simulated), progress: [{ ...simulated.progress![0], 'remaining-bytes': 0 }] }],
+      palette,
+      {
+        title: 'Remaining',
+        time: 'Time',
+        remaining: 'Remaining',
+        measured: '(measured)',
+        runName: LABELS.runName
+      }
+    )
+    expect((zero.series as { data: (number | null)[][] }[])[0].data[0][1]).toBeNull()
   })
 
   it('formats numbers and bounds for people', () => {
@@ -304,5 +351,11 @@ describe('chart options', () => {
     expect(whiskerBounds(metricStats([1]), 'range')).toBeNull()
     expect(whiskerBounds(metricStats([1, 3]), 'range')).toEqual([1, 3])
     expect(summaryOf(null).converged).toBe(false)
+    // A spread at the mean's resolution: never "±0.000392" beside a 300 ms mean.
+    expect(formatSpread(0.000392, 300)).toBe('±<1')
+    expect(formatSpread(1.24, 300)).toBe('±1')
+    expect(formatSpread(0.26, 12.3)).toBe('±0.3')
+    expect(formatSpread(0, 300)).toBe('±0')
+    expect(formatSpread(2 ** 20 * 3, 2 ** 30, 2 ** 20)).toBe('±3')
   })
 })

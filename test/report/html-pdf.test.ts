@@ -183,6 +183,15 @@ describe('HTML comparison report', () => {
         'chart-throughput-overlay'
       ])
       for (const [id, paths] of Object.entries(charts)) expect(paths, id).toBeGreaterThan(3)
+      // downtime-limit 300, 1000, 3000 on a value axis: its ticks are round numbers between the
+      // values (an evenly spaced category axis would label exactly 300, 1000 and 3000).
+      const ticks = await page.locator('#chart-downtime-vs-parameter svg text').allTextContents()
+      expect(ticks.some((tick) => /^(1,?500|2,?000|2,?500)$/.test(tick.trim()))).toBe(true)
+      // Remaining memory on a log axis: its ticks are powers of ten.
+      const remainingTicks = await page.locator('#chart-remaining-overlay svg text').allTextContents()
+      expect(remainingTicks.filter((tick) => /^(1|10|100|1,?000)$/.test(tick.trim())).length).toBeGreaterThan(
+        1
+      )
       const groups = await page.locator('#groups tbody tr td:first-child').allTextContents()
       expect(groups).toEqual(['300', '1000', '3000'])
       const differing = await page.locator('#config thead th').allTextContents()

@@ -11,6 +11,7 @@ import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent } 
 import * as echarts from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 import { downsampleXy } from '../../shared/downsample'
+import { onLogAxis } from '../../shared/log-axis'
 import type { SummaryGroup } from '../../shared/history'
 import type { ProgressSample } from '../../shared/result'
 import {
@@ -123,7 +124,11 @@ function progressSeries(
   return x.map((t, i) => [t, y[i]])
 }
 
-function line(name: string, data: number[][], extra: Record<string, unknown> = {}): Record<string, unknown> {
+function line(
+  name: string,
+  data: (number | null)[][],
+  extra: Record<string, unknown> = {}
+): Record<string, unknown> {
   return { type: 'line', name, data, showSymbol: false, lineStyle: { width: 1.6 }, ...extra }
 }
 
@@ -421,6 +426,13 @@ function metricVsParameter(
   const path = data.variedPaths[0] as string
   const keys = groupKeys(data)
   const categories = keys.map(keyLabel)
+  // A numeric parameter goes on a value axis (50, 100, 1000 ms spaced as numbers, not evenly).
+  const numeric = keys.length > 0 && keys.every((k) => typeof k === 'number')
+  const x = (key: SummaryGroup['key'] | undefined): string | number =>
+    numeric && typeof key === 'number' ? key : keyLabel(key ?? null)
+  /** Per-key values as the x axis wants them: pairs on a value axis, a column on a category one. */
+  const along = (values: (number | null)[]): unknown[] =>
+    numeric ? values.map((v, i) => [keys[i], v]) : values
   const series: Record<string, unknown>[] = []
   data.summaries.forEach(({ series: seriesName, summary }, s) => {
     const color = PALETTE[s % PALETTE.length]
@@ -428,30 +440,45 @@ function metricVsParameter(
     const stats = keys.map((k) => byKey.get(JSON.stringify(k))?.[metric])
     const name = seriesName ?? 'mean'
     const stack = `band-${s}`
-    series.push({
-      type: 'line',
-      name: `${name} min`,
-      data: stats.map((st) => scale(st?.min)),
-      stack,
-      lineStyle: { opacity: 0 },
-      symbol: 'none',
-      silent: true,
-      tooltip: { show: false }
-    })
-    series.push({
-      type: 'line',
-      name: `${name} range`,
-      data: stats.map((st) => (st && st.min !== null && st.max !== null ? scale(st.max - st.min) : null)),
-      stack,
-      lineStyle: { opacity: 0 },
-      symbol: 'none',
-      silent: true,
-      areaStyle: { color, opacity: 0.18 }
-    })
+    if (numeric) {
+      // On a value axis the min–max range is two thin lines (a stacked band needs categories).
+      for (const end of ['min', 'max'] as const)
+        series.push({
+          type: 'line',
+          name: `${name} ${end}`,
+          data: along(stats.map((st) => scale(st?.[end]))),
+          color,
+          lineStyle: { width: 1, type: 'dashed', opacity: 0.6 },
+          symbol: 'none',
+          silent: true,
+          connectNulls: false
+        })
+    } else {
+      series.push({
+        type: 'line',
+        name: `${name} min`,
+        data: stats.map((st) => scale(st?.min)),
+        stack,
+        lineStyle: { opacity: 0 },
+        symbol: 'none',
+        silent: true,
+        tooltip: { show: false }
+      })
+      series.push({
+        type: 'line',
+        name: `${name} range`,
+        data: stats.map((st) => (st && st.min !== null && st.max !== null ? scale(st.max - st.min) : null)),
+        stack,
+        lineStyle: { opacity: 0 },
+        symbol: 'none',
+        silent: true,
+        areaStyle: { color, opacity: 0.18 }
+      })
+    }
     series.push({
       type: 'line',
       name,
-      data: stats.map((st) => scale(st?.mean)),
+      data: along(stats.map((st) => scale(st?.mean))),
       color,
       symbol: 'circle',
       symbolSize: 6,
@@ -459,12 +486,13 @@ function metricVsParameter(
       connectNulls: false
     })
     const memberIds = new Set(summary.groups.flatMap((g) => g.runIds))
-    const dots: [string, number][] = []
+    const dots: [string | number, number][] = []
     for (const run of data.runs) {
       if (!memberIds.has(run.record.id)) continue
       const v = runValue(run)
       if (v === null) continue
-      dots.push([keyLabel(configValueAt(run.config, path) ?? null), v / unit.perMs])
+      const key = configValueAt(run.config, path) ?? null
+      dots.push([x(key), v / unit.perMs])
     }
     series.push({
       type: 'scatter',
@@ -483,7 +511,7 @@ function metricVsParameter(
       series.push({
         type: 'scatter',
         name: 'no switchover',
-        data: empty.map((k) => [keyLabel(k), 0]),
+        data: empty.map((k) => [x(k), 0]),
         symbol: 'triangle',
         symbolSize: 9,
         color,
@@ -493,14 +521,16 @@ function metricVsParameter(
   return renderSvg({
     legend: { ...LEGEND, data: data.summaries.map((s) => s.series ?? 'mean') },
     grid: { ...GRID, bottom: 52 },
-    xAxis: {
-      type: 'category',
-      data: categories,
-      name: shortPath(path),
-      nameLocation: 'middle',
-      nameGap: 30,
-      boundaryGap: true
-    },
+    xAxis: numeric
+      ? { type: 'value', scale: true, name: shortPath(path), nameLocation: 'middle', nameGap: 30 }
+      : {
+          type: 'category',
+          data: categories,
+          name: shortPath(path),
+          nameLocation: 'middle',
+          nameGap: 30,
+          boundaryGap: true
+        },
     yAxis: valueAxis(unit.name, { min: 0 }),
     series
   })
@@ -595,11 +625,12 @@ export function comparisonCharts(data: ComparisonReportData): ReportChart[] {
         legend: LEGEND,
         grid: overlayGrid(overlay.length),
         xAxis: timeAxis(endMs),
-        yAxis: valueAxis('MiB'),
+        // Log, as on the Compare screen: the tail where configurations differ is MiB of GiB.
+        yAxis: valueAxis('MiB', { type: 'log', logBase: 10 }),
         series: overlay.map((run) =>
           line(
             runLegend(run),
-            progressSeries(run.progress, (p) => p['remaining-bytes'] / MIB)
+            progressSeries(run.progress, (p) => p['remaining-bytes'] / MIB).map(([t, v]) => [t, onLogAxis(v)])
           )
         )
       },

@@ -223,7 +223,10 @@ const historyEn = {
       measured: '(measured)',
       noValue: 'no completed run',
       time: 'Time',
-      remaining: 'Remaining'
+      remaining: 'Remaining',
+      run: 'run {id}',
+      runNamed: 'run {id} · {label}',
+      downtimeLimit: 'downtime-limit'
     },
     progressNote: 'One curve per configuration (its first run). Dashed: measured runs.',
     summaryTable: 'Per configuration',

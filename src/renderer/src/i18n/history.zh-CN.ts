@@ -218,7 +218,10 @@ const historyZhCN: HistoryMessages = {
       measured: '(实测)',
       noValue: '没有已完成的运行',
       time: '时间',
-      remaining: '剩余'
+      remaining: '剩余',
+      run: '运行 {id}',
+      runNamed: '运行 {id} · {label}',
+      downtimeLimit: '停机上限 downtime-limit'
     },
     progressNote: '每个配置一条曲线(取其第一次运行)。虚线:实测运行。',
     summaryTable: '按配置汇总',

@@ -43,7 +43,10 @@ export interface CompareGroup {
   series: SweepValue | null
   /** For a group of one run: that run. */
   runId: number | null
-  /** A short label for an axis: the value, or `#12 label` for a single run. */
+  /**
+   * A short label for an axis: the value, or a single run's own label (its id is `runId`: the
+   * screen says "run 12 · label", so that `#` stays a sweep's repetition, `downtime-limit=50 #1`).
+   */
   label: string
   runIds: number[]
   statusCounts: Partial<Record<RunStatus, number>>
@@ -167,7 +170,7 @@ export function groupsOfRuns(runs: readonly RunRecord[]): CompareGroup[] {
       key: null,
       series: null,
       runId: run.id,
-      label: run.label ? `#${run.id} ${run.label}` : `#${run.id}`,
+      label: run.label,
       runIds: [run.id],
       statusCounts: { [run.status]: 1 },
       sources: [run.source],
@@ -245,7 +248,7 @@ export const useCompareStore = defineStore('compare', () => {
   const columns = computed<ConfigColumn[]>(() =>
     details.value.map((d) => ({
       runId: d.run.id,
-      label: d.run.label ? `#${d.run.id} ${d.run.label}` : `#${d.run.id}`,
+      label: d.run.label,
       source: d.run.source,
       config: d.config
     }))

@@ -1,8 +1,10 @@
 import type { CustomSeriesRenderItem } from 'echarts'
+import type { LineSeriesOption } from 'echarts/charts'
 import type { LegendComponentOption, TooltipComponentOption } from 'echarts/components'
 import type { MetricStats, RunDetail, RunRecord } from '../../../../shared/history'
 import type { LabChartOption } from '../../charts/echarts'
 import type { ChartPalette } from '../../charts/palette'
+import { onLogAxis } from '../../../../shared/log-axis'
 import { runMetric, type CompareGroup, type MetricKey } from '../../stores/compare'
 
 /**
@@ -46,6 +48,27 @@ export function formatNumber(value: number | null | undefined): string {
   return value.toPrecision(3)
 }
 
+/** Decimals formatNumber gives a value of this size. */
+function decimalsOf(value: number): number {
+  const abs = Math.abs(value)
+  return abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : Math.max(0, 2 - Math.floor(Math.log10(abs)))
+}
+
+/**
+ * A standard deviation at the resolution of the mean it spreads around: "±1.2" beside 301, and
+ * "±<1" (not "±0.000392") where the repetitions agree to better than the mean's last digit.
+ */
+export function formatSpread(stddev: number | null, mean: number | null, divisor = 1): string {
+  if (stddev === null || !Number.isFinite(stddev)) return '±—'
+  const sd = stddev / divisor
+  const reference = mean === null || mean === 0 ? sd : mean / divisor
+  const digits = reference === 0 ? 0 : decimalsOf(reference)
+  const step = 10 ** -digits
+  if (sd === 0) return '±0'
+  if (sd < step / 2) return `±<${step.toFixed(digits)}`
+  return `±${sd.toFixed(digits)}`
+}
+
 /** The low and high ends of a whisker, or null when there is nothing to show. */
 export function whiskerBounds(stats: MetricStats, spread: Spread): [number, number] | null {
   if (stats.n < 2 || stats.mean === null) return null
@@ -68,7 +91,12 @@ export interface ChartLabels {
   measured: string
   /** Said when a group has no value for the metric (no completed run). */
   noValue: string
+  /** A run by id, with its label when it has one: "run 6 · downtime-limit=50 #1". */
+  runName: RunName
 }
+
+/** Names a run by id and label (never `#id`: `#` is a sweep's repetition in a label). */
+export type RunName = (id: number, label: string) => string
 
 /** Geometry of grouped bars; the whiskers are drawn with the same numbers so they sit on their bar. */
 const BAR_CATEGORY_GAP = 0.3
@@ -111,11 +139,11 @@ function distinct<T>(values: readonly T[]): T[] {
 }
 
 /**
- * A category on the axis: the group-by value, or `#id` for a single run (its full label is in the
- * tooltip and the table), marked when it holds measured runs.
+ * A category on the axis: the group-by value, or "run 6" for a single run (its full label is in
+ * the tooltip and the table), marked when it holds measured runs.
  */
-function categoryLabel(group: CompareGroup, labels: ChartLabels): string {
-  const short = group.runId !== null ? `#${group.runId}` : group.label
+function categoryLabel(group: CompareGroup, labels: ChartLabels, full = false): string {
+  const short = group.runId !== null ? labels.runName(group.runId, full ? group.label : '') : group.label
   return group.sources.includes('measured') ? `${short} ${labels.measured}` : short
 }
 
@@ -247,9 +275,7 @@ function tooltipText(
   const index = list[0]?.dataIndex ?? 0
   const category = categories[index] ?? ''
   const first = groups.find((g) => categoryLabel(g, labels) === category)
-  const lines = [
-    escapeHtml(first && first.runId !== null ? categoryLabel({ ...first, runId: null }, labels) : category)
-  ]
+  const lines = [escapeHtml(first && first.runId !== null ? categoryLabel(first, labels, true) : category)]
   for (const value of seriesValues) {
     const group = groups.find(
       (g) => categoryLabel(g, labels) === category && JSON.stringify(g.series) === JSON.stringify(value)
@@ -263,7 +289,8 @@ function tooltipText(
     }
     const f = (v: number | null): string => formatNumber(v === null ? null : v / scale.divisor)
     let text = `${prefix}${labels.mean} ${f(s.mean)} ${scale.unit}`
-    if (s.n > 1) text += ` · ${labels.range} ${f(s.min)}–${f(s.max)} · ${labels.stddev} ${f(s.stddev)}`
+    if (s.n > 1)
+      text += ` · ${labels.range} ${f(s.min)}–${f(s.max)} · ${formatSpread(s.stddev, s.mean, scale.divisor)}`
     text += ` · ${labels.runs} ${s.n}`
     lines.push(escapeHtml(text))
   }
@@ -285,7 +312,8 @@ export function parameterLineOption(
   metric: MetricKey,
   spread: Spread,
   palette: ChartPalette,
-  labels: ChartLabels
+  labels: ChartLabels,
+  limit: DowntimeLimitLine | null = null
 ): CompareChartOption {
   const max = Math.max(0, ...groups.map((g) => g.stats[metric].max ?? 0))
   const scale = metricScale(metric, max)
@@ -352,6 +380,7 @@ export function parameterLineOption(
         tooltip: { show: false }
       })
   })
+  if (limit) series.push(limitSeries(limit, groups, scale, palette))
   const option = baseOption(palette)
   return {
     ...option,
@@ -386,11 +415,52 @@ export function parameterLineOption(
   }
 }
 
+/**
+ * The downtime-limit on a downtime-vs-parameter chart: one value shared by every run (a flat
+ * line), or the varied parameter itself (the line y = x), named e.g. "downtime-limit".
+ */
+export type DowntimeLimitLine =
+  { kind: 'flat'; ms: number; name: string } | { kind: 'diagonal'; name: string }
+
+function limitSeries(
+  limit: DowntimeLimitLine,
+  groups: readonly CompareGroup[],
+  scale: MetricScale,
+  palette: ChartPalette
+): LineSeriesOption {
+  const keys = groups.map((g) => g.key).filter((k): k is number => typeof k === 'number')
+  const lo = Math.min(...keys)
+  const hi = Math.max(...keys)
+  const data =
+    limit.kind === 'flat'
+      ? [
+          [lo, limit.ms / scale.divisor],
+          [hi, limit.ms / scale.divisor]
+        ]
+      : [
+          [lo, lo / scale.divisor],
+          [hi, hi / scale.divisor]
+        ]
+  return {
+    type: 'line',
+    id: 'downtime-limit',
+    name: limit.name,
+    color: palette.muted,
+    symbol: 'none',
+    silent: true,
+    lineStyle: { type: 'dashed', width: 1.5, color: palette.muted },
+    endLabel: { show: true, formatter: limit.name, color: palette.muted },
+    data,
+    tooltip: { show: false }
+  }
+}
+
 export interface ProgressLabels {
   title: string
   time: string
   remaining: string
   measured: string
+  runName: RunName
 }
 
 /**
@@ -404,11 +474,13 @@ export function progressOverlayOption(
 ): CompareChartOption {
   const series: CompareChartOption['series'] = details.map((d) => ({
     type: 'line',
-    name: `#${d.run.id} ${d.run.label}${d.run.source === 'measured' ? ` ${labels.measured}` : ''}`.trim(),
+    name: `${labels.runName(d.run.id, d.run.label)}${d.run.source === 'measured' ? ` ${labels.measured}` : ''}`,
     showSymbol: false,
     sampling: undefined,
     lineStyle: { width: 1.5, type: d.run.source === 'measured' ? 'dashed' : 'solid' },
-    data: d.progress.map((p) => [p['time-ms'] / 1000, p['remaining-bytes'] / 2 ** 20])
+    // A log axis: configurations differ in the tail (MiB) of a curve that starts at GiB; a run
+    // that switched over ends at 0, which a log axis cannot show, so its line stops there.
+    data: d.progress.map((p) => [p['time-ms'] / 1000, onLogAxis(p['remaining-bytes'] / 2 ** 20)])
   }))
   const option = baseOption(palette)
   return {
@@ -434,7 +506,7 @@ export function progressOverlayOption(
       axisLine: { lineStyle: { color: palette.axis } },
       splitLine: { lineStyle: { color: palette.grid } }
     },
-    yAxis: valueAxis(palette, `${labels.remaining} (MiB)`),
+    yAxis: { ...valueAxis(palette, `${labels.remaining} (MiB)`), type: 'log', logBase: 10 },
     series
   }
 }
