@@ -273,7 +273,7 @@ describe('Compare screen', () => {
     const rows = view.findAll('[data-testid="compare-summary-row"]')
     expect(rows.map((r) => r.find('th').text())).toEqual(['100', '300', '500'])
     const downtimeCell = rows[1].findAll('td')[2]
-    expect(downtimeCell.text()).toMatch(/^151\s+150–151, ±0\.707$/)
+    expect(downtimeCell.text()).toMatch(/^151\s+150–151, ±0\.7$/)
     expect(view.findAll('[data-testid="config-diff-row"]').map((r) => r.find('th').text())).toEqual([
       'migration.parameters.downtime-limitDowntime limit (ms)'
     ])

@@ -55,14 +55,14 @@ function decimalsOf(value: number): number {
 }
 
 /**
- * A standard deviation at the resolution of the mean it spreads around: "±1.2" beside 301, and
- * "±<1" (not "±0.000392") where the repetitions agree to better than the mean's last digit.
+ * A standard deviation to one digit finer than the mean it spreads around: "±1.2" beside 301,
+ * and "±<0.1" (not "±0.000392") where the repetitions agree to better than that.
  */
 export function formatSpread(stddev: number | null, mean: number | null, divisor = 1): string {
   if (stddev === null || !Number.isFinite(stddev)) return '±—'
   const sd = stddev / divisor
   const reference = mean === null || mean === 0 ? sd : mean / divisor
-  const digits = reference === 0 ? 0 : decimalsOf(reference)
+  const digits = (reference === 0 ? 0 : decimalsOf(reference)) + 1
   const step = 10 ** -digits
   if (sd === 0) return '±0'
   if (sd < step / 2) return `±<${step.toFixed(digits)}`
