@@ -1,6 +1,6 @@
 import { LabFailure, labError } from '../../../shared/errors'
 import type { RenderedReport, ReportMethod } from '../../../shared/protocol/lab-api-reports'
-import { printHtmlToPdfWithChromium, renderReport, type PdfPrinter, type ReportTarget } from '../../report'
+import type { PdfPrinter, ReportTarget } from '../../report'
 import type { HistoryDb } from '../../storage'
 import type { LabHandler } from '../service'
 import { openHistoryOf } from './history'
@@ -13,6 +13,10 @@ import { openHistoryOf } from './history'
  * given by src/main/electron/app.ts), else a system Chromium or Chrome (src/main/report/pdf.ts),
  * whose absence is a NotFound error that says what to install. A handler never imports
  * src/main/electron (lint: eslint.config.js), so the web host and the command line never load it.
+ *
+ * The renderer (and with it ECharts, about 1,900 modules) is imported on the first report, not
+ * with the service: every command that talks to the LabService (`history`, `show`, `import`, …)
+ * would otherwise load it at start-up (test/cli/lazy-loading.test.ts).
  */
 
 export interface ReportHandlerHost {
@@ -34,6 +38,7 @@ export function reportHandlers(
   return {
     'reports.render': async ({ runIds, experimentId, format, csvTable }): Promise<RenderedReport> => {
       const target: ReportTarget = experimentId !== undefined ? { experimentId } : { runIds: runIds ?? [] }
+      const { printHtmlToPdfWithChromium, renderReport } = await import('../../report')
       const files = await renderReport(history(), target, format, {
         printPdf: options.printPdf ?? service.deps.printPdf ?? printHtmlToPdfWithChromium
       })
