@@ -282,6 +282,22 @@ export interface ProgressSample {
 }
 
 /**
+ * The numeric fields of a ProgressSample after `time-ms` and `status`, in the contract's order:
+ * the history's stored column order (src/main/storage/codec.ts) and the CSV report's columns.
+ */
+export const PROGRESS_NUMBER_FIELDS = [
+  'transferred-bytes',
+  'remaining-bytes',
+  'dirty-pages-rate',
+  'mbps',
+  'bandwidth-bytes-per-ms',
+  'threshold-bytes',
+  'expected-downtime-ms',
+  'dirty-sync-count',
+  'cpu-throttle-percentage'
+] as const satisfies readonly (keyof ProgressSample)[]
+
+/**
  * A vCPU's guest throughput over time, in buckets of `bucketMs` virtual ms: how many MiB the
  * guest program wrote per second in each bucket (guestperf's "ms per GiB", turned around so a
  * pause shows as a drop to zero).

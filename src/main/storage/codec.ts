@@ -12,7 +12,12 @@
  * thousand per run, not 100,000 samples), they carry open strings (`vcpu-N` lanes, free
  * `detail`), and as JSON they stay exact and readable with SQLite's json functions.
  */
-import type { ProgressSample, SyncRecord, TimelineEvent } from '../../shared/result'
+import {
+  PROGRESS_NUMBER_FIELDS,
+  type ProgressSample,
+  type SyncRecord,
+  type TimelineEvent
+} from '../../shared/result'
 
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f
 
@@ -52,17 +57,7 @@ const PROGRESS_STATUS_CODES = ['setup', 'active', 'device', 'completed', 'cancel
 const progressStatusCode = new Map<string, number>(PROGRESS_STATUS_CODES.map((s, i) => [s, i]))
 
 /** Numeric fields of ProgressSample in stored column order; `status` is column 1. */
-const PROGRESS_NUMERIC = [
-  'transferred-bytes',
-  'remaining-bytes',
-  'dirty-pages-rate',
-  'mbps',
-  'bandwidth-bytes-per-ms',
-  'threshold-bytes',
-  'expected-downtime-ms',
-  'dirty-sync-count',
-  'cpu-throttle-percentage'
-] as const satisfies readonly (keyof ProgressSample)[]
+const PROGRESS_NUMERIC = PROGRESS_NUMBER_FIELDS
 
 export const PROGRESS_COLUMNS = 2 + PROGRESS_NUMERIC.length
 

@@ -7,7 +7,7 @@
  * applicable (the downtime of a run that never switched over). Never 0 in its place. Numbers
  * are written in full (JavaScript's shortest round-trip form), booleans as true/false.
  */
-import type { ProgressSample, SyncRecord } from '../result'
+import { PROGRESS_NUMBER_FIELDS, type SyncRecord } from '../result'
 import { NOT_RECORDED_BY_GUESTPERF, isUnrecordedSyncField } from './measured'
 import { configValueAt, runIsMeasured, type ReportRun } from './model'
 
@@ -59,19 +59,7 @@ export const SYNC_FIELDS = [
 ] as const satisfies readonly (keyof SyncRecord)[]
 
 /** ProgressSample fields, in the contract's order. */
-export const PROGRESS_FIELDS = [
-  'time-ms',
-  'status',
-  'transferred-bytes',
-  'remaining-bytes',
-  'dirty-pages-rate',
-  'mbps',
-  'bandwidth-bytes-per-ms',
-  'threshold-bytes',
-  'expected-downtime-ms',
-  'dirty-sync-count',
-  'cpu-throttle-percentage'
-] as const satisfies readonly (keyof ProgressSample)[]
+export const PROGRESS_FIELDS = ['time-ms', 'status', ...PROGRESS_NUMBER_FIELDS] as const
 
 export const SYNCS_COLUMNS = ['run-id', ...SYNC_FIELDS] as const
 export const PROGRESS_COLUMNS = ['run-id', ...PROGRESS_FIELDS] as const
