@@ -141,6 +141,7 @@ export class FakeHistoryClient extends FakeLabClient {
           : { format: 'guestperf', runIds: [903], experimentIds: [] },
       'sweeps.start': (p: { name: string }) => ({ experimentId: 77, total: 3, parallel: 2, name: p.name }),
       'sweeps.cancel': () => ({ cancelled: true }),
+      'runs.start': () => ({ runId: 99 }),
       'sweeps.active': () => []
     }
   }

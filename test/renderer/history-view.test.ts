@@ -122,7 +122,7 @@ describe('History screen', () => {
     expect(view.find('[data-testid="history-toast"]').exists()).toBe(false)
   })
 
-  it('opens a run, saves a note and re-runs it on the Configure screen', async () => {
+  it('opens a run, saves a note and re-runs it: the run starts and Live shows it', async () => {
     fake.runs = [makeRun(4, { config: limit(250), label: 'baseline' })]
     const view = mountView(HistoryView)
     await flushPromises()
@@ -136,7 +136,12 @@ describe('History screen', () => {
     expect(view.get('[data-testid="run-row-4"]').text()).toContain('worth repeating')
 
     await view.get('[data-testid="detail-rerun"]').trigger('click')
-    expect(useScreenStore().current).toBe('configure')
+    await flushPromises()
+    // "Re-run" runs (it only loaded the config before): the same config goes to runs.start.
+    expect(fake.callsOf('runs.start')).toEqual([{ config: limit(250) }])
+    expect(useScreenStore().current).toBe('live')
+    expect(useScreenStore().detail).toBe('99')
+    // And Configure holds it, to edit from there.
     expect(JSON.parse(window.localStorage.getItem('migration-lab.configure.draft') ?? '{}')).toEqual(
       limit(250)
     )
