@@ -16,6 +16,8 @@ export type PresetId =
   | 'guestperf-dirty-limit'
   | 'guestperf-multifd'
   | 'guestperf-multifd-zstd'
+  | 'guestperf-xbzrle'
+  | 'xbzrle-small-writes'
   | 'idle-desktop'
   | 'database-hot-set'
   | 'memory-stress'
@@ -88,6 +90,43 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
           'cpu-throttle-increment': 10
         }
       }
+    }
+  },
+  {
+    // guestperf's compr-xbzrle comparison (compression_xbzrle, cache 10 % of RAM, rounded down
+    // to a power of two as migrate_params_check needs): stress.c rewrites whole pages, so every
+    // cache hit overflows (docs/engine.md "XBZRLE"). Compare it with xbzrle-small-writes.
+    id: 'guestperf-xbzrle',
+    name: 'guestperf xbzrle',
+    description:
+      'The stress guest with XBZRLE and a 64 MiB cache: stress rewrites whole pages, so every delta overflows and XBZRLE gains nothing.',
+    config: {
+      ...guestperfBase,
+      name: 'guestperf xbzrle',
+      migration: {
+        ...guestperfBase.migration,
+        capabilities: { xbzrle: true },
+        parameters: { ...guestperfBase.migration?.parameters, 'xbzrle-cache-size': 64 * 1024 * 1024 }
+      }
+    }
+  },
+  {
+    // The guest that out-dirties its link (test/engine/xbzrle-run.test.ts): plain
+    // pre-copy never converges; with 8-byte writes XBZRLE sends small deltas and completes.
+    id: 'xbzrle-small-writes',
+    name: 'XBZRLE, small writes',
+    description:
+      'A 512 MiB guest rewriting 64 MiB at 64 MiB/s in 8-byte writes over 32 MiB/s: plain pre-copy never converges, XBZRLE completes on a third of the bytes.',
+    config: {
+      name: 'XBZRLE, small writes',
+      guest: {
+        'memory-mib': 512,
+        vcpus: 1,
+        workloads: [
+          { pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 64, 'bytes-per-write': 8 }
+        ]
+      },
+      migration: { capabilities: { xbzrle: true }, parameters: { 'max-bandwidth': 32 * 1024 * 1024 } }
     }
   },
   {

@@ -14,6 +14,8 @@ import {
 // migration_update_rates (docs/engine.md "XBZRLE"); the derivation is next to it.
 const PAGE = 4096
 const MIB = 1024 * 1024
+/** The destination's send record of a 16-page guest: nothing sent yet. */
+const NEVER_SENT = new Uint32Array(16)
 
 describe('page cache (page_cache.c)', () => {
   it.each([
@@ -105,7 +107,7 @@ describe('save_xbzrle_page on a 2-page cache', () => {
   it('first sight is a miss; the next send of the page is its delta', () => {
     const x = sender()
     expect(x.savePage(0, 2, false)).toBe(XBZRLE_MISS)
-    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), 8)
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), Uint32Array.of(100), NEVER_SENT, 8)
     // header 8 + flag 1 + length 2 + encoded 11 = 22 on the wire; xbzrle bytes leave the header out.
     expect(x.savePage(0, 3, false)).toBe(22)
     expect(x.stats()).toMatchObject({ 'cache-size': 8192, pages: 1, bytes: 14, 'cache-miss': 1, overflow: 0 })
@@ -119,7 +121,7 @@ describe('save_xbzrle_page on a 2-page cache', () => {
     expect(x.savePage(2, 3, false)).toBe(XBZRLE_MISS) // 3 + 2 > 3: refused
     expect(x.savePage(2, 4, false)).toBe(XBZRLE_MISS) // 3 + 2 > 4: refused
     expect(x.savePage(2, 5, false)).toBe(XBZRLE_MISS) // 3 + 2 = 5: replaced
-    expect(x.savePage(2, 6, false)).toBe(XBZRLE_SKIPPED) // now cached, nothing written
+    expect(x.savePage(2, 6, false)).toBe(15) // now cached: a hit (smallest delta, see below)
     expect(x.savePage(0, 6, false)).toBe(XBZRLE_MISS) // evicted (and page 2, age 6, stays)
     // misses: page 0 at 3, page 2 at 3, 4, 5, page 0 at 6; one hit (page 2 at 6)
     expect(x.stats()).toMatchObject({ 'cache-miss': 5, pages: 1 })
@@ -128,15 +130,15 @@ describe('save_xbzrle_page on a 2-page cache', () => {
   it('a hit refreshes the age, so a page sent every sync keeps its slot', () => {
     const x = sender()
     x.savePage(0, 3, false)
-    x.savePage(0, 10, false) // hit (skipped): age 10
+    x.savePage(0, 10, false) // hit: age 10
     expect(x.savePage(2, 11, false)).toBe(XBZRLE_MISS) // 10 + 2 > 11: refused
-    expect(x.savePage(0, 11, false)).toBe(XBZRLE_SKIPPED)
+    expect(x.savePage(0, 11, false)).toBe(15) // still a hit
   })
 
   it('a whole-page rewrite overflows: a normal page, a page counted in bytes', () => {
     const x = sender()
     x.savePage(1, 2, false)
-    x.addWrites(Uint32Array.of(1), Uint16Array.of(1), 4096)
+    x.addWrites(Uint32Array.of(1), Uint16Array.of(1), Uint32Array.of(100), NEVER_SENT, 4096)
     expect(x.savePage(1, 3, false)).toBe(XBZRLE_OVERFLOW)
     expect(x.stats()).toMatchObject({ pages: 1, bytes: 4096, overflow: 1 })
   })
@@ -150,12 +152,27 @@ describe('save_xbzrle_page on a 2-page cache', () => {
   it('writes add up per page until it is sent', () => {
     const x = sender()
     x.savePage(0, 2, false)
-    x.addWrites(Uint32Array.of(0), Uint16Array.of(2), 8)
-    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), 8)
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(2), Uint32Array.of(100), NEVER_SENT, 8)
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), Uint32Array.of(100), NEVER_SENT, 8)
     // 3 writes of 8: 33 encoded (table above) + 11 = 44 on the wire
     expect(x.savePage(0, 3, false)).toBe(44)
-    // sent: nothing left to encode
-    expect(x.savePage(0, 4, false)).toBe(XBZRLE_SKIPPED)
+    // the fault hook (xbzrleSkipDelta) takes a hit for unchanged: nothing is sent
+    expect(x.savePage(0, 4, false, true)).toBe(XBZRLE_SKIPPED)
+  })
+
+  it('writes made before the page was last sent are already on the destination', () => {
+    const x = sender()
+    x.savePage(0, 2, false)
+    const sentAt = new Uint32Array(16)
+    sentAt[0] = 501 // sent at 500 µs
+    // last write at 499 µs (+1 = 500 < 501): sent with it, nothing new
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(3), Uint32Array.of(500), sentAt, 8)
+    // the lab cannot tell it from a page with writes not yet reported: the smallest delta,
+    // uleb(4095) 2 + uleb(1) 1 + 1 byte = 4, 8 + 3 + 4 = 15 on the wire
+    expect(x.savePage(0, 3, false)).toBe(15)
+    // last write at 500 µs (+1 = 501, not < 501): after the send, counted
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), Uint32Array.of(501), sentAt, 8)
+    expect(x.savePage(0, 4, false)).toBe(22)
   })
 
   it('rates close per period, from the counters since the last close', () => {
@@ -164,7 +181,7 @@ describe('save_xbzrle_page on a 2-page cache', () => {
     x.plainPages(4, 3) // 3 pages sent without XBZRLE
     x.updateRates()
     expect(x.stats()).toMatchObject({ 'cache-miss-rate': 0.25, 'encoding-rate': 0 }) // 1 miss of 4 pages
-    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), 8)
+    x.addWrites(Uint32Array.of(0), Uint16Array.of(1), Uint32Array.of(100), NEVER_SENT, 8)
     x.savePage(0, 3, false) // hit: 14 bytes
     x.updateRates()
     // 0 misses of 1 page; 1 × 4096 / 14 = 292.571429

@@ -1148,7 +1148,13 @@ export class MigrationSimulator {
     if (this.xbzrle !== undefined)
       for (const r of replies)
         if (r.writeCounts !== undefined)
-          this.xbzrle.addWrites(r.pages, r.writeCounts, this.bytesPerWrite[r.vcpu] ?? this.pageSize)
+          this.xbzrle.addWrites(
+            r.pages,
+            r.writeCounts,
+            r.lastWritePlus1,
+            this.lastSendPlus1,
+            this.bytesPerWrite[r.vcpu] ?? this.pageSize
+          )
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
     const newlyDirty = merge ? this.mergeDirtyLogs(replies) : 0
     // A sync sets every chunk's clear_bmap bit again (§4.3).

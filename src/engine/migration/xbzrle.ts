@@ -68,12 +68,24 @@ export class XbzrleSender {
     this.encodeUs = opts.encodeBytesPerS > 0 ? (opts.pageSize * 1_000_000) / opts.encodeBytesPerS : 0
   }
 
-  /** A vCPU's write counts for the pages of its dirty log, each write changing `bytesPerWrite`. */
-  addWrites(pages: Uint32Array, counts: Uint16Array, bytesPerWrite: number): void {
+  /**
+   * A vCPU's write counts for the pages of its dirty log, each write changing `bytesPerWrite`.
+   * A page whose last write (`lastWritePlus1`) came before its last send (`lastSendPlus1`, the
+   * destination's record) was sent with those writes in it: they add nothing to its next delta
+   * (the oracle's rule: a write at w is on the destination when w + 1 < send + 1).
+   */
+  addWrites(
+    pages: Uint32Array,
+    counts: Uint16Array,
+    lastWritePlus1: Uint32Array,
+    lastSendPlus1: Uint32Array,
+    bytesPerWrite: number
+  ): void {
     const w = this.writesSinceSent
     const b = this.bytesSinceSent
     for (let i = 0; i < pages.length; i++) {
       const p = pages[i]
+      if (lastWritePlus1[i] < lastSendPlus1[p]) continue
       const k = counts[i]
       w[p] = Math.min(MAX_U16, w[p] + k)
       b[p] = Math.min(MAX_U16, b[p] + k * bytesPerWrite)
@@ -102,7 +114,15 @@ export class XbzrleSender {
     // A hit refreshes the entry's age (cache_is_cached); every hit counts as an encoded page.
     this.slotAge[slot] = generation
     this.pages++
-    const encoded = skipDelta ? 0 : xbzrleEncodedBytes(writes, changed, this.pageSize)
+    // A dirty page with no write known since its last send may still hold writes the vCPUs have
+    // not reported yet (they come with the next sync): the lab cannot tell it unchanged, so it
+    // sends the smallest delta (one changed byte) instead of skipping it. QEMU would skip a page
+    // that really is unchanged; the lab never does (docs/engine.md "XBZRLE").
+    const encoded = skipDelta
+      ? 0
+      : writes === 0
+        ? xbzrleEncodedBytes(1, 1, this.pageSize)
+        : xbzrleEncodedBytes(writes, changed, this.pageSize)
     if (encoded === 0) return XBZRLE_SKIPPED
     this.pagesSent++
     if (encoded < 0) {

@@ -127,7 +127,8 @@ export const WORKLOAD_FIELDS: readonly FieldDescriptor[] = [
   n('hotSet', ['hot-set-mib'], [UNITS.mib, UNITS.gibAsMib], { automatic: true }),
   n('hotFraction', ['hot-fraction'], [UNITS.percentOfOne]),
   b('shared', ['shared']),
-  n('ioExits', ['io-exits-per-second'], [UNITS.perSecond])
+  n('ioExits', ['io-exits-per-second'], [UNITS.perSecond]),
+  n('bytesPerWrite', ['bytes-per-write'], [UNITS.bytes], { integer: true })
 ]
 
 /** Workload fields that only matter for the hotspot pattern. */
@@ -220,6 +221,7 @@ export const SECTIONS: readonly FieldSection[] = [
       n('multifdZlibRatio', ['multifd-zlib-ratio'], []),
       n('multifdZstdSpeed', ['multifd-zstd-gib-per-s'], [UNITS.gibps]),
       n('multifdZstdRatio', ['multifd-zstd-ratio'], []),
+      n('xbzrleEncode', ['xbzrle-encode-gib-per-s'], [UNITS.gibps]),
       n('dstLoad', ['dst-load-gib-per-s'], [UNITS.gibps])
     ]
   }
@@ -233,6 +235,8 @@ export const PARAMETER_NEEDS: Readonly<Record<string, string>> = {
   'cpu-throttle-tailslow': 'auto-converge',
   'max-cpu-throttle': 'auto-converge',
   'xbzrle-cache-size': 'xbzrle',
+  'bytes-per-write': 'xbzrle',
+  'xbzrle-encode-gib-per-s': 'xbzrle',
   'multifd-channels': 'multifd',
   'multifd-compression': 'multifd',
   'x-vcpu-dirty-limit-period': 'dirty-limit',

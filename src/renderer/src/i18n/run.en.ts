@@ -43,6 +43,16 @@ const runEn = {
         description:
           'guestperf’s auto-converge scenario: the stress guest is throttled from 20 % in steps of 10 % until the migration converges.'
       },
+      'guestperf-xbzrle': {
+        name: 'guestperf xbzrle',
+        description:
+          'The stress guest with XBZRLE and a 64 MiB cache: stress rewrites whole pages, so every delta overflows and XBZRLE gains nothing.'
+      },
+      'xbzrle-small-writes': {
+        name: 'XBZRLE, small writes',
+        description:
+          'A 512 MiB guest rewriting 64 MiB at 64 MiB/s in 8-byte writes over 32 MiB/s: plain pre-copy never converges, XBZRLE completes on a third of the bytes.'
+      },
       'guestperf-dirty-limit': {
         name: 'guestperf dirty-limit',
         description:
@@ -172,6 +182,10 @@ const runEn = {
         label: 'I/O exits',
         help: 'Exits that need the BQL; they stall while the migration thread holds it.'
       },
+      bytesPerWrite: {
+        label: 'Bytes per write',
+        help: 'How much of a page one write changes (1–4096); sizes the XBZRLE delta. 4096: the whole page.'
+      },
       linkBandwidth: { label: 'Link bandwidth', help: 'Decimal bits per second.' },
       rtt: { label: 'Round-trip time', help: 'Latency of the link.' },
       downtimeLimit: { label: 'Downtime limit', help: 'Longest pause QEMU aims for at switchover.' },
@@ -231,6 +245,10 @@ const runEn = {
       multifdZlibRatio: { label: 'zlib ratio', help: 'Page bytes per compressed byte.' },
       multifdZstdSpeed: { label: 'zstd speed', help: 'Per channel, level 1; 0 = free.' },
       multifdZstdRatio: { label: 'zstd ratio', help: 'Page bytes per compressed byte.' },
+      xbzrleEncode: {
+        label: 'XBZRLE encoding',
+        help: 'Sender’s rate per cache hit (copy, encode, cache update); 0 = free.'
+      },
       dstLoad: { label: 'Destination load', help: 'Slower than the link leaves a load tail; 0 = keeps up.' }
     },
     options: {

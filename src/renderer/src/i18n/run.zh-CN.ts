@@ -42,6 +42,16 @@ const runZhCN: RunMessages = {
         description:
           'guestperf 的自动收敛场景：对 stress 客户机从 20 % 开始节流，每步增加 10 %，直到迁移收敛。'
       },
+      'guestperf-xbzrle': {
+        name: 'guestperf XBZRLE',
+        description:
+          '启用 XBZRLE、缓存 64 MiB 的 stress 客户机：stress 每次改写整页，所有增量都溢出，XBZRLE 没有收益。'
+      },
+      'xbzrle-small-writes': {
+        name: 'XBZRLE，小写入',
+        description:
+          '512 MiB 客户机以 64 MiB/s、每次 8 字节改写 64 MiB，带宽 32 MiB/s：普通预拷贝无法收敛，XBZRLE 只用约三分之一的字节即可完成。'
+      },
       'guestperf-dirty-limit': {
         name: 'guestperf 脏页限速',
         description:
@@ -148,6 +158,10 @@ const runZhCN: RunMessages = {
       hotFraction: { label: '写入热点的比例', help: 'hotspot：落在热点区域的写入比例。' },
       shared: { label: '共享工作集', help: '关闭时每个 vCPU 有自己的区域，类似 guestperf 的 stress 线程。' },
       ioExits: { label: 'I/O 退出', help: '需要 BQL 的退出；迁移线程持有 BQL 时它们会停顿。' },
+      bytesPerWrite: {
+        label: '每次写入字节数',
+        help: '一次写入改变页中的多少字节（1–4096），决定 XBZRLE 增量的大小。4096 表示整页。'
+      },
       linkBandwidth: { label: '链路带宽', help: '十进制比特每秒。' },
       rtt: { label: '往返时延', help: '链路的延迟。' },
       downtimeLimit: { label: '停机时间上限', help: 'QEMU 在切换时力求不超过的暂停时长。' },
@@ -198,6 +212,10 @@ const runZhCN: RunMessages = {
       multifdZlibRatio: { label: 'zlib 压缩比', help: '页字节数 / 压缩后字节数。' },
       multifdZstdSpeed: { label: 'zstd 速度', help: '每通道，级别 1；0 表示无开销。' },
       multifdZstdRatio: { label: 'zstd 压缩比', help: '页字节数 / 压缩后字节数。' },
+      xbzrleEncode: {
+        label: 'XBZRLE 编码',
+        help: '发送端处理每次缓存命中（复制、编码、更新缓存）的速率；0 表示无开销。'
+      },
       dstLoad: { label: '目的端加载', help: '比链路慢时会留下加载尾巴；0 表示跟得上。' }
     },
     options: {
