@@ -888,7 +888,7 @@ export class MigrationSimulator {
     const bmap = this.bmap
     const lastSend = this.lastSendPlus1
     const usPerByte = this.usPerByte
-    const normalBytes = this.sender.pageCost(false).bytes
+    const { bytes: normalBytes, costUs: normalUs } = this.sender.pageCost(false)
     const encodeUs = x.encodeUs
     const end = this.nonZeroPages
     // The budget check before each page: the window's bytes so far plus what this loop sent.
@@ -907,7 +907,10 @@ export class MigrationSimulator {
       }
       const outcome = x.savePage(page, generation, lastStage, skipDelta)
       const bytes = outcome > 0 ? outcome : outcome === XBZRLE_SKIPPED ? 0 : normalBytes
-      const costUs = bytes * usPerByte + (outcome === XBZRLE_MISS ? 0 : encodeUs)
+      // A miss or an overflow is a normal page (the sender's own cost); a hit adds the encoding.
+      const costUs =
+        (outcome > 0 || outcome === XBZRLE_SKIPPED ? bytes * usPerByte : normalUs) +
+        (outcome === XBZRLE_MISS ? 0 : encodeUs)
       const startUs = t0 + elapsedUs
       if (startUs + costUs >= ORACLE_MAX_US) checkOracleClock(startUs + costUs)
       this.rearmChunks(page, 1, startUs, costUs)
