@@ -103,7 +103,11 @@ describe('first screen', () => {
     })) as FakeLabClient['call']
     wrapper = mountApp(fake)
     await flushPromises()
-    expect(wrapper.get('[role="alert"]').text()).toBe('The lab host did not answer: boom')
+    expect(wrapper.get('[data-testid="host-error"]').text()).toBe('The lab host did not answer: boom')
+    // The Overview's recent runs fail the same way, and say what could not be done.
+    expect(wrapper.get('[data-testid="overview-recent-error"]').text()).toBe(
+      'The recent runs could not be listed: boom'
+    )
   })
 
   it('labels every control', () => {

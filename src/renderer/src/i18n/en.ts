@@ -79,7 +79,8 @@ const en = {
       none: 'No runs yet: your first run will appear here.',
       run: 'Run {id}: {label}',
       downtime: 'downtime {ms} ms',
-      all: 'See all in History ({count})'
+      all: 'See all in History ({count})',
+      failed: 'The recent runs could not be listed: {message}'
     },
     helloFailed: 'The lab host did not answer: {message}',
     hosts: {

@@ -58,12 +58,12 @@ const runZhCN: RunMessages = {
           '带 4096 项脏页环的 stress 客户机，用 dirty-limit 把每个 vCPU 限制在 1 MB/s，而不是自动收敛：可与 guestperf 自动收敛对比。'
       },
       'guestperf-multifd': {
-        name: 'guestperf multifd',
+        name: 'guestperf 多通道（multifd）',
         description:
           '通过 4 个 multifd 通道发送 stress 客户机的内存：可与 guestperf 默认（单个发送线程）对比。'
       },
       'guestperf-multifd-zstd': {
-        name: 'guestperf multifd zstd',
+        name: 'guestperf 多通道 zstd 压缩',
         description: '在 4 个通道中都用 zstd 压缩的 guestperf multifd：线路上的字节更少，每页的 CPU 更多。'
       },
       'idle-desktop': {

@@ -78,7 +78,8 @@ const zhCN: MessageSchema = {
       none: '还没有运行：第一次运行会显示在这里。',
       run: '运行 {id}：{label}',
       downtime: '停机时间 {ms} 毫秒',
-      all: '在历史中查看全部（{count}）'
+      all: '在历史中查看全部（{count}）',
+      failed: '无法列出最近的运行：{message}'
     },
     helloFailed: '实验室主机未响应：{message}',
     hosts: {
