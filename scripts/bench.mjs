@@ -11,7 +11,17 @@ const entry = resolve(root, 'out/main/bench.js')
 const only = process.argv.slice(2)
 const scenarios = only.length
   ? only
-  : ['default', 'large-uniform', 'large-xbzrle', 'large-multifd', 'huge-idle', 'sweep-200', 'cli', 'history']
+  : [
+      'default',
+      'large-uniform',
+      'large-xbzrle',
+      'large-multifd',
+      'large-postcopy',
+      'huge-idle',
+      'sweep-200',
+      'cli',
+      'history'
+    ]
 
 console.log(
   `Migration Lab benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`

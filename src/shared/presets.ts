@@ -18,6 +18,8 @@ export type PresetId =
   | 'guestperf-multifd-zstd'
   | 'guestperf-xbzrle'
   | 'xbzrle-small-writes'
+  | 'guestperf-postcopy'
+  | 'guestperf-postcopy-preempt'
   | 'idle-desktop'
   | 'database-hot-set'
   | 'memory-stress'
@@ -188,6 +190,39 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
           'multifd-channels': 4,
           'multifd-compression': 'zstd'
         }
+      }
+    }
+  },
+  {
+    // guestperf's post-copy scenarios (Scenario post_copy=True, post_copy_iters 5, its default):
+    // the stress guest switches to postcopy after 5 syncs (docs/engine.md "Postcopy in a run").
+    id: 'guestperf-postcopy',
+    name: 'guestperf postcopy',
+    description:
+      'The stress guest switched to postcopy after 5 dirty-bitmap syncs (guestperf post_copy_iters): a short downtime, paid for by page faults on the destination.',
+    config: {
+      ...guestperfBase,
+      name: 'guestperf postcopy',
+      migration: {
+        ...guestperfBase.migration,
+        capabilities: { 'postcopy-ram': true },
+        policy: { ...guestperfBase.migration?.policy, 'postcopy-after-syncs': 5 }
+      }
+    }
+  },
+  {
+    // The same with postcopy-preempt: urgent pages on their own channel; compare the blocktime.
+    id: 'guestperf-postcopy-preempt',
+    name: 'guestperf postcopy-preempt',
+    description:
+      'guestperf postcopy with postcopy-preempt: faulted pages skip the background push on their own channel, so the guest waits less (compare postcopy-blocktime).',
+    config: {
+      ...guestperfBase,
+      name: 'guestperf postcopy-preempt',
+      migration: {
+        ...guestperfBase.migration,
+        capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
+        policy: { ...guestperfBase.migration?.policy, 'postcopy-after-syncs': 5 }
       }
     }
   },

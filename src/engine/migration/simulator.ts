@@ -26,6 +26,7 @@ import {
   discardMessagesBytes,
   dirtyRanges,
   postcopyDowntimeUs,
+  postcopyFaultLatencyUs,
   postcopySwitchDecision,
   shouldSendStartPostcopy
 } from '../../shared/engine/postcopy'
@@ -571,7 +572,20 @@ export class MigrationSimulator {
     // The destination misses what the discard bitmap names: every page still dirty, which
     // includes every page never sent (the bitmap started full).
     const missing = this.hooks.skipPostcopyDiscard ? neverReceived(this.lastSendPlus1) : bmap.slice()
-    const starts = await Promise.all(this.links.map((l) => l.postcopyStart({ dstStartUs, missing })))
+    const preempt = c.migration.capabilities['postcopy-preempt']
+    // postcopy-preempt: an urgent page costs one fault latency whatever the main channel holds.
+    const urgentLatencyUs = preempt
+      ? postcopyFaultLatencyUs({
+          rttUs: c.network['rtt-ms'] * US_PER_MS,
+          linkBytesPerS: this.linkBytesPerS,
+          pageRecordBytes: this.sender.pageCost(false).bytes,
+          queuedAheadBytes: 0,
+          preempt: true
+        })
+      : 0
+    const starts = await Promise.all(
+      this.links.map((l) => l.postcopyStart({ dstStartUs, missing, urgentLatencyUs }))
+    )
     const sourceRecords = starts.map((r) => r.sourceOracle)
     this.nowUs = downtimeEndUs
     this.phase = 'postcopy-active'
@@ -589,7 +603,7 @@ export class MigrationSimulator {
       dstStartUs,
       c.network['rtt-ms'] * US_PER_MS,
       this.linkBytesPerS,
-      c.migration.capabilities['postcopy-preempt']
+      preempt
     )
     this.postcopy = pc
     let passes = 0
@@ -682,6 +696,21 @@ export class MigrationSimulator {
       const next: number[] = []
       const faults = replies.filter((r) => r.faultPage >= 0).sort((a, b) => a.reachedUs - b.reachedUs)
       for (const r of replies) this.absorbVcpu(r.vcpu, r.stats, r.throughput, r.timeline)
+      // Faults the vCPUs resolved themselves (postcopy-preempt): the source serves them as requests.
+      const local: { vcpu: number; page: number; atUs: number; wakeUs: number }[] = []
+      for (const r of replies)
+        for (let i = 0; i < r.requestPages.length; i++)
+          local.push({
+            vcpu: r.vcpu,
+            page: r.requestPages[i],
+            atUs: r.requestAtUs[i],
+            wakeUs: r.requestWakeUs[i]
+          })
+      local.sort((a, b) => a.atUs - b.atUs)
+      for (const f of local) {
+        this.postcopyRequest(pc, f.page, f.atUs)
+        pc.fault(f.vcpu, f.page, f.atUs, f.wakeUs)
+      }
       for (const f of faults) {
         if (!pc.isNewFault(f.vcpu, f.reachedUs)) continue
         const wakeUs = this.postcopyRequest(pc, f.faultPage, f.reachedUs)

@@ -186,7 +186,15 @@ export class VcpuSimulator {
       blockedUs: 0,
       faults: 0,
       faultPage: -1,
-      faultAtUs: 0
+      faultAtUs: 0,
+      faultLocal: false,
+      lastShiftUs: 0,
+      nextLaneFaultUs: 0,
+      laneShowsFault: false,
+      urgentLatencyUs: req.urgentLatencyUs,
+      requestPages: [],
+      requestAtUs: [],
+      requestWakeUs: []
     }
     this.timeline.push({ timeUs: req.dstStartUs, state: 'running', detail: 'destination' })
     return { vcpu: this.vcpu, sourceOracle: copy }
@@ -203,10 +211,21 @@ export class VcpuSimulator {
     for (let i = 0; i < req.runPages.length; i++)
       this.noteArrivals(pc, req.runPages[i], req.runCounts[i], req.runStartUs[i], req.runCostUs[i])
     this.postcopyAdvance(req.untilUs)
+    // A fault resolved here (postcopy-preempt) is reported as a request, not as a stop.
+    const stopped = pc.faultPage >= 0 && !pc.faultLocal
+    const requests = {
+      requestPages: Uint32Array.from(pc.requestPages),
+      requestAtUs: Float64Array.from(pc.requestAtUs),
+      requestWakeUs: Float64Array.from(pc.requestWakeUs)
+    }
+    pc.requestPages = []
+    pc.requestAtUs = []
+    pc.requestWakeUs = []
     return {
       vcpu: this.vcpu,
-      reachedUs: pc.faultPage >= 0 ? pc.faultAtUs : pc.nowUs,
-      faultPage: pc.faultPage,
+      reachedUs: stopped ? pc.faultAtUs : Math.max(pc.nowUs, req.untilUs),
+      faultPage: stopped ? pc.faultPage : -1,
+      ...requests,
       stats: this.stats(),
       throughput: this.takeBuckets(Math.min(pc.nowUs, req.untilUs), false),
       timeline: this.takeTimeline()
@@ -224,6 +243,19 @@ export class VcpuSimulator {
       }
     })
     return { vcpu: this.vcpu, firstTouch: { chunkShift: PAGE_CHUNK_SHIFT, chunks, lastWritePlus1: arrays } }
+  }
+
+  /**
+   * The lane shows a fault at most every FAULT_LANE_EVERY_US per vCPU (a vCPU under postcopy can
+   * fault thousands of times a second: the lane samples them, the stats count them all). Returns
+   * whether this one is shown.
+   */
+  private laneFault(pc: PostcopyGuest, atUs: number, page: number): boolean {
+    if (atUs < pc.nextLaneFaultUs) return false
+    pc.nextLaneFaultUs = atUs + FAULT_LANE_EVERY_US
+    pc.laneShowsFault = true
+    this.timeline.push({ timeUs: atUs, state: 'page-fault', detail: `page ${page}` })
+    return true
   }
 
   /** Arrival times of a run of sent pages, kept only for pages this guest still misses. */
@@ -250,19 +282,21 @@ export class VcpuSimulator {
       pc.blockedUs += wakeUs - pc.faultAtUs
       pc.nowUs = wakeUs
       pc.faultPage = -1
-      this.timeline.push({ timeUs: wakeUs, state: 'running' })
+      if (pc.laneShowsFault) this.timeline.push({ timeUs: wakeUs, state: 'running' })
+      pc.laneShowsFault = false
     }
     if (pc.nowUs >= untilUs) return
     const startUs = pc.nowUs
     const runStartUs = this.clock.runUs + pc.runUs
+    pc.faultLocal = false
     const stopUs = this.writeRun(startUs, untilUs, runStartUs, pc)
     const endUs = stopUs < 0 ? untilUs : stopUs
-    pc.runUs += endUs - startUs
+    pc.runUs += endUs - startUs - pc.lastShiftUs
     pc.nowUs = endUs
     if (stopUs >= 0) {
-      pc.faults++
+      if (!pc.faultLocal) pc.faults++
       pc.faultAtUs = stopUs
-      this.timeline.push({ timeUs: stopUs, state: 'page-fault', detail: `page ${pc.faultPage}` })
+      this.laneFault(pc, stopUs, pc.faultPage)
     }
   }
 
@@ -301,7 +335,9 @@ export class VcpuSimulator {
   private writeRun(startUs: number, endUs: number, runStartUs: number, pc?: PostcopyGuest): number {
     const perWrite = this.usPerWrite
     if (perWrite === Infinity) return -1
-    const runEndUs = runStartUs + (endUs - startUs)
+    let runEndUs = runStartUs + (endUs - startUs)
+    /** µs this run spent blocked on urgent pages resolved here (postcopy-preempt). */
+    let shiftUs = 0
     const plan = this.plan
     const regionStart = plan.regionStartPage
     const regionPages = plan.regionPages
@@ -331,7 +367,7 @@ export class VcpuSimulator {
     for (;;) {
       const runAt = Math.floor(k * perWrite)
       if (runAt >= runEndUs) break
-      const t = startUs + (runAt - runStartUs)
+      let t = startUs + shiftUs + (runAt - runStartUs)
       const a0 = a
       const b0 = b
       const c0 = c
@@ -380,7 +416,37 @@ export class VcpuSimulator {
         const mbit = 1 << (page & 31)
         if ((missing[mw] & mbit) !== 0) {
           const arrived = pc.arrivalPlus1[chunk]?.[index] ?? 0
-          if (arrived === 0 || arrived - 1 > t) {
+          if ((arrived === 0 || arrived - 1 > t) && pc.urgentLatencyUs > 0) {
+            // postcopy-preempt: the page comes on its own channel one fault latency later
+            // (postcopyFaultLatencyUs, behind nothing), or when the copy already on its way
+            // arrives; the vCPU knows both, so it blocks here and reports the request.
+            const wakeUs = arrived === 0 ? t + pc.urgentLatencyUs : arrived - 1
+            pc.requestPages.push(page)
+            pc.requestAtUs.push(t)
+            pc.requestWakeUs.push(wakeUs)
+            pc.faults++
+            if (wakeUs >= endUs) {
+              // Still blocked at the end of this step: wake at the start of a later one.
+              let arr = pc.arrivalPlus1[chunk]
+              if (arr === undefined) pc.arrivalPlus1[chunk] = arr = new Uint32Array(PAGE_CHUNK_PAGES)
+              arr[index] = wakeUs + 1
+              a = a0
+              b = b0
+              c = c0
+              d = d0
+              pc.faultPage = page
+              pc.faultAtUs = t
+              pc.faultLocal = true
+              faultAtUs = t
+              break
+            }
+            if (this.laneFault(pc, t, page)) this.timeline.push({ timeUs: wakeUs, state: 'running' })
+            pc.laneShowsFault = false
+            pc.blockedUs += wakeUs - t
+            shiftUs += wakeUs - t
+            runEndUs -= wakeUs - t
+            t = wakeUs
+          } else if (arrived === 0 || arrived - 1 > t) {
             a = a0
             b = b0
             c = c0
@@ -426,6 +492,7 @@ export class VcpuSimulator {
       k++
     }
     if (bucket >= 0) this.addToBucket(bucket, count)
+    if (pc !== undefined) pc.lastShiftUs = shiftUs
     random.a = a
     random.b = b
     random.c = c
@@ -543,7 +610,24 @@ interface PostcopyGuest {
   /** The page this vCPU is blocked on, or -1. */
   faultPage: number
   faultAtUs: number
+  /** The block was resolved here (postcopy-preempt): the migration process knows it as a request. */
+  faultLocal: boolean
+  /** Blocked µs inside the last writeRun (urgent pages resolved here). */
+  lastShiftUs: number
+  /** The next fault the lane shows is at or after this, µs (laneFault). */
+  nextLaneFaultUs: number
+  /** The lane shows the current fault (its wake is shown too). */
+  laneShowsFault: boolean
+  /** postcopy-preempt: the latency of an urgent page, µs; 0 = ask the migration process. */
+  readonly urgentLatencyUs: number
+  /** Requests made here since the last reply: page, fault time, wake time. */
+  requestPages: number[]
+  requestAtUs: number[]
+  requestWakeUs: number[]
 }
+
+/** The lane shows a vCPU's faults at most this often, µs (10 ms). */
+const FAULT_LANE_EVERY_US = 10_000
 
 const EMPTY = new Uint32Array(0)
 const EMPTY16 = new Uint16Array(0)

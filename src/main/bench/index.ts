@@ -70,6 +70,23 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
       }
     }
   },
+  'large-postcopy': {
+    title:
+      '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s, postcopy-ram + postcopy-preempt after 3 syncs',
+    config: {
+      guest: {
+        'memory-mib': 64 * GIB,
+        vcpus: 16,
+        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
+      },
+      network: { 'bandwidth-mbps': 10_000 },
+      migration: {
+        capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
+        parameters: { 'max-bandwidth': 1024 ** 3 },
+        policy: { 'postcopy-after-syncs': 3 }
+      }
+    }
+  },
   'huge-idle': {
     title: '1 TiB, 64 vCPUs, mostly idle (90 % zero pages, 64 MiB hot spots), 100 Gbit/s, no rate limit',
     config: {

@@ -161,6 +161,12 @@ export interface PostcopyStartRequest {
   readonly dstStartUs: number
   /** Bit set = page not on the destination (one bit per page, 32 per word). */
   readonly missing: Int32Array
+  /**
+   * With postcopy-preempt an urgent page arrives this long after its fault, µs, whatever else is
+   * sent (its own channel): the vCPU then resolves its faults itself and reports them as
+   * requests. 0 = without preempt (a fault stops the vCPU until the migration process answers).
+   */
+  readonly urgentLatencyUs: number
 }
 
 export interface PostcopyStartReply {
@@ -189,6 +195,10 @@ export interface PostcopyRunReply {
   readonly reachedUs: number
   /** The page the vCPU faulted on (blocked until it arrives), or -1. */
   readonly faultPage: number
+  /** Faults the vCPU resolved itself (urgentLatencyUs): page, fault time, wake time (µs). */
+  readonly requestPages: Uint32Array
+  readonly requestAtUs: Float64Array
+  readonly requestWakeUs: Float64Array
   readonly stats: VcpuStats
   readonly throughput: ThroughputChunk
   readonly timeline: readonly VcpuTimelineEntry[]

@@ -8,7 +8,7 @@
  * Pure and deterministic, so it is unit-tested against real engine runs.
  */
 import type { RunRecord } from '../history'
-import type { MigrationResult, SyncRecord } from '../result'
+import type { MigrationResult, RunOutcome, SyncRecord } from '../result'
 import {
   formatBytes,
   formatBytesPerSecond,
@@ -85,7 +85,12 @@ export function interpretRun(run: ReportRun): Interpretation {
   let verdict: Verdict
   let headline: string
 
-  if (result.status === 'completed') {
+  if (result.status === 'completed' && result.lab.outcome?.kind === 'postcopy') {
+    verdict = 'converged'
+    const postcopy = explainPostcopy(result, result.lab.outcome)
+    headline = postcopy.headline
+    paragraphs.push(...postcopy.paragraphs)
+  } else if (result.status === 'completed') {
     verdict = 'converged'
     const converged = explainConvergence(run, result, settings)
     headline = converged.headline
@@ -164,6 +169,32 @@ function explainMultifd(result: MigrationResult): string | null {
 /** Lazy syncs: those the convergence test triggered (not setup, not the final sync). */
 function iterationSyncs(iterations: readonly SyncRecord[]): SyncRecord[] {
   return iterations.filter((s) => s.trigger === 'lazy' || s.trigger === 'throttle-timer')
+}
+
+/**
+ * A run that switched to postcopy (docs/engine.md "Postcopy in a run"): the downtime is the switch
+ * alone; the guest paid instead on the destination, waiting for pages it touched before they came.
+ */
+function explainPostcopy(
+  result: MigrationResult,
+  o: Extract<RunOutcome, { kind: 'postcopy' }>
+): { headline: string; paragraphs: string[] } {
+  const headline =
+    `Completed in postcopy: migrate-start-postcopy went at dirty sync ${formatInteger(o['dirty-sync-count'])}, ` +
+    `the switch cost a downtime of ${formatMs(o['downtime-ms'])} (downtime-limit ${formatMs(o['downtime-limit-ms'])}) ` +
+    `and every page was on the destination after ${formatMs(result['total-time'])}.`
+  const perVcpu = result['postcopy-vcpu-blocktime'] ?? []
+  const worst = perVcpu.length > 0 ? Math.max(...perVcpu) : 0
+  const paragraphs = [
+    `The downtime covers only stopping the guest, the last bitmap sync, the discard bitmap and the device state: ` +
+      `${formatBytes(result.ram['postcopy-bytes'])} of RAM still dirty at the switch went afterwards, while the guest ` +
+      `already ran on the destination. That is the price: the guest faulted on pages not yet there and sent ` +
+      `${plural(o['postcopy-requests'], 'page request')} over the return path; every vCPU was blocked at once for ` +
+      `${formatMs(o['postcopy-blocktime-ms'])} (postcopy-blocktime), the most blocked vCPU for ${formatMs(worst)} ` +
+      `(postcopy-vcpu-blocktime). postcopy-preempt sends requested pages on their own channel and lowers both; ` +
+      `a failure of the source or the link after the switch would lose the guest, which pre-copy never risks.`
+  ]
+  return { headline, paragraphs }
 }
 
 function explainConvergence(

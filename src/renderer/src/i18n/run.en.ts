@@ -68,6 +68,16 @@ const runEn = {
         description:
           'guestperf multifd with zstd compression in each of the 4 channels: fewer bytes on the wire, more CPU per page.'
       },
+      'guestperf-postcopy': {
+        name: 'guestperf postcopy',
+        description:
+          'The stress guest switched to postcopy after 5 dirty-bitmap syncs (guestperf post_copy_iters): a short downtime, paid for by page faults on the destination.'
+      },
+      'guestperf-postcopy-preempt': {
+        name: 'guestperf postcopy-preempt',
+        description:
+          'guestperf postcopy with postcopy-preempt: faulted pages skip the background push on their own channel, so the guest waits less (compare postcopy-blocktime).'
+      },
       'idle-desktop': {
         name: 'Idle desktop',
         description:
@@ -405,6 +415,8 @@ const runEn = {
           'pending {pending} fell below the threshold {threshold} at dirty sync {syncs}; downtime {downtime} (limit {limit})',
         convergedNothingLeft:
           'nothing known dirty was left to send at dirty sync {syncs}; downtime {downtime} (limit {limit})',
+        postcopy:
+          'switched to postcopy at dirty sync {syncs} (migrate-start-postcopy); downtime {downtime} (limit {limit}); {requests} page requests, all vCPUs blocked at once {blocktime} (postcopy-blocktime)',
         maxTime:
           'stopped by lab policy: virtual time {time} went past max-time-ms ({max}); expected downtime {expected} vs downtime-limit {limit}',
         maxIterations:

@@ -66,6 +66,16 @@ const runZhCN: RunMessages = {
         name: 'guestperf 多通道 zstd 压缩',
         description: '在 4 个通道中都用 zstd 压缩的 guestperf multifd：线路上的字节更少，每页的 CPU 更多。'
       },
+      'guestperf-postcopy': {
+        name: 'guestperf 后拷贝',
+        description:
+          'stress 客户机在 5 次脏页位图同步后切换到后拷贝（guestperf post_copy_iters）：停机时间很短，代价是目标端的缺页等待。'
+      },
+      'guestperf-postcopy-preempt': {
+        name: 'guestperf 后拷贝抢占',
+        description:
+          '启用 postcopy-preempt 的 guestperf 后拷贝：缺页请求的页面走独立通道，不排在后台推送之后，客户机等待更少（对比 postcopy-blocktime）。'
+      },
       'idle-desktop': {
         name: '空闲桌面',
         description: '一台基本空闲的 4 GiB 桌面：60 % 的内存仍为零页，在较小的工作集上少量写入。'
@@ -354,6 +364,8 @@ const runZhCN: RunMessages = {
           '待发送的 {pending} 已低于阈值 {threshold}（第 {syncs} 次脏页同步）；停机时间 {downtime}（上限 {limit}）',
         convergedNothingLeft:
           '第 {syncs} 次脏页同步时已没有已知的脏页需要发送；停机时间 {downtime}（上限 {limit}）',
+        postcopy:
+          '第 {syncs} 次脏页同步时切换到后拷贝（migrate-start-postcopy）；停机时间 {downtime}（上限 {limit}）；{requests} 次页面请求，所有 vCPU 同时阻塞 {blocktime}（postcopy-blocktime）',
         maxTime:
           '实验策略终止了迁移：虚拟时间 {time} 超过了 max-time-ms（{max}）；预计停机时间 {expected}，对比 downtime-limit {limit}',
         maxIterations:
