@@ -96,12 +96,13 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
   },
   {
     // guestperf's compr-xbzrle comparison (compression_xbzrle, cache 10 % of RAM, rounded down
-    // to a power of two as migrate_params_check needs): stress.c rewrites whole pages, so every
-    // cache hit overflows (docs/engine.md "XBZRLE"). Compare it with xbzrle-small-writes.
+    // to a power of two as migrate_params_check needs): stress.c sweeps all of memory, far more
+    // than the cache holds, so every lookup misses (and a hit would overflow: it rewrites whole
+    // pages; docs/engine.md "XBZRLE"). Compare it with xbzrle-small-writes.
     id: 'guestperf-xbzrle',
     name: 'guestperf xbzrle',
     description:
-      'The stress guest with XBZRLE and a 64 MiB cache: stress rewrites whole pages, so every delta overflows and XBZRLE gains nothing.',
+      'The stress guest with XBZRLE and a 64 MiB cache: stress sweeps 1 GiB, 16 pages for each cache slot, so every lookup misses and XBZRLE gains nothing.',
     config: {
       ...guestperfBase,
       name: 'guestperf xbzrle',

@@ -85,14 +85,15 @@ describe('XBZRLE on a guest that out-dirties the link', () => {
 })
 
 describe('the XBZRLE presets', () => {
-  it('guestperf xbzrle gains nothing (whole-page writes overflow); xbzrle-small-writes completes', async () => {
+  it('guestperf xbzrle gains nothing (its sweep outruns the cache: every lookup misses); xbzrle-small-writes completes', async () => {
     const preset = (id: string) => CONFIG_PRESETS.find((p) => p.id === id)!.config
     const stress = await run(preset('guestperf-xbzrle'))
     const small = await run(preset('xbzrle-small-writes'))
     console.log(figures('preset guestperf xbzrle', stress))
     console.log(figures('preset xbzrle-small-writes', small))
     expect(stress.lab.verified).toBe(true)
-    expect(stress['xbzrle-cache']!.overflow).toBe(stress['xbzrle-cache']!.pages)
+    expect(stress['xbzrle-cache']!.pages).toBe(0)
+    expect(stress['xbzrle-cache']!['cache-miss']).toBeGreaterThan(262_144) // more than the 1 GiB of pages
     expect(small.status).toBe('completed')
     expect(small.lab.verified).toBe(true)
   })

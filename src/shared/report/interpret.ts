@@ -114,6 +114,8 @@ export function interpretRun(run: ReportRun): Interpretation {
 
   const multifd = explainMultifd(result)
   if (multifd) paragraphs.push(multifd)
+  const xbzrle = explainXbzrle(result)
+  if (xbzrle) paragraphs.push(xbzrle)
 
   if (result.ram.total > 0 && result.ram.transferred > 0) {
     const ratio = result.ram.transferred / result.ram.total
@@ -163,6 +165,41 @@ function explainMultifd(result: MigrationResult): string | null {
     )}; the busiest channel sent ${formatBytes(busiest)}. Each channel is one sender thread: with a fast link ` +
     'the channels’ CPU (host.multifd-channel-gib-per-s, or the compression speed) sets the pace and more channels ' +
     'help; when the link or max-bandwidth (shared by all channels) is the limit, they do not.'
+  )
+}
+
+/**
+ * XBZRLE (docs/engine.md "XBZRLE"): how the page cache did. A hit sends the page's delta, a miss
+ * or an overflow a whole page; whole-page rewrites overflow every hit, so XBZRLE gains nothing.
+ */
+function explainXbzrle(result: MigrationResult): string | null {
+  const x = result['xbzrle-cache']
+  if (!x) return null
+  const lookups = x.pages + x['cache-miss']
+  if (lookups === 0)
+    return (
+      'XBZRLE was on but never used: it starts after the first complete round (xbzrle_started), ' +
+      'and the run ended before a page was sent a second time.'
+    )
+  if (x.pages === 0)
+    return (
+      `XBZRLE (cache ${formatBytes(x['cache-size'])}): all ${plural(x['cache-miss'], 'lookup')} missed, ` +
+      'so every page went whole and XBZRLE only cost: the cache holds fewer pages than the guest rewrites ' +
+      'between two sends of a page, and each slot was taken by another page before its own came back.'
+    )
+  const encoded = x.pages - x.overflow
+  const perHit = encoded > 0 ? Math.round((x.bytes - x.overflow * result.ram['page-size']) / encoded) : 0
+  return (
+    `XBZRLE (cache ${formatBytes(x['cache-size'])}): ${plural(x.pages, 'cache hit')} and ` +
+    `${plural(x['cache-miss'], 'miss', 'misses')} (${formatPercent(x['cache-miss'] / lookups)} of the lookups); ` +
+    `${plural(x.overflow, 'hit')} overflowed and went as whole pages` +
+    (encoded > 0
+      ? `, the other ${formatInteger(encoded)} as deltas of ~${formatInteger(perHit)} bytes`
+      : '') +
+    '. ' +
+    (x.overflow > encoded
+      ? 'Most deltas did not fit in a page: the guest rewrites whole pages (bytes-per-write), so XBZRLE costs encoding time and saves nothing.'
+      : 'Small deltas are what make XBZRLE pay; a cache smaller than the pages rewritten each round turns hits into misses.')
   )
 }
 

@@ -46,7 +46,7 @@ const runEn = {
       'guestperf-xbzrle': {
         name: 'guestperf xbzrle',
         description:
-          'The stress guest with XBZRLE and a 64 MiB cache: stress rewrites whole pages, so every delta overflows and XBZRLE gains nothing.'
+          'The stress guest with XBZRLE and a 64 MiB cache: stress sweeps 1 GiB, 16 pages for each cache slot, so every lookup misses and XBZRLE gains nothing.'
       },
       'xbzrle-small-writes': {
         name: 'XBZRLE, small writes',
