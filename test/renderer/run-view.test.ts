@@ -78,6 +78,28 @@ describe('the Live run screen', () => {
     expect(useScreenStore().current).toBe('configure')
   })
 
+  it('shows each multifd channel’s bytes and throughput', async () => {
+    const w = mountView()
+    const base = result()
+    // 191.5 MB in (1540 − 8) ms = 1.532 s: 191.5e6 × 8 / 1e6 / 1.532 = 1000 Mbit/s per channel.
+    const channels = [0, 1].map((channel) => ({ channel, bytes: 191_500_000, packets: 365, pages: 46_720 }))
+    await finishedRun({
+      ram: { ...base.ram, 'multifd-bytes': 383_000_000 },
+      lab: { ...base.lab, 'multifd-channels': channels }
+    })
+    const text = w.get('[data-testid="summary-multifd"]').text()
+    expect(text).toContain('ram.multifd-bytes')
+    expect(text).toContain('channel 0:')
+    expect(text).toContain('channel 1:')
+    expect(text).toContain('1,000 Mbit/s')
+  })
+
+  it('has no multifd block for a run without multifd', async () => {
+    const w = mountView()
+    await finishedRun()
+    expect(w.find('[data-testid="summary-multifd"]').exists()).toBe(false)
+  })
+
   it('ends with the downtime QEMU reports, the guest’s pause and its breakdown', async () => {
     const w = mountView()
     await finishedRun()

@@ -151,7 +151,10 @@ function parameterMap(config: LabConfig): Record<string, unknown> {
   // Parameters that only mean something with their capability are left at QEMU's defaults
   // otherwise, so a QEMU build without the feature still accepts the rest.
   if (!caps.xbzrle) delete p['xbzrle-cache-size']
-  if (!caps.multifd) delete p['multifd-channels']
+  if (!caps.multifd) {
+    delete p['multifd-channels']
+    delete p['multifd-compression']
+  }
   if (!caps['dirty-limit']) {
     delete p['x-vcpu-dirty-limit-period']
     delete p['vcpu-dirty-limit']
@@ -283,13 +286,17 @@ async function measureOnce(
     progress(
       `measure: starting the destination QEMU ${binaryVersion} (${accel}) listening on 127.0.0.1:${port}`
     )
+    // QEMU refuses the multifd capability once incoming started ("Multifd must be set before
+    // incoming starts", migration/options.c migrate_caps_check): with multifd the destination
+    // waits (-incoming defer) and listens after its capabilities are set (migrate-incoming).
+    const deferIncoming = config.migration.capabilities.multifd
     const dest = startQemu({
       name: 'destination QEMU',
       binary,
       args: [
         ...common(join(work, 'dst.qmp')),
         '-incoming',
-        `tcp:127.0.0.1:${port}`,
+        deferIncoming ? 'defer' : `tcp:127.0.0.1:${port}`,
         ...(opts.verify ? ['-S'] : [])
       ],
       onSerialLine: collect(destReports)
@@ -328,6 +335,7 @@ async function measureOnce(
       src: srcQmp,
       dst,
       uri: `tcp:127.0.0.1:${port}`,
+      ...(deferIncoming ? { listenUri: `tcp:127.0.0.1:${port}` } : {}),
       qemuVersion: binaryVersion,
       opts,
       progress,
@@ -552,6 +560,8 @@ interface MigrateContext {
   readonly dst: QmpClient
   /** Where the source sends the stream (`migrate` uri). */
   readonly uri: string
+  /** A destination started with `-incoming defer`: migrate-incoming on this URI once set up. */
+  readonly listenUri?: string
   readonly qemuVersion: string
   readonly opts: Pick<MeasureOptions, 'signal'>
   readonly progress: (line: string, kind?: 'phase' | 'status') => void
@@ -613,7 +623,12 @@ async function migrateAndPoll(ctx: MigrateContext): Promise<{
   for (const k of unknownToQemu) delete params[k]
   await srcQmp.execute('migrate-set-parameters', params)
   if (config.migration.capabilities.multifd)
-    await dst.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] })
+    // multifd_recv_setup uses the destination's own channels and compression: both sides agree.
+    await dst.execute('migrate-set-parameters', {
+      'multifd-channels': params['multifd-channels'],
+      'multifd-compression': params['multifd-compression']
+    })
+  if (ctx.listenUri !== undefined) await dst.execute('migrate-incoming', { uri: ctx.listenUri })
   const readBack = await srcQmp.execute<Record<string, unknown>>('query-migrate-parameters')
   const differing = Object.entries(params)
     .filter(([k, v]) => readBack[k] !== undefined && JSON.stringify(readBack[k]) !== JSON.stringify(v))

@@ -434,6 +434,8 @@ const runEn = {
       setupTime: 'setup {setup}',
       transferred: 'Transferred',
       ofMemory: 'guest memory {total}',
+      multifd: 'Multifd channels',
+      multifdChannel: 'channel {channel}: {bytes} · {mbps} Mbit/s',
       syncs: 'Dirty syncs',
       converged: 'Converged',
       yes: 'yes',

@@ -382,6 +382,8 @@ const runZhCN: RunMessages = {
       setupTime: '准备 {setup}',
       transferred: '已传输',
       ofMemory: '客户机内存 {total}',
+      multifd: 'Multifd 通道',
+      multifdChannel: '通道 {channel}：{bytes} · {mbps} Mbit/s',
       syncs: '脏页同步次数',
       converged: '是否收敛',
       yes: '是',
