@@ -232,7 +232,7 @@ describe('History screen', () => {
     await flushPromises()
     expect(view.text()).toContain('历史')
     expect(view.text()).toContain('应用筛选')
-    expect(view.get('[data-testid="sort-downtime"]').text()).toContain('停机时间(ms)')
+    expect(view.get('[data-testid="sort-downtime"]').text()).toContain('停机时间（ms）')
   })
 })
 
