@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { runInThread, type EngineTestHooks } from '../../src/engine/migration/in-thread'
-import { parseConfig, type LabConfigInput } from '../../src/shared/config'
+import { parseConfig, type LabConfig, type LabConfigInput } from '../../src/shared/config'
 import type { MigrationResult } from '../../src/shared/result'
 import { CONFIG_PRESETS } from '../../src/shared/presets'
 
 // XBZRLE end to end (docs/engine.md "XBZRLE"): the issue's guest that out-dirties its link, a
 // 512 MiB guest rewriting 64 MiB at 64 MiB/s over a 32 MiB/s max-bandwidth.
 
-async function run(input: LabConfigInput, hooks: EngineTestHooks = {}): Promise<MigrationResult> {
+function parseOk(input: LabConfigInput): LabConfig {
   const parsed = parseConfig(input)
   if (!parsed.ok) throw new Error(`${parsed.error.message} ${parsed.error.details?.join('; ')}`)
-  return (await runInThread(parsed.config, { hooks })).result
+  return parsed.config
+}
+
+async function run(input: LabConfigInput, hooks: EngineTestHooks = {}): Promise<MigrationResult> {
+  return (await runInThread(parseOk(input), { hooks })).result
 }
 
 const MIB = 1024 * 1024
@@ -54,6 +58,10 @@ describe('XBZRLE on a guest that out-dirties the link', () => {
     expect(xbzrle.lab['mismatched-pages']).toBe(0)
     expect(xbzrle.downtime).toBeLessThan(300)
     expect(xbzrle.ram.transferred).toBeLessThan(plain.ram.transferred / 2)
+    // The Live view's migration lane marks where XBZRLE starts: after the first round.
+    const { telemetry } = await runInThread(parseOk(guest(true, 8)), {})
+    const started = telemetry.timeline.find((e) => e.lane === 'migration' && e.detail === 'xbzrle started')
+    expect(started?.['time-ms']).toBeGreaterThan(15_000) // 512 MiB at 32 MiB/s: 16 s
     const x = xbzrle['xbzrle-cache']!
     expect(x['cache-size']).toBe(64 * MIB)
     // The 64 MiB working set is 16384 pages: first sight of each (the second round, once

@@ -837,6 +837,8 @@ export class MigrationSimulator {
       let p = this.findDirty(this.cursor)
       if (p < 0) {
         // End of the block list: wrap, a round is complete (find_dirty_block, §3.4).
+        if (!this.firstRoundComplete && this.xbzrle !== undefined)
+          this.timeline('migration', Math.round(t0 + elapsedUs), 'iterating', 'xbzrle started')
         this.firstRoundComplete = true
         // find_dirty_block: with multifd (multifd-flush-after-each-section off, QEMU's default)
         // a wrap syncs the channels and puts RAM_SAVE_FLAG_MULTIFD_FLUSH.
@@ -845,9 +847,9 @@ export class MigrationSimulator {
         if (p < 0) break
       }
       const zero = p >= this.nonZeroPages
-      if (!zero && this.xbzrle !== undefined && this.firstRoundComplete) {
-        // ram_save_page: once xbzrle_started, every non-zero page goes through save_xbzrle_page,
-        // page by page (their sizes differ).
+      if (!zero && this.xbzrle !== undefined && this.firstRoundComplete && this.phase !== 'postcopy-active') {
+        // ram_save_page: once xbzrle_started and not in postcopy, every non-zero page goes through
+        // save_xbzrle_page, page by page (their sizes differ).
         const x = this.sendXbzrlePages(p, t0, elapsedUs, limit, maxWait, loopIndex)
         elapsedUs = x.elapsedUs
         pages += x.sent
