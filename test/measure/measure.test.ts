@@ -181,6 +181,35 @@ describe('migration-lab measure', () => {
     expect(shown.stdout).toMatch(/measured on QEMU \d+\.\d+\.\d+ \(tcg\)/)
   }, 60_000)
 
+  it('postcopy-preempt: the guest faults on the destination, and QEMU’s requests and blocked time are recorded', async () => {
+    // No --verify: it keeps the destination paused (-S), so the guest would never run (and never
+    // fault) during postcopy. Preempt also needs the destination's -incoming deferred.
+    const config = {
+      name: 'postcopy-preempt, 256 MiB rewriting 64 MiB at 32 MiB/s, 16 MiB/s',
+      guest: {
+        'memory-mib': 256,
+        vcpus: 1,
+        workloads: [{ pattern: 'uniform', 'dirty-rate-mibps': 32, 'working-set-mib': 64 }]
+      },
+      migration: {
+        capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
+        parameters: { 'max-bandwidth': 16 * 2 ** 20 },
+        policy: { 'postcopy-after-syncs': 3 }
+      }
+    }
+    const path = writeConfig('postcopy-preempt.json', config)
+    const r = await lab(['measure', path, '--accel', 'tcg', '--json', '--no-db'])
+    expect(r.stderr).not.toMatch(/migration-lab: /)
+    expect(r.code).toBe(0)
+    const measured = JSON.parse(r.stdout) as MigrationResult
+    expect(measured.status).toBe('completed')
+    expect(measured.ram['postcopy-bytes']).toBeGreaterThan(0)
+    expect(measured.ram['postcopy-requests']).toBeGreaterThan(0)
+    expect(typeof measured['postcopy-blocktime']).toBe('number')
+    expect(measured['postcopy-vcpu-blocktime']).toHaveLength(1)
+    expect(qemuPids()).toEqual([])
+  }, 240_000)
+
   it('without --accel: KVM when the guest boots under it, else TCG, saying why', async () => {
     const small = {
       name: 'idle 256 MiB, default accelerator',

@@ -137,7 +137,10 @@ function capabilityList(config: LabConfig): { capability: string; state: boolean
   return [
     // MIGRATION and MIGRATION_PASS events are sent only with `events` (migrate_events()).
     { capability: 'events', state: true },
-    ...Object.entries(caps).map(([capability, state]) => ({ capability, state }))
+    ...Object.entries(caps).map(([capability, state]) => ({ capability, state })),
+    // The destination's blocked time is kept only with postcopy-blocktime (postcopy-ram.c
+    // postcopy_blocktime_context); the lab's results always carry it after a switch.
+    ...(caps['postcopy-ram'] ? [{ capability: 'postcopy-blocktime', state: true }] : [])
   ]
 }
 
@@ -286,10 +289,12 @@ async function measureOnce(
     progress(
       `measure: starting the destination QEMU ${binaryVersion} (${accel}) listening on 127.0.0.1:${port}`
     )
-    // QEMU refuses the multifd capability once incoming started ("Multifd must be set before
-    // incoming starts", migration/options.c migrate_caps_check): with multifd the destination
-    // waits (-incoming defer) and listens after its capabilities are set (migrate-incoming).
-    const deferIncoming = config.migration.capabilities.multifd
+    // QEMU refuses the multifd and postcopy-preempt capabilities once incoming started ("Multifd
+    // must be set before incoming starts", "Postcopy preempt must be set before incoming starts",
+    // migration/options.c migrate_caps_check): with either, the destination waits (-incoming
+    // defer) and listens after its capabilities are set (migrate-incoming).
+    const deferIncoming =
+      config.migration.capabilities.multifd || config.migration.capabilities['postcopy-preempt']
     const dest = startQemu({
       name: 'destination QEMU',
       binary,
@@ -330,7 +335,7 @@ async function measureOnce(
       if (died) throw new LabFailure(labError('QemuFailed', died))
     }
 
-    const { snapshots, cancelReason, readBack, startedAtMs } = await migrateAndPoll({
+    const { snapshots, cancelReason, readBack, startedAtMs, destinationInfo } = await migrateAndPoll({
       config,
       src: srcQmp,
       dst,
@@ -410,7 +415,8 @@ async function measureOnce(
       cancelReason,
       verification,
       guestPauseMs,
-      readBack
+      readBack,
+      destinationInfo
     })
   } catch (e) {
     throw e instanceof LabFailure ? e : new LabFailure(toLabError(e, 'QemuFailed'))
@@ -510,7 +516,7 @@ export async function measureAttached(config: LabConfig, opts: AttachOptions): P
     progress(
       `measure: attached to QEMU ${qemuVersion} (${accel}) at ${describeQmpAddress(opts.sourceQmp)}, destination ${describeQmpAddress(opts.destQmp)}; migrating to ${opts.destUri}`
     )
-    const { snapshots, cancelReason, readBack, startedAtMs } = await migrateAndPoll({
+    const { snapshots, cancelReason, readBack, startedAtMs, destinationInfo } = await migrateAndPoll({
       config,
       src,
       dst,
@@ -539,6 +545,7 @@ export async function measureAttached(config: LabConfig, opts: AttachOptions): P
       verification: undefined,
       guestPauseMs: undefined,
       readBack,
+      destinationInfo,
       attached: {
         source: describeQmpAddress(opts.sourceQmp),
         destination: describeQmpAddress(opts.destQmp),
@@ -581,6 +588,8 @@ async function migrateAndPoll(ctx: MigrateContext): Promise<{
   cancelReason: string | undefined
   readBack: Record<string, unknown>
   startedAtMs: number
+  /** The destination's query-migrate after a switch to postcopy (its blocktime figures). */
+  destinationInfo: DestinationPostcopyInfo | undefined
 }> {
   const { config, src: srcQmp, dst, opts, progress, checkAlive } = ctx
   const binaryVersion = ctx.qemuVersion
@@ -676,7 +685,17 @@ async function migrateAndPoll(ctx: MigrateContext): Promise<{
     )
     await sleep(POLL_INTERVAL_MS)
   }
-  return { snapshots, cancelReason, readBack, startedAtMs }
+  // The blocked time is the destination's to report (fill_destination_postcopy_migration_info in
+  // migration/postcopy-ram.c, with the postcopy-blocktime capability set there).
+  const destinationInfo = postcopyStarted
+    ? await dst.execute<DestinationPostcopyInfo>('query-migrate').catch(() => undefined)
+    : undefined
+  return { snapshots, cancelReason, readBack, startedAtMs, destinationInfo }
+}
+
+interface DestinationPostcopyInfo {
+  'postcopy-blocktime'?: number
+  'postcopy-vcpu-blocktime'?: number[]
 }
 
 async function connectOrExplain(qemu: QemuProcess, socket: string): Promise<QmpClient> {
@@ -762,6 +781,7 @@ interface MeasuredInputs {
     { verified: boolean; mismatchedPages: number; comparedPages: number; firstMismatch?: string } | undefined
   guestPauseMs: number | undefined
   readBack: Record<string, unknown>
+  destinationInfo?: DestinationPostcopyInfo | undefined
   /** Attach mode: the pair that was driven, and what it was set to before the lab changed it. */
   attached?: {
     source: string
@@ -833,6 +853,16 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
     'multifd-bytes': pick('multifd-bytes')
   }
   if (final['xbzrle-cache'] && caps.xbzrle) result['xbzrle-cache'] = final['xbzrle-cache']
+  // Postcopy: the source counts the destination's page requests (ram_save_queue_pages); the
+  // destination reports how long its vCPUs were blocked on them.
+  if (caps['postcopy-ram'] && typeof ram['postcopy-requests'] === 'number')
+    result.ram['postcopy-requests'] = ram['postcopy-requests']
+  const dstInfo = m.destinationInfo
+  if (dstInfo && typeof dstInfo['postcopy-blocktime'] === 'number') {
+    result['postcopy-blocktime'] = dstInfo['postcopy-blocktime']
+    if (Array.isArray(dstInfo['postcopy-vcpu-blocktime']))
+      result['postcopy-vcpu-blocktime'] = dstInfo['postcopy-vcpu-blocktime']
+  }
   if (final.status === 'failed') result['error-desc'] = final['error-desc'] ?? 'QEMU reported failed'
   if (m.cancelReason !== undefined && final.status === 'cancelled') result.status = 'cancelled'
   const verified = m.verification?.verified ?? false
