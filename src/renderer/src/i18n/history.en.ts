@@ -181,6 +181,23 @@ const historyEn = {
   },
   compare: {
     title: 'Compare',
+    predicted: {
+      title: 'Predicted vs measured',
+      note: 'Each measured run beside the simulated run of the same config (the same label). Error = simulated ÷ measured − 1.',
+      pair: '{measured} (measured) against {simulated} (simulated)',
+      figure: 'Figure',
+      measured: 'Measured',
+      simulated: 'Simulated',
+      error: 'Error',
+      figures: {
+        totalTime: 'Total time',
+        transferred: 'Transferred',
+        dirtySyncs: 'Dirty syncs',
+        setupTime: 'Setup time',
+        downtime: 'Downtime',
+        guestPause: 'Guest pause'
+      }
+    },
     experimentTitle: 'Experiment: {name}',
     runsTitle: 'Comparing {count} runs',
     empty:

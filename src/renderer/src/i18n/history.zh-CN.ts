@@ -177,6 +177,23 @@ const historyZhCN: HistoryMessages = {
   },
   compare: {
     title: '比较',
+    predicted: {
+      title: '预测与实测',
+      note: '每个实测运行与同一配置（同一标签）的模拟运行并列。误差 = 模拟值 ÷ 实测值 − 1。',
+      pair: '{measured}（实测）对比 {simulated}（模拟）',
+      figure: '指标',
+      measured: '实测',
+      simulated: '模拟',
+      error: '误差',
+      figures: {
+        totalTime: '总时间',
+        transferred: '已传输',
+        dirtySyncs: '脏页位图同步次数',
+        setupTime: '准备时间',
+        downtime: '停机时间',
+        guestPause: '客户机暂停'
+      }
+    },
     experimentTitle: '实验：{name}',
     runsTitle: '比较 {count} 次运行',
     empty: '还没有可比较的内容。请在“历史”中选择若干运行并点击“比较所选”，或打开一个实验。',
