@@ -7,6 +7,7 @@
  * run or experiment, `Database` when SQLite fails (the message names the file), so callers can
  * send the error across any process boundary as data.
  */
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
 import { LabFailure, labError } from '../../shared/errors'
@@ -139,8 +140,10 @@ export class HistoryDb {
       : new RunWriter(db, {
           canonicalConfigJson: this.canonical,
           onFlushError: options.onFlushError,
-          now: this.now
+          now: this.now,
+          releaseReserve: () => releaseDiskReserve(file)
         })
+    if (this.writer && file !== ':memory:') keepDiskReserve(file)
     try {
       this.interruptedAtOpen = this.writer ? this.writer.recoverInterrupted() : []
     } catch (e) {
@@ -161,7 +164,7 @@ export class HistoryDb {
   close(): void {
     if (!this.db.open) return
     try {
-      this.writer?.close()
+      this.guard('Writing buffered telemetry at close', () => this.writer?.close())
     } finally {
       this.db.close()
     }
@@ -567,4 +570,42 @@ function wrapDatabaseError(file: string, what: string, e: unknown): LabFailure {
   // A full disk is the machine's failure, not bad input: kind Internal, so the command exits 1.
   const kind = code === 'SQLITE_FULL' ? 'Internal' : 'Database'
   return new LabFailure(labError(kind, `${what} failed in ${file}: ${message}.${hint}`))
+}
+
+/**
+ * Disk space kept in reserve beside a writable history (`FILE-reserve`, 64 KiB): a full disk
+ * would otherwise leave no room to record how the run it stopped ended, and the run would stay
+ * `running`. The writer releases it for that one write (RunWriter.endRunOnly); the next writable
+ * opening keeps it again when there is room. A reserve that cannot be made is no error.
+ */
+export const DISK_RESERVE_BYTES = 64 * 1024
+
+export function diskReservePath(file: string): string {
+  return `${file}-reserve`
+}
+
+function keepDiskReserve(file: string): void {
+  const path = diskReservePath(file)
+  try {
+    if (existsSync(path) && statSync(path).size === DISK_RESERVE_BYTES) return
+    // Written with bytes (not a sparse file), so the space is really taken.
+    writeFileSync(path, Buffer.alloc(DISK_RESERVE_BYTES, 0x52))
+  } catch {
+    try {
+      rmSync(path, { force: true })
+    } catch {
+      // Nothing to clean up.
+    }
+  }
+}
+
+function releaseDiskReserve(file: string): boolean {
+  const path = diskReservePath(file)
+  try {
+    if (!existsSync(path)) return false
+    rmSync(path)
+    return true
+  } catch {
+    return false
+  }
 }

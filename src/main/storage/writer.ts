@@ -126,6 +126,11 @@ export interface RunWriterOptions {
   /** Called when a timed flush fails; the data stays buffered and is retried. */
   onFlushError?: (error: unknown) => void
   now?: () => number
+  /**
+   * Gives back the disk space kept in reserve beside the database (history-db.ts), once, when a
+   * full disk would otherwise leave a run `running`; true when it freed some.
+   */
+  releaseReserve?: () => boolean
 }
 
 export class RunWriter {
@@ -301,7 +306,9 @@ export class RunWriter {
       // On a full disk the telemetry still buffered may be what does not fit: record how the
       // run ended without it, so the run is not left `running` (what was committed is kept;
       // issue 13, defect 5). The unwritten telemetry was never recorded, so nothing recorded is lost.
-      if (!(buffer && (e as { code?: unknown }).code === 'SQLITE_FULL' && this.endRunOnly(runId, labErr))) {
+      // With nothing buffered the end alone did not fit either; endRunOnly then first lets SQLite
+      // give space back (a WAL checkpoint that truncates the log) and tries once more.
+      if (!((e as { code?: unknown }).code === 'SQLITE_FULL' && this.endRunOnly(runId, labErr))) {
         if (buffer) this.restoreBuffer(runId, buffer)
         throw e
       }
@@ -309,23 +316,39 @@ export class RunWriter {
     this.seqs.delete(runId)
   }
 
-  /** Records only the end of a run (status, reason); false when even that cannot be written. */
+  /**
+   * Records only the end of a run (status, reason); false when even that cannot be written. On a
+   * full disk it tries again after releasing the reserve kept beside the database, then after a
+   * checkpoint that truncates the write-ahead log (wal_checkpoint(TRUNCATE)).
+   */
   private endRunOnly(runId: number, labErr: LabError): boolean {
-    try {
-      this.db
-        .transaction(() =>
-          this.statements.endRun.run({
-            id: runId,
-            status: labErr.kind === 'Cancelled' ? 'cancelled' : 'failed',
-            reason: `${labErr.message} (the telemetry of its last moments could not be written)`,
-            endedAtMs: this.now()
-          })
-        )
-        .immediate()
-      return true
-    } catch {
-      return false
+    const end = (): boolean => {
+      try {
+        this.db
+          .transaction(() =>
+            this.statements.endRun.run({
+              id: runId,
+              status: labErr.kind === 'Cancelled' ? 'cancelled' : 'failed',
+              reason: `${labErr.message} (the telemetry of its last moments could not be written)`,
+              endedAtMs: this.now()
+            })
+          )
+          .immediate()
+        return true
+      } catch {
+        return false
+      }
     }
+    if (end()) return true
+    // The write-ahead log may have taken the last of the disk: the space kept in reserve beside
+    // the database is for exactly this write.
+    if (this.options.releaseReserve?.() && end()) return true
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)')
+    } catch {
+      // Nothing more to give back.
+    }
+    return end()
   }
 
   // -------------------------------------------------------------------------------------------
