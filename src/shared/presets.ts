@@ -3,7 +3,7 @@ import { canonicalConfigJson, parseConfig } from './config/parse'
 
 /**
  * Starting points for an experiment: QEMU's defaults, the scenarios of QEMU's own benchmark
- * (guestperf, reference/qemu-migration.md §13) that the engine simulates, and a few realistic
+ * (guestperf, docs/qemu-rules.md §13) that the engine simulates, and a few realistic
  * guests. Each preset is a sparse config: what it leaves out keeps QEMU's default, so the JSON of
  * a preset says exactly what it changes. Shared by the desktop UI and the command line; the UI
  * shows each preset's name and description from its own translations (keyed by `id`).

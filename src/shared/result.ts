@@ -1,6 +1,6 @@
 /**
  * The result contract (DESIGN.md §4): one object shaped like QEMU's `query-migrate` reply
- * (reference/qemu-migration.md §11), plus a `lab` object with what QEMU cannot tell.
+ * (docs/qemu-rules.md §11), plus a `lab` object with what QEMU cannot tell.
  * Field names in the QEMU part are QEMU's own (kebab-case); units are QEMU's (ms, bytes, pages).
  * `migration-lab run CONFIG --json` prints exactly this; tools outside the repo rely on it.
  */

@@ -25,7 +25,7 @@ import {
   type WindowInput
 } from '../../src/shared/engine/rules'
 
-// Every expected number below is derived by hand from reference/qemu-migration.md; the
+// Every expected number below is derived by hand from docs/qemu-rules.md; the
 // derivation is in the comment next to it.
 
 const window = (over: Partial<WindowInput>): WindowInput => ({

@@ -4,7 +4,7 @@ import { parseConfig, type LabConfigInput } from '../../src/shared/config'
 import type { MigrationResult, RunTelemetry } from '../../src/shared/result'
 
 // Whole migrations in one thread (vCPU simulators linked directly to the migration thread), with
-// answers derived in closed form from reference/qemu-migration.md where one exists.
+// answers derived in closed form from docs/qemu-rules.md where one exists.
 
 async function run(
   input: LabConfigInput,

@@ -10,7 +10,7 @@ import {
 } from '../../src/shared/report'
 
 // QEMU 10.0's own names (qapi/migration.json MigrationCapability and MigrationParameter,
-// reference/qemu-migration.md §12): the commands must use exactly these.
+// docs/qemu-rules.md §12): the commands must use exactly these.
 const QEMU_CAPABILITIES = new Set([
   'xbzrle',
   'rdma-pin-all',

@@ -141,7 +141,7 @@ const BATCH_EVERY_SAMPLES = 10
 
 /**
  * QEMU's migration thread, the wire and the destination, in virtual time
- * (reference/qemu-migration.md §1–§5, §10, §14). One instance runs one migration.
+ * (docs/qemu-rules.md §1–§5, §10, §14). One instance runs one migration.
  */
 export class MigrationSimulator {
   private readonly config: LabConfig

@@ -23,7 +23,7 @@ import { runMigration } from './run'
 
 /**
  * Sweeps: an experiment that varies one or two config parameters over a base config, with
- * repetitions (like guestperf's comparisons, reference/qemu-migration.md §13.7, but repeated,
+ * repetitions (like guestperf's comparisons, docs/qemu-rules.md §13.7, but repeated,
  * which guestperf never does, §13.10).
  *
  * - `runSweep` performs the runs of an experiment already recorded, with bounded parallelism,

@@ -79,7 +79,7 @@ export function renderReportHtml(data: ReportData): string {
 <body>
 <main>
 ${body}
-<footer>Migration Lab ${e(data.environment.labVersion)} · report generated ${e(formatDate(data.environment.generatedAtMs))} on ${e(data.environment.generatedOn)} · section numbers (§) refer to the lab's QEMU migration reference (reference/qemu-migration.md).</footer>
+<footer>Migration Lab ${e(data.environment.labVersion)} · report generated ${e(formatDate(data.environment.generatedAtMs))} on ${e(data.environment.generatedOn)} · section numbers (§) refer to the lab's QEMU rule book (docs/qemu-rules.md in the Migration Lab repository).</footer>
 </main>
 </body>
 </html>

@@ -4,7 +4,7 @@ import { KVM_DIRTY_RING_MAX_ENTRIES, KVM_DIRTY_RING_MIN_ENTRIES } from '../engin
 /**
  * The config contract (DESIGN.md §3). Names under `migration.capabilities` and
  * `migration.parameters` are QEMU's own `migrate-set-capabilities` / `migrate-set-parameters`
- * names with QEMU's units (bytes/s, ms) and QEMU's defaults (reference/qemu-migration.md §12).
+ * names with QEMU's units (bytes/s, ms) and QEMU's defaults (docs/qemu-rules.md §12).
  * Every field is optional; objects are strict, so a misspelt key is an error, never ignored.
  */
 

@@ -1,5 +1,5 @@
 /**
- * QEMU's fixed constants that the engine follows (reference/qemu-migration.md §12), and the
+ * QEMU's fixed constants that the engine follows (docs/qemu-rules.md §12), and the
  * engine's own units. Virtual time is an integer number of microseconds everywhere.
  */
 

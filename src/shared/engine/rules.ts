@@ -1,6 +1,6 @@
 /**
  * QEMU's migration rules as pure functions over explicit state (style.md rule 3). Each one cites
- * the section of reference/qemu-migration.md it follows. The migration process wraps them; tests
+ * the section of docs/qemu-rules.md it follows. The migration process wraps them; tests
  * check them against numbers derived by hand (test/engine/rules.test.ts).
  */
 import {

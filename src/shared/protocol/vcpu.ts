@@ -5,7 +5,7 @@
  * The migration process is the only clock driver. It tells each vCPU the schedule as it happens
  * (BQL holds, throttle changes, stop) and asks it to run its guest up to a virtual time; the vCPU
  * answers with its dirty log since the last harvest, like KVM_GET_DIRTY_LOG / a dirty-ring reap
- * (reference/qemu-migration.md §4.1, §4.2), plus its own telemetry.
+ * (docs/qemu-rules.md §4.1, §4.2), plus its own telemetry.
  */
 import type { LabConfig } from '../config/schema'
 import type { VcpuLaneState, VcpuScheduleEvent } from '../engine/vcpu-clock'

@@ -3,7 +3,7 @@
  * converged or not, why QEMU's downtime differs from the limit and from the guest's pause, what
  * auto-converge did, and what to change. Every number in the text is computed from the run's
  * result, its per-sync records and its config; every rule it invokes is QEMU's, cited by section
- * of reference/qemu-migration.md.
+ * of docs/qemu-rules.md.
  *
  * Pure and deterministic, so it is unit-tested against real engine runs.
  */

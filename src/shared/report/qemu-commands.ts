@@ -1,7 +1,7 @@
 /**
  * The commands that apply a run's config to a real QEMU: QMP (one JSON object per line) and HMP
  * (the human monitor), for the destination and the source. Names are QEMU's own and values are
- * in QEMU's units (reference/qemu-migration.md §12): the lab's `migration.capabilities` and
+ * in QEMU's units (docs/qemu-rules.md §12): the lab's `migration.capabilities` and
  * `migration.parameters` already use both, so they are passed through, every one explicitly (a
  * real QEMU may have been configured before; stating every value leaves nothing to chance).
  *

@@ -16,7 +16,7 @@ import {
 /**
  * The live run chart as one ECharts option: the swimlane timeline of the guest's vCPUs, the
  * migration thread and the destination on top, and below it, on the same virtual-time axis, the
- * quantities QEMU's convergence rule works with (reference/qemu-migration.md §2): remaining bytes
+ * quantities QEMU's convergence rule works with (docs/qemu-rules.md §2): remaining bytes
  * against the threshold, dirty rate against the bandwidth estimate, expected downtime against
  * downtime-limit, the auto-converge throttle, and the guest's own throughput (guestperf's plot,
  * §13.9, turned around so a pause is a drop to zero). Every panel shares one x axis zoom and
