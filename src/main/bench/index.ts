@@ -16,17 +16,24 @@ import type { RunTelemetry } from '../../shared/result'
 
 const GIB = 1024
 
+/** The 64 GiB / 16 vCPU case every `large-*` scenario shares; they differ in their migration. */
+const LARGE_WORKLOAD = {
+  vcpus: 'all',
+  pattern: 'uniform',
+  'dirty-rate-mibps': 64,
+  'working-set-mib': 8 * GIB
+}
+const LARGE_GUEST = {
+  guest: { 'memory-mib': 64 * GIB, vcpus: 16, workloads: [LARGE_WORKLOAD] },
+  network: { 'bandwidth-mbps': 10_000 }
+}
+
 export const SCENARIOS: Record<string, { title: string; config: Record<string, unknown> }> = {
   default: { title: 'Default config (4 GiB, 2 vCPUs)', config: {} },
   'large-uniform': {
     title: '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s',
     config: {
-      guest: {
-        'memory-mib': 64 * GIB,
-        vcpus: 16,
-        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
-      },
-      network: { 'bandwidth-mbps': 10_000 },
+      ...LARGE_GUEST,
       migration: { parameters: { 'max-bandwidth': 1024 ** 3 } }
     }
   },
@@ -34,20 +41,8 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
     title:
       '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB in 8-byte writes, 10 Gbit/s, max-bandwidth 1 GiB/s, xbzrle with a 1 GiB cache',
     config: {
-      guest: {
-        'memory-mib': 64 * GIB,
-        vcpus: 16,
-        workloads: [
-          {
-            vcpus: 'all',
-            pattern: 'uniform',
-            'dirty-rate-mibps': 64,
-            'working-set-mib': 8 * GIB,
-            'bytes-per-write': 8
-          }
-        ]
-      },
-      network: { 'bandwidth-mbps': 10_000 },
+      guest: { ...LARGE_GUEST.guest, workloads: [{ ...LARGE_WORKLOAD, 'bytes-per-write': 8 }] },
+      network: LARGE_GUEST.network,
       migration: {
         capabilities: { xbzrle: true },
         parameters: { 'max-bandwidth': 1024 ** 3, 'xbzrle-cache-size': 1024 ** 3 }
@@ -58,12 +53,7 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
     title:
       '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s, multifd with 4 channels',
     config: {
-      guest: {
-        'memory-mib': 64 * GIB,
-        vcpus: 16,
-        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
-      },
-      network: { 'bandwidth-mbps': 10_000 },
+      ...LARGE_GUEST,
       migration: {
         capabilities: { multifd: true },
         parameters: { 'max-bandwidth': 1024 ** 3, 'multifd-channels': 4 }
@@ -74,12 +64,7 @@ export const SCENARIOS: Record<string, { title: string; config: Record<string, u
     title:
       '64 GiB, 16 vCPUs, uniform 64 MiB/s per vCPU over 8 GiB, 10 Gbit/s, max-bandwidth 1 GiB/s, postcopy-ram + postcopy-preempt after 3 syncs',
     config: {
-      guest: {
-        'memory-mib': 64 * GIB,
-        vcpus: 16,
-        workloads: [{ vcpus: 'all', pattern: 'uniform', 'dirty-rate-mibps': 64, 'working-set-mib': 8 * GIB }]
-      },
-      network: { 'bandwidth-mbps': 10_000 },
+      ...LARGE_GUEST,
       migration: {
         capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
         parameters: { 'max-bandwidth': 1024 ** 3 },
