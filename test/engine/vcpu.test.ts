@@ -7,7 +7,12 @@ import {
   type VcpuLaneState,
   type VcpuScheduleEvent
 } from '../../src/shared/engine/vcpu-clock'
-import { layoutGuest, type GuestSpec, type WorkloadSpec } from '../../src/shared/engine/workload'
+import {
+  layoutGuest,
+  touchedPageRanges,
+  type GuestSpec,
+  type WorkloadSpec
+} from '../../src/shared/engine/workload'
 import type { HarvestRequest } from '../../src/shared/protocol/vcpu'
 
 /** Runs a clock to `untilUs`; returns the run intervals, the lane states and the clock. */
@@ -160,6 +165,39 @@ describe('workload layout', () => {
     // Sequential sweeps over a shared set start apart.
     expect(layout.vcpus[2].sequentialStartOffset).toBe(layout.vcpus[0].regionPages / 2)
     expect(layout.vcpus[1]).toMatchObject({ pattern: 'idle', writesPerSecond: 0, ioExitsPerSecond: 0 })
+  })
+
+  it('names the pages each vCPU can write: its region, split where it wraps; none when idle', () => {
+    // 196,608 non-zero pages, regions of 80,000: vCPU 2's [160,000, 240,000) wraps to
+    // [160,000, 196,608) + [0, 43,392); vCPU 3 is idle.
+    const g = guest({
+      vcpus: 4,
+      'zero-fraction': 0.25,
+      workloads: [workload({ vcpus: [0, 1, 2], 'working-set-mib': 312.5 })]
+    })
+    const layout = layoutGuest(g)
+    const ranges = layout.vcpus.map((p) => touchedPageRanges(p, layout.nonZeroPages))
+    expect(ranges).toEqual([
+      [[0, 80_000]],
+      [[80_000, 160_000]],
+      [
+        [160_000, 196_608],
+        [0, 43_392]
+      ],
+      []
+    ])
+    // Every page a vCPU writes lies in its ranges (the wrapped vCPU 2, 30 s of writes).
+    const sim = new VcpuSimulator({
+      plan: layout.vcpus[2],
+      totalPages: layout.totalPages,
+      nonZeroPages: layout.nonZeroPages,
+      seed: 3
+    })
+    const { pages } = sim.harvest(harvest(30_000_000))
+    const inRanges = (p: number): boolean => ranges[2].some(([s, e]) => p >= s && p < e)
+    expect(pages.length).toBeGreaterThan(50_000)
+    expect(Array.from(pages).every(inRanges)).toBe(true)
+    expect(Array.from(pages).some((p) => p < 43_392)).toBe(true)
   })
 })
 

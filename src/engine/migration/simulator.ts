@@ -598,8 +598,7 @@ export class MigrationSimulator {
     )
     this.window.reset(this.nowUs, this.sender.transferred)
     const pc = new PostcopyDestination(
-      this.totalPages,
-      this.links.length,
+      layoutGuest(c.guest),
       dstStartUs,
       c.network['rtt-ms'] * US_PER_MS,
       this.linkBytesPerS,
@@ -691,7 +690,7 @@ export class MigrationSimulator {
     let active = this.links.map((_, v) => v)
     while (active.length > 0) {
       const replies = await Promise.all(
-        active.map((v) => this.links[v].postcopyRun({ untilUs, ...pc.runsFor(v) }))
+        active.map((v) => this.links[v].postcopyRun({ untilUs, ...pc.arrivalsFor(v) }))
       )
       const next: number[] = []
       const faults = replies.filter((r) => r.faultPage >= 0).sort((a, b) => a.reachedUs - b.reachedUs)

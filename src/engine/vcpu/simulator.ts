@@ -208,8 +208,7 @@ export class VcpuSimulator {
   postcopyRun(req: PostcopyRunRequest): PostcopyRunReply {
     const pc = this.postcopy
     if (pc === undefined) throw new Error('postcopyRun before postcopyStart')
-    for (let i = 0; i < req.runPages.length; i++)
-      this.noteArrivals(pc, req.runPages[i], req.runCounts[i], req.runStartUs[i], req.runCostUs[i])
+    this.noteArrivals(pc, req.arrivedPages, req.arrivalPlus1)
     this.postcopyAdvance(req.untilUs)
     // A fault resolved here (postcopy-preempt) is reported as a request, not as a stop.
     const stopped = pc.faultPage >= 0 && !pc.faultLocal
@@ -258,16 +257,17 @@ export class VcpuSimulator {
     return true
   }
 
-  /** Arrival times of a run of sent pages, kept only for pages this guest still misses. */
-  private noteArrivals(pc: PostcopyGuest, p: number, n: number, startUs: number, costUs: number): void {
+  /** Arrival times (+1) of sent pages, kept only for pages this guest still misses. */
+  private noteArrivals(pc: PostcopyGuest, pages: Uint32Array, arrivalPlus1: Uint32Array): void {
     const missing = pc.missing
-    for (let j = 0; j < n; j++) {
-      const page = p + j
+    const chunks = pc.arrivalPlus1
+    for (let i = 0; i < pages.length; i++) {
+      const page = pages[i]
       if ((missing[page >>> 5] & (1 << (page & 31))) === 0) continue
       const chunk = page >>> PAGE_CHUNK_SHIFT
-      let a = pc.arrivalPlus1[chunk]
-      if (a === undefined) pc.arrivalPlus1[chunk] = a = new Uint32Array(PAGE_CHUNK_PAGES)
-      a[page & CHUNK_MASK] = Math.floor(startUs + j * costUs) + 1
+      let a = chunks[chunk]
+      if (a === undefined) chunks[chunk] = a = new Uint32Array(PAGE_CHUNK_PAGES)
+      a[page & CHUNK_MASK] = arrivalPlus1[i]
     }
   }
 

@@ -169,3 +169,20 @@ export function layoutGuest(guest: GuestSpec): GuestLayout {
   })
   return { pageSize, totalPages, nonZeroPages, vcpus: plans }
 }
+
+/**
+ * The pages a vCPU's writes can land on, as at most two half-open ranges [start, end): its
+ * working set from `regionStartPage`, wrapping at the non-zero memory's end (`nonZeroPages`), as
+ * VcpuSimulator.writeRun places them. An idle vCPU touches nothing: no ranges. The destination
+ * of a postcopy run tells a vCPU only of arrivals it can meet (src/engine/migration/postcopy.ts).
+ */
+export function touchedPageRanges(plan: VcpuPlan, nonZeroPages: number): [number, number][] {
+  if (plan.writesPerSecond <= 0 || plan.regionPages <= 0 || nonZeroPages <= 0) return []
+  const start = plan.regionStartPage
+  const end = start + Math.min(plan.regionPages, nonZeroPages)
+  if (end <= nonZeroPages) return [[start, end]]
+  return [
+    [start, nonZeroPages],
+    [0, end - nonZeroPages]
+  ]
+}

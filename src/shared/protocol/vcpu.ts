@@ -177,16 +177,14 @@ export interface PostcopyStartReply {
 
 /**
  * Runs the destination guest to `untilUs` or to its first fault (a touch of a page not yet
- * arrived). `runs` tells the vCPU of pages sent since the last request: run i covers pages
- * runPages[i] … runPages[i] + runCounts[i] − 1, page j of it arriving at
- * ⌊runStartUs[i] + j × runCostUs[i]⌋ µs.
+ * arrived). It tells the vCPU of pages sent since its last request, of those it can write
+ * (touchedPageRanges in src/shared/engine/workload.ts): page arrivedPages[i] arrives at
+ * arrivalPlus1[i] − 1 µs.
  */
 export interface PostcopyRunRequest {
   readonly untilUs: number
-  readonly runPages: Uint32Array
-  readonly runCounts: Uint32Array
-  readonly runStartUs: Float64Array
-  readonly runCostUs: Float64Array
+  readonly arrivedPages: Uint32Array
+  readonly arrivalPlus1: Uint32Array
 }
 
 export interface PostcopyRunReply {
