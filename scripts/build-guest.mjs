@@ -5,7 +5,8 @@
 // - guest/workload.c compiled static with the host's cc.
 // It writes vmlinuz, initrd.cpio (newc, written here) and guest.json into the cache directory
 // (<user data dir>/guest, MIGRATION_LAB_HOME honoured) and does nothing when they are current.
-// Usage: node scripts/build-guest.mjs [--out DIR] [--force]
+// Usage: node scripts/build-guest.mjs [--out DIR] [--force | --check]
+// --check builds nothing: it prints whether the guest is cached and current, and what a build lacks.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
@@ -94,25 +95,43 @@ const INIT = `#!/bin/busybox sh
 exec /workload
 `
 
+/** What the build needs and this host lacks, each with what to install. */
+export function missingBuildTools() {
+  const missing = []
+  if (!have('apt-get') || !have('dpkg')) missing.push('apt-get and dpkg (a Debian or Ubuntu host)')
+  if (!have('cc')) missing.push('a C compiler: apt-get install gcc libc6-dev')
+  return missing
+}
+
+/** The cached guest's manifest when it is current (built from today's workload source), else null. */
+function currentManifest(out) {
+  const source = readFileSync(workloadSource)
+  const sourceHash = createHash('sha256').update(source).update(INIT).digest('hex').slice(0, 16)
+  const manifestPath = join(out, 'guest.json')
+  if (existsSync(manifestPath)) {
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'))
+    if (m.workloadHash === sourceHash && existsSync(join(out, m.kernel)) && existsSync(join(out, m.initrd)))
+      return { sourceHash, manifest: m }
+  }
+  return { sourceHash, manifest: null }
+}
+
+/** Whether the guest is cached and current, and what a build would lack (`--check`; builds nothing). */
+export function checkGuest({ out = defaultGuestDir() } = {}) {
+  return { dir: out, current: currentManifest(out).manifest !== null, missing: missingBuildTools() }
+}
+
 /** Builds the guest into `out` unless it is current; returns its files. */
 export function buildGuest({
   out = defaultGuestDir(),
   force = false,
   log = (line) => process.stderr.write(line + '\n')
 } = {}) {
-  const missing = []
-  if (!have('apt-get') || !have('dpkg')) missing.push('apt-get and dpkg (a Debian or Ubuntu host)')
-  if (!have('cc')) missing.push('a C compiler: apt-get install gcc libc6-dev')
+  const { sourceHash, manifest: cached } = currentManifest(out)
+  if (!force && cached) return { dir: out, ...cached }
+  const missing = missingBuildTools()
   if (missing.length) throw new GuestBuildError(`cannot build the guest: missing ${missing.join('; ')}`)
-  const source = readFileSync(workloadSource)
-  const sourceHash = createHash('sha256').update(source).update(INIT).digest('hex').slice(0, 16)
   const manifestPath = join(out, 'guest.json')
-  if (!force && existsSync(manifestPath)) {
-    const m = JSON.parse(readFileSync(manifestPath, 'utf8'))
-    if (m.workloadHash === sourceHash && existsSync(join(out, m.kernel)) && existsSync(join(out, m.initrd))) {
-      return { dir: out, ...m }
-    }
-  }
   mkdirSync(out, { recursive: true })
   const work = mkdtempSync(join(tmpdir(), 'ml-guest-'))
   try {
@@ -173,7 +192,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2)
   const outIdx = args.indexOf('--out')
   try {
-    const g = buildGuest({ out: outIdx >= 0 ? args[outIdx + 1] : undefined, force: args.includes('--force') })
+    const out = outIdx >= 0 ? args[outIdx + 1] : undefined
+    const g = args.includes('--check')
+      ? checkGuest({ out })
+      : buildGuest({ out, force: args.includes('--force') })
     process.stdout.write(JSON.stringify(g) + '\n')
   } catch (e) {
     process.stderr.write(`build-guest: ${e.message}\n`)

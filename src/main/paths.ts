@@ -17,6 +17,7 @@ export const LINUX_DIR_NAME = 'migration-lab'
 /** Environment override of the user data directory (tests, portable installs). */
 export const HOME_ENV = 'MIGRATION_LAB_HOME'
 export const HISTORY_DB_FILE = 'history.db'
+export const HOST_PRESETS_FILE = 'host-presets.json'
 
 export interface PlatformEnv {
   readonly platform?: NodeJS.Platform
@@ -48,12 +49,20 @@ export function userDataDir(opts: PlatformEnv = {}): string {
   return path.join(configHome, LINUX_DIR_NAME)
 }
 
+/** A file in the user data directory, joined the platform's way. */
+function userDataFile(name: string, opts: PlatformEnv): string {
+  const dir = userDataDir(opts)
+  return (opts.platform ?? process.platform) === 'win32' ? win32.join(dir, name) : posix.join(dir, name)
+}
+
 /** The shared history database (command line `--db` overrides it). */
 export function defaultHistoryDbPath(opts: PlatformEnv = {}): string {
-  const dir = userDataDir(opts)
-  return (opts.platform ?? process.platform) === 'win32'
-    ? win32.join(dir, HISTORY_DB_FILE)
-    : posix.join(dir, HISTORY_DB_FILE)
+  return userDataFile(HISTORY_DB_FILE, opts)
+}
+
+/** Host presets saved from calibrations (src/main/lab/host-presets.ts). */
+export function hostPresetsPath(opts: PlatformEnv = {}): string {
+  return userDataFile(HOST_PRESETS_FILE, opts)
 }
 
 let cachedRoot: string | undefined

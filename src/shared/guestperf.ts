@@ -235,22 +235,9 @@ export function guestperfToMeasuredRun(report: GuestperfReport, source = 'guestp
     }
   }
 
-  const progress: ProgressSample[] = history.map((p) => {
-    const bandwidthBytesPerMs = p.ram.transfer_rate_mbs * 125 // Mbit/s → bytes/ms
-    return {
-      'time-ms': msSinceStart(p.now),
-      status: progressStatus(p.status),
-      'transferred-bytes': p.ram.transferred_bytes,
-      'remaining-bytes': p.ram.remaining_bytes,
-      'dirty-pages-rate': p.ram.dirty_rate_pps,
-      mbps: p.ram.transfer_rate_mbs,
-      'bandwidth-bytes-per-ms': bandwidthBytesPerMs,
-      'threshold-bytes': Math.round(bandwidthBytesPerMs * scenario.downtime),
-      'expected-downtime-ms': p.downtime_expected,
-      'dirty-sync-count': p.ram.iterations,
-      'cpu-throttle-percentage': p.throttle_pcent
-    }
-  })
+  const progress: ProgressSample[] = history.map((p) =>
+    guestperfProgressSample(p, msSinceStart(p.now), scenario.downtime)
+  )
 
   const iterations: SyncRecord[] = []
   let previousPages = 0
@@ -383,6 +370,33 @@ export function guestperfToMeasuredRun(report: GuestperfReport, source = 'guestp
     startedAtMs: Math.round(startS * 1000),
     endedAtMs: Math.round(final.now * 1000),
     notes
+  }
+}
+
+/**
+ * One query-migrate snapshot as a progress sample at `timeMs` since the migration started: the
+ * mapping of every guestperf snapshot, and of a measured run's snapshots while it goes (the
+ * measured run's live telemetry, src/main/measure/measure.ts). The threshold is QEMU's
+ * bandwidth × downtime-limit (migration/migration.c migration_update_counters, docs/qemu-rules.md).
+ */
+export function guestperfProgressSample(
+  p: GuestperfProgress,
+  timeMs: number,
+  downtimeLimitMs: number
+): ProgressSample {
+  const bandwidthBytesPerMs = p.ram.transfer_rate_mbs * 125 // Mbit/s → bytes/ms
+  return {
+    'time-ms': timeMs,
+    status: progressStatus(p.status),
+    'transferred-bytes': p.ram.transferred_bytes,
+    'remaining-bytes': p.ram.remaining_bytes,
+    'dirty-pages-rate': p.ram.dirty_rate_pps,
+    mbps: p.ram.transfer_rate_mbs,
+    'bandwidth-bytes-per-ms': bandwidthBytesPerMs,
+    'threshold-bytes': Math.round(bandwidthBytesPerMs * downtimeLimitMs),
+    'expected-downtime-ms': p.downtime_expected,
+    'dirty-sync-count': p.ram.iterations,
+    'cpu-throttle-percentage': p.throttle_pcent
   }
 }
 

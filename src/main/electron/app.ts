@@ -3,7 +3,7 @@ import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import { HISTORY_OPTIONS, openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
-import { PRODUCT_NAME, defaultHistoryDbPath, rendererDir, userDataDir } from '../paths'
+import { PRODUCT_NAME, defaultHistoryDbPath, hostPresetsPath, rendererDir, userDataDir } from '../paths'
 import { openHistory, type HistoryDb } from '../storage'
 import { APP_INDEX_URL, type AppPageLocation } from '../security-policy'
 import { handleAppProtocol, registerAppScheme } from './app-protocol'
@@ -51,6 +51,7 @@ export function startDesktopApp(): LabService {
   const service = new LabService({
     ...baseDeps,
     processHost: resources.processHost,
+    hostPresetsFile: hostPresetsPath(),
     ...(resources.history ? { history: resources.history } : {})
   })
 

@@ -20,6 +20,7 @@ import { historyHandlers } from './handlers/history'
 import { runHandlers, type RunHandlerOptions } from './handlers/runs'
 import type { PdfPrinter } from '../report'
 import { reportHandlers } from './handlers/reports'
+import { measureHandlers, type MeasureHandlerOptions } from './handlers/measure'
 import type { HistoryDb } from '../storage'
 
 /**
@@ -63,6 +64,10 @@ export interface LabServiceDeps {
   readonly printPdf?: PdfPrinter
   /** How runs are admitted (bound of runs at once, memory) and run; defaults for a real host. */
   readonly runs?: RunHandlerOptions
+  /** Measured runs on a real QEMU (the guest's cache, the QEMU lookup); defaults for a real host. */
+  readonly measure?: MeasureHandlerOptions
+  /** Where host presets are kept (src/main/lab/host-presets.ts); absent: in memory only. */
+  readonly hostPresetsFile?: string
 }
 
 export type ShutdownHook = () => void | Promise<void>
@@ -91,7 +96,8 @@ export class LabService {
         params.echo !== undefined ? { pong: true, echo: params.echo } : { pong: true },
       ...historyHandlers(this),
       ...runHandlers(this, deps.runs),
-      ...reportHandlers(this)
+      ...reportHandlers(this),
+      ...measureHandlers(this, deps.measure)
     }
   }
 

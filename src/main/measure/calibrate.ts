@@ -47,15 +47,23 @@ export function loadMeasuredRuns(history: HistoryDb, runIds: readonly number[]):
   })
 }
 
+/** Simulates one config to its result (the engine, however the caller runs it). */
+export type Simulate = (config: LabConfig) => Promise<MigrationResult>
+
+/** The engine in this thread: the command line's `calibrate` (nothing else waits on it). */
+const simulateInThread: Simulate = async (config) => (await runInThread(config)).result
+
 /**
  * Fits the host cost model to the measured runs (src/shared/calibrate.ts fitHostModel), simulating
- * each run's own config and seed with every candidate host model, in this thread (the same engine
- * and results as `run`). Starts from the first run's host model; the runs must share one (they
- * describe one host).
+ * each run's own config and seed with every candidate host model (the same engine and results as
+ * `run`): in this thread by default, or with `simulate` (a lab host runs the engine in its own
+ * processes, so its pages are still served while it fits). Starts from the first run's host
+ * model; the runs must share one (they describe one host).
  */
 export async function calibrateHost(
   runs: readonly MeasuredForCalibration[],
-  opts: FitOptions = {}
+  opts: FitOptions = {},
+  simulate: Simulate = simulateInThread
 ): Promise<HostFit> {
   const start = runs[0]!.config.host
   const startText = JSON.stringify(start)
@@ -70,7 +78,7 @@ export async function calibrateHost(
   const measured = runs.map((r) => r.result)
   const evaluate = async (host: HostModel) => {
     const simulated: MigrationResult[] = []
-    for (const r of runs) simulated.push((await runInThread({ ...r.config, host })).result)
+    for (const r of runs) simulated.push(await simulate({ ...r.config, host }))
     return scoreHostModel(measured, simulated)
   }
   return fitHostModel(start, evaluate, opts)

@@ -5,7 +5,14 @@ import { join } from 'node:path'
 import { defaultConfig as parseDefaultConfig, type LabConfig } from '../../shared/config'
 import { layoutGuest } from '../../shared/engine/workload'
 import { LabFailure, labError, toLabError } from '../../shared/errors'
-import { guestperfToMeasuredRun, type GuestperfReport, type MeasuredRun } from '../../shared/guestperf'
+import {
+  guestperfProgressSample,
+  guestperfToMeasuredRun,
+  type GuestperfProgress,
+  type GuestperfReport,
+  type MeasuredRun
+} from '../../shared/guestperf'
+import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type { MigrationResult, RamStats, VcpuThroughputSeries } from '../../shared/result'
 import { appRoot } from '../paths'
 import { QmpClient, describeQmpAddress, qemuVersionText, type QmpAddress, type QmpEvent } from './qmp'
@@ -39,6 +46,12 @@ export interface MeasureOptions {
    * a live status line, a `status` line after every query-migrate.
    */
   readonly onProgress?: (line: string, kind: 'phase' | 'status') => void
+  /**
+   * Live telemetry for a page (the LabApi's `measure.telemetry`): after every query-migrate, its
+   * snapshot as a progress sample at ms since `migrate`, and the migration's state changes on the
+   * timeline. The recorded run's telemetry is the whole mapping of toMeasuredRun, not these.
+   */
+  readonly onTelemetry?: (batch: TelemetryBatch) => void
   /** Where the guest is built and cached (default: <user data dir>/guest). */
   readonly guestDir?: string
 }
@@ -62,21 +75,57 @@ interface GuestFiles {
   kernelVersion: string
 }
 
-/** Builds (or finds cached) the tiny guest with scripts/build-guest.mjs; progress lines pass through. */
-export async function ensureGuest(
-  opts: Pick<MeasureOptions, 'guestDir' | 'onProgress'>
-): Promise<GuestFiles> {
+/** Runs scripts/build-guest.mjs with `args`; stderr lines go to `onLine` as they come. */
+async function guestScript(
+  args: readonly string[],
+  guestDir: string | undefined,
+  onLine?: (line: string) => void
+): Promise<{ code: number | null; out: string; err: string }> {
   const script = join(appRoot(), 'scripts', 'build-guest.mjs')
-  const args = [script, ...(opts.guestDir ? ['--out', opts.guestDir] : [])]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [script, ...args, ...(guestDir ? ['--out', guestDir] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // In the desktop app process.execPath is Electron's binary: run it as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }
+  })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d
-    for (const line of d.split('\n')) if (line.trim()) opts.onProgress?.(line.trim(), 'phase')
+    for (const line of d.split('\n')) if (line.trim()) onLine?.(line.trim())
   })
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', resolve)
+    child.once('error', (e) => {
+      err += e.message
+      resolve(null)
+    })
+  })
+  return { code, out, err }
+}
+
+/** The cached guest: where it is, whether it is current, and what building it would lack. */
+export interface GuestStatus {
+  readonly dir: string
+  readonly current: boolean
+  readonly missing: readonly string[]
+}
+
+/** Checks the guest cache without building anything (`build-guest.mjs --check`). */
+export async function guestStatus(guestDir?: string): Promise<GuestStatus> {
+  const { code, out, err } = await guestScript(['--check'], guestDir)
+  if (code !== 0)
+    throw new LabFailure(
+      labError('Internal', `the measured-run guest could not be checked: ${err.trim() || `exit ${code}`}`)
+    )
+  return JSON.parse(out) as GuestStatus
+}
+
+/** Builds (or finds cached) the tiny guest with scripts/build-guest.mjs; progress lines pass through. */
+export async function ensureGuest(
+  opts: Pick<MeasureOptions, 'guestDir' | 'onProgress'>
+): Promise<GuestFiles> {
+  const { code, out, err } = await guestScript([], opts.guestDir, (line) => opts.onProgress?.(line, 'phase'))
   if (code !== 0) {
     const message = err.trim().split('\n').pop() ?? 'failed'
     throw new LabFailure(
@@ -570,7 +619,7 @@ interface MigrateContext {
   /** A destination started with `-incoming defer`: migrate-incoming on this URI once set up. */
   readonly listenUri?: string
   readonly qemuVersion: string
-  readonly opts: Pick<MeasureOptions, 'signal'>
+  readonly opts: Pick<MeasureOptions, 'signal' | 'onTelemetry'>
   readonly progress: (line: string, kind?: 'phase' | 'status') => void
   /** Throws when a QEMU died (the lab's own QEMUs; attached ones are the user's). */
   readonly checkAlive: () => void
@@ -659,8 +708,10 @@ async function migrateAndPoll(ctx: MigrateContext): Promise<{
   for (;;) {
     checkAlive()
     const info = await srcQmp.execute<QueryMigrate>('query-migrate')
-    snapshots.push({ atMs: Date.now(), info })
+    const snapshot = { atMs: Date.now(), info }
+    snapshots.push(snapshot)
     if (info.status !== lastStatus) progress(`measure: migration ${info.status}`)
+    opts.onTelemetry?.(liveBatch(snapshot, startedAtMs, lastStatus, config))
     lastStatus = info.status
     if (['completed', 'failed', 'cancelled'].includes(info.status)) break
     const syncs = info.ram?.['dirty-sync-count'] ?? 0
@@ -691,6 +742,68 @@ async function migrateAndPoll(ctx: MigrateContext): Promise<{
     ? await dst.execute<DestinationPostcopyInfo>('query-migrate').catch(() => undefined)
     : undefined
   return { snapshots, cancelReason, readBack, startedAtMs, destinationInfo }
+}
+
+/**
+ * One snapshot as a page draws it while the run goes: its progress sample (the same mapping as
+ * the recorded run's, src/shared/guestperf.ts guestperfProgressSample) and, when the state
+ * changed, the timeline's new state.
+ */
+function liveBatch(
+  snapshot: Snapshot,
+  startedAtMs: number,
+  previousStatus: string,
+  config: LabConfig
+): TelemetryBatch {
+  const timeMs = Math.max(0, snapshot.atMs - startedAtMs)
+  const sample = guestperfProgressSample(
+    snapshotProgress(snapshot),
+    timeMs,
+    config.migration.parameters['downtime-limit']
+  )
+  const state =
+    snapshot.info.status === previousStatus
+      ? null
+      : sample.status === 'setup'
+        ? 'setup'
+        : sample.status === 'active'
+          ? 'iterating'
+          : sample.status === 'device'
+            ? 'stop-and-copy'
+            : 'done'
+  return {
+    'time-ms': timeMs,
+    progress: [sample],
+    throughput: [],
+    timeline:
+      state === null
+        ? []
+        : [{ 'time-ms': timeMs, lane: 'migration', state, detail: `query-migrate: ${snapshot.info.status}` }]
+  }
+}
+
+/** A query-migrate snapshot in guestperf's terms (its progress_history entries are the same). */
+function snapshotProgress({ atMs, info }: Snapshot): GuestperfProgress {
+  return {
+    status: info.status,
+    ram: {
+      transferred_bytes: info.ram?.transferred ?? 0,
+      remaining_bytes: info.ram?.remaining ?? 0,
+      total_bytes: info.ram?.total ?? 0,
+      duplicate_pages: info.ram?.duplicate ?? 0,
+      normal_pages: info.ram?.normal ?? 0,
+      normal_bytes: info.ram?.['normal-bytes'] ?? 0,
+      dirty_rate_pps: info.ram?.['dirty-pages-rate'] ?? 0,
+      transfer_rate_mbs: info.ram?.mbps ?? 0,
+      iterations: info.ram?.['dirty-sync-count'] ?? 0
+    },
+    now: atMs / 1000,
+    duration: info['total-time'] ?? 0,
+    downtime: info.downtime ?? 0,
+    downtime_expected: info['expected-downtime'] ?? 0,
+    setup_time: info['setup-time'] ?? 0,
+    throttle_pcent: info['cpu-throttle-percentage'] ?? 0
+  }
 }
 
 interface DestinationPostcopyInfo {
@@ -815,26 +928,7 @@ function toMeasuredRun(m: MeasuredInputs): MeasuredRun {
       auto_converge: caps['auto-converge'],
       auto_converge_step: params['cpu-throttle-increment']
     },
-    progress_history: m.snapshots.map(({ atMs, info }) => ({
-      status: info.status,
-      ram: {
-        transferred_bytes: info.ram?.transferred ?? 0,
-        remaining_bytes: info.ram?.remaining ?? 0,
-        total_bytes: info.ram?.total ?? 0,
-        duplicate_pages: info.ram?.duplicate ?? 0,
-        normal_pages: info.ram?.normal ?? 0,
-        normal_bytes: info.ram?.['normal-bytes'] ?? 0,
-        dirty_rate_pps: info.ram?.['dirty-pages-rate'] ?? 0,
-        transfer_rate_mbs: info.ram?.mbps ?? 0,
-        iterations: info.ram?.['dirty-sync-count'] ?? 0
-      },
-      now: atMs / 1000,
-      duration: info['total-time'] ?? 0,
-      downtime: info.downtime ?? 0,
-      downtime_expected: info['expected-downtime'] ?? 0,
-      setup_time: info['setup-time'] ?? 0,
-      throttle_pcent: info['cpu-throttle-percentage'] ?? 0
-    })),
+    progress_history: m.snapshots.map(snapshotProgress),
     guest_timings: []
   }
   const mapped = guestperfToMeasuredRun(report, 'a measured run')

@@ -25,14 +25,25 @@ export interface QemuStartOptions {
   readonly onSerialLine?: (line: string, atMs: number) => void
 }
 
-/** Finds the QEMU binary: the given path, else `qemu-system-x86_64` on PATH; names what to install. */
+/**
+ * The QEMU binary a lab host (the web host, the desktop app) and `measure` use when no --qemu is
+ * given: a QEMU outside PATH, or one of several versions, without a flag to pass.
+ */
+export const QEMU_ENV = 'MIGRATION_LAB_QEMU'
+
+/**
+ * Finds the QEMU binary: the given path, else $MIGRATION_LAB_QEMU, else `qemu-system-x86_64` on
+ * PATH; names what to install.
+ */
 export function resolveQemuBinary(given: string | undefined, env = process.env): string {
-  if (given !== undefined) {
+  const chosen = given ?? (env[QEMU_ENV] ? env[QEMU_ENV] : undefined)
+  if (chosen !== undefined) {
     try {
-      accessSync(given, constants.X_OK)
-      return given
+      accessSync(chosen, constants.X_OK)
+      return chosen
     } catch {
-      throw new LabFailure(labError('NotFound', `--qemu: ${given} does not exist or is not executable`))
+      const from = given !== undefined ? '--qemu' : QEMU_ENV
+      throw new LabFailure(labError('NotFound', `${from}: ${chosen} does not exist or is not executable`))
     }
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {

@@ -6,7 +6,7 @@ import { version } from '../../../package.json'
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import { openLabResources } from '../lab/resources'
 import { LabService } from '../lab/service'
-import { defaultHistoryDbPath, rendererDir } from '../paths'
+import { defaultHistoryDbPath, hostPresetsPath, rendererDir } from '../paths'
 import { NodeProcessHost } from '../process/node-host'
 import { SERVE_USAGE, parseServeArgs } from './args'
 import { startWebHost } from './server'
@@ -43,6 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
     engineVersion: ENGINE_VERSION,
     platform: process.platform,
     processHost: resources.processHost,
+    hostPresetsFile: hostPresetsPath(),
     ...(resources.history ? { history: resources.history } : {})
   })
   let host

@@ -3,6 +3,7 @@ import { isLabError, labError, type LabError } from '../errors'
 import { historyMethodSchemas, type HistoryEvents, type HistoryMethodResults } from './lab-api-history'
 import { runMethodSchemas, type RunEvents, type RunMethodResults } from './lab-api-runs'
 import { reportMethodSchemas, type ReportMethodResults } from './lab-api-reports'
+import { measureMethodSchemas, type MeasureEvents, type MeasureMethodResults } from './lab-api-measure'
 
 /**
  * LabApi: the one contract between the page (renderer) and the lab host (Electron main process
@@ -43,7 +44,8 @@ export const labMethodSchemas = {
   'app.ping': z.strictObject({ echo: z.string().max(1024).optional() }),
   ...historyMethodSchemas,
   ...runMethodSchemas,
-  ...reportMethodSchemas
+  ...reportMethodSchemas,
+  ...measureMethodSchemas
 } as const satisfies Record<string, z.ZodType>
 
 export interface AppHello {
@@ -63,7 +65,8 @@ export interface AppPong {
 }
 
 /** Result type of every method. */
-export interface LabMethodResults extends HistoryMethodResults, RunMethodResults, ReportMethodResults {
+export interface LabMethodResults
+  extends HistoryMethodResults, RunMethodResults, ReportMethodResults, MeasureMethodResults {
   'app.hello': AppHello
   'app.ping': AppPong
 }
@@ -99,7 +102,7 @@ export interface HostStatus {
 }
 
 /** Payload type of every event. */
-export interface LabEvents extends HistoryEvents, RunEvents {
+export interface LabEvents extends HistoryEvents, RunEvents, MeasureEvents {
   'host.status': HostStatus
 }
 
@@ -111,7 +114,11 @@ export const LAB_EVENTS = [
   'run.finished',
   'run.failed',
   'sweep.progress',
-  'sweep.finished'
+  'sweep.finished',
+  'measure.progress',
+  'measure.telemetry',
+  'measure.finished',
+  'measure.failed'
 ] as const satisfies readonly LabEvent[]
 // Does not compile when LAB_EVENTS misses an event.
 const everyLabEventListed: Exclude<LabEvent, (typeof LAB_EVENTS)[number]> extends never ? true : false = true
