@@ -280,11 +280,33 @@ describe('Compare screen', () => {
     const downtimeCell = rows[1].findAll('td')[2]
     expect(downtimeCell.text()).toMatch(/^151\s+150–151, ±0\.7$/)
     expect(view.findAll('[data-testid="config-diff-row"]').map((r) => r.find('th').text())).toEqual([
-      'migration.parameters.downtime-limitDowntime limit (ms)'
+      'migration.parameters.downtime-limitDowntime limit'
     ])
     await view.get('[data-testid="differences-only"]').setValue(false)
     expect(view.findAll('[data-testid="config-diff-row"]').length).toBeGreaterThan(1)
   })
+
+  // Issue 12 defect 10: the config table showed max-bandwidth in bytes/s (134217728) while
+  // Configure shows it in MiB/s.
+  it.each([
+    ['en', 'Maximum bandwidth', ['128 MiB/s', '32 MiB/s']],
+    ['zh-CN', '最大带宽', ['128 MiB/秒', '32 MiB/秒']]
+  ] as const)(
+    'shows config values in the units Configure shows them in (%s)',
+    async (locale, label, values) => {
+      const bandwidth = (bytesPerS: number) => ({ migration: { parameters: { 'max-bandwidth': bytesPerS } } })
+      fake.runs = [
+        makeRun(1, { config: bandwidth(134_217_728) }),
+        makeRun(2, { config: bandwidth(33_554_432) })
+      ]
+      const view = mountView(CompareView, locale)
+      await useCompareStore().open({ kind: 'runs', runIds: [1, 2] })
+      await flushPromises()
+      const row = view.get('[data-testid="config-diff-row"]')
+      expect(row.find('th').text()).toBe(`migration.parameters.max-bandwidth${label}`)
+      expect(row.findAll('td').map((td) => td.text())).toEqual(values)
+    }
+  )
 })
 
 describe('messages', () => {

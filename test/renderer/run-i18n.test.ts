@@ -1,11 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import {
-  CAPABILITIES,
-  SECTIONS,
-  UNITS,
-  WORKLOAD_FIELDS,
-  WORKLOAD_PATTERNS
-} from '../../src/shared/config/fields'
 import runEn from '../../src/renderer/src/i18n/run.en'
 import runZhCN from '../../src/renderer/src/i18n/run.zh-CN'
 import zhCNApp from '../../src/renderer/src/i18n/zh-CN'
@@ -56,21 +49,13 @@ describe('run screen translations', () => {
     }
   })
 
-  it('name every field, capability, preset, pattern, unit, lane state and sync trigger', () => {
-    const fieldKeys = [...SECTIONS.flatMap((s) => s.fields), ...WORKLOAD_FIELDS].map((f) => f.key)
-    for (const key of fieldKeys) expect(en.has(`configure.fields.${key}.label`), key).toBe(true)
-    for (const name of CAPABILITIES) {
-      expect(en.has(`configure.capabilities.${name}.label`), name).toBe(true)
-      expect(en.has(`configure.capabilities.${name}.help`), name).toBe(true)
-    }
+  // Fields, capabilities, patterns and units are named by the parameter catalog
+  // (test/shared/config-catalog.test.ts).
+  it('name every preset, lane state and sync trigger', () => {
     for (const preset of CONFIG_PRESETS) {
       expect(en.has(`configure.presets.${preset.id}.name`), preset.id).toBe(true)
       expect(en.has(`configure.presets.${preset.id}.description`), preset.id).toBe(true)
     }
-    for (const pattern of WORKLOAD_PATTERNS)
-      expect(en.has(`configure.options.pattern.${pattern}`), pattern).toBe(true)
-    for (const unit of Object.values(UNITS) as { id: string; symbol?: string }[])
-      if (!unit.symbol) expect(en.has(`run.units.${unit.id}`), unit.id).toBe(true)
     const states = [
       'setup',
       'iterating',

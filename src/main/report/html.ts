@@ -7,6 +7,7 @@
  * Reports are in English (docs/reports.md says why).
  */
 import { defaultConfig } from '../../shared/config'
+import { formatParameterValue } from '../../shared/config/catalog'
 import type { SummaryGroup } from '../../shared/history'
 import {
   NOT_APPLICABLE,
@@ -362,24 +363,17 @@ function syncTableHtml(run: ReportRun): string {
   )
 }
 
-/** How a config value reads: `134217728` → `128 MiB/s`. */
+/**
+ * How a config value reads, in the units Configure shows it in (the parameter catalog):
+ * `134217728` at max-bandwidth → `128 MiB/s`; '' where it reads as it is written.
+ */
 function readsAs(path: string, value: ConfigLeaf): string {
   if (typeof value !== 'number') return ''
   const key = shortPath(path)
-  if (key === 'max-bandwidth' || key === 'avail-switchover-bandwidth')
-    return value === 0
-      ? key === 'max-bandwidth'
-        ? 'no rate limit'
-        : 'use the estimate'
-      : formatBytesPerSecond(value)
-  if (key === 'xbzrle-cache-size') return formatBytes(value)
-  if (key === 'bandwidth-mbps') return `${formatMbps(value)} = ${formatBytesPerSecond((value * 1e6) / 8)}`
-  if (key.endsWith('-mib')) return formatBytes(value * 1024 * 1024)
-  if (key.endsWith('-kib')) return formatBytes(value * 1024)
-  if (key.endsWith('-ms') || key === 'downtime-limit' || key === 'x-vcpu-dirty-limit-period')
-    return formatMs(value)
-  if (key.endsWith('-mibps')) return `${formatNumber(value)} MiB/s`
-  return ''
+  if (value === 0 && (key === 'max-bandwidth' || key === 'max-postcopy-bandwidth')) return 'no rate limit'
+  if (value === 0 && key === 'avail-switchover-bandwidth') return 'use the estimate'
+  const shown = formatParameterValue(path, value, 'en')
+  return shown === String(value) ? '' : shown
 }
 
 function leafText(value: ConfigLeaf | undefined): string {

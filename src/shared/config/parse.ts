@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { labError, type LabError } from '../errors'
 import { MIB } from '../engine/constants'
 import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '../engine/workload'
+import { storedUnitLabel } from './catalog'
 import { formatPath } from './paths'
 import { checkRunResources } from './resources'
 import { LIMITS, labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
@@ -21,37 +22,13 @@ export interface ParseConfigOptions {
 /** Capabilities in the schema that the engine does not simulate yet: refused, never ignored. */
 const NOT_SIMULATED: readonly (keyof LabConfig['migration']['capabilities'])[] = []
 
-/** Byte and bytes/s parameters whose QEMU names carry no unit. */
-const UNIT_BY_KEY: Readonly<Record<string, string>> = {
-  'max-bandwidth': 'bytes/s',
-  'avail-switchover-bandwidth': 'bytes/s',
-  'max-postcopy-bandwidth': 'bytes/s',
-  'xbzrle-cache-size': 'bytes',
-  'page-size': 'bytes',
-  'downtime-limit': 'ms',
-  'cpu-throttle-initial': '%',
-  'cpu-throttle-increment': '%',
-  'max-cpu-throttle': '%'
-}
-const UNIT_BY_SUFFIX: readonly (readonly [string, string])[] = [
-  ['-mibps', 'MiB/s'],
-  ['-mbps', 'Mbit/s'],
-  ['-mib', 'MiB'],
-  ['-kib', 'KiB'],
-  ['-ms', 'ms']
-]
-
 /**
- * The unit a config value is written in, as its name says (`memory-mib`: MiB) or QEMU's
- * documentation does (`max-bandwidth`: bytes/s); '' for plain counts and fractions. A range
- * message must name it: the form may show the value in another unit (GiB for memory-mib).
+ * The unit a config value is written in (`memory-mib`: MiB, `max-bandwidth`: bytes/s), from the
+ * parameter catalog; '' for plain counts and fractions. A range message must name it: the form
+ * may show the value in another unit (GiB for memory-mib).
  */
 export function configUnit(path: readonly PropertyKey[]): string {
-  const key = String(path[path.length - 1] ?? '')
-  const named = UNIT_BY_KEY[key]
-  if (named !== undefined) return named
-  for (const [suffix, unit] of UNIT_BY_SUFFIX) if (key.endsWith(suffix)) return unit
-  return ''
+  return storedUnitLabel(path.filter((k): k is string | number => typeof k !== 'symbol'))
 }
 
 /** How a config problem is worded (the UI passes its language's; default English). */

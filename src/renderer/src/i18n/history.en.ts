@@ -319,49 +319,6 @@ const historyEn = {
       host: 'Host cost model',
       workload: 'Workload {index}'
     }
-  },
-  params: {
-    seed: 'Seed',
-    guest: {
-      'memory-mib': 'Guest memory (MiB)',
-      vcpus: 'vCPUs',
-      'page-size': 'Page size (bytes)',
-      'zero-fraction': 'Share of zero pages',
-      'device-state-kib': 'Device state (KiB)',
-      workloads: {
-        n: {
-          pattern: 'Write pattern',
-          'dirty-rate-mibps': 'Dirty rate per vCPU (MiB/s)',
-          'working-set-mib': 'Working set (MiB)',
-          'hot-set-mib': 'Hot set (MiB)',
-          'hot-fraction': 'Share of writes to the hot set',
-          shared: 'Shared working set',
-          'io-exits-per-second': 'I/O exits per second'
-        }
-      }
-    },
-    network: {
-      'bandwidth-mbps': 'Link speed (Mbit/s)',
-      'rtt-ms': 'Round-trip time (ms)'
-    },
-    migration: {
-      parameters: {
-        'max-bandwidth': 'Bandwidth cap (bytes/s)',
-        'downtime-limit': 'Downtime limit (ms)',
-        'avail-switchover-bandwidth': 'Switchover bandwidth (bytes/s)',
-        'cpu-throttle-initial': 'Initial throttle (%)',
-        'cpu-throttle-increment': 'Throttle step (%)',
-        'max-cpu-throttle': 'Highest throttle (%)'
-      },
-      capabilities: {
-        'auto-converge': 'Auto-converge',
-        'return-path': 'Return path'
-      },
-      policy: {
-        'max-time-ms': 'Give up after (virtual ms)',
-        'max-iterations': 'Give up after syncs'
-      }
-    }
   }
 }
 

@@ -312,49 +312,6 @@ const historyZhCN: HistoryMessages = {
       host: '主机开销模型',
       workload: '负载 {index}'
     }
-  },
-  params: {
-    seed: '随机种子',
-    guest: {
-      'memory-mib': '客户机内存（MiB）',
-      vcpus: 'vCPU 数',
-      'page-size': '页大小（字节）',
-      'zero-fraction': '零页比例',
-      'device-state-kib': '设备状态（KiB）',
-      workloads: {
-        n: {
-          pattern: '写入模式',
-          'dirty-rate-mibps': '每个 vCPU 的脏页速率（MiB/s）',
-          'working-set-mib': '工作集（MiB）',
-          'hot-set-mib': '热点集（MiB）',
-          'hot-fraction': '写入热点集的比例',
-          shared: '共享工作集',
-          'io-exits-per-second': '每秒 I/O 退出次数'
-        }
-      }
-    },
-    network: {
-      'bandwidth-mbps': '链路速率（Mbit/s）',
-      'rtt-ms': '往返时延（ms）'
-    },
-    migration: {
-      parameters: {
-        'max-bandwidth': '带宽上限（字节/秒）',
-        'downtime-limit': '停机时间上限（ms）',
-        'avail-switchover-bandwidth': '切换可用带宽（字节/秒）',
-        'cpu-throttle-initial': '初始限速（%）',
-        'cpu-throttle-increment': '限速步长（%）',
-        'max-cpu-throttle': '最高限速（%）'
-      },
-      capabilities: {
-        'auto-converge': '自动收敛',
-        'return-path': '返回通道'
-      },
-      policy: {
-        'max-time-ms': '放弃前的最长时间（虚拟 ms）',
-        'max-iterations': '放弃前的最多同步次数'
-      }
-    }
   }
 }
 

@@ -2,21 +2,6 @@ import type { RunMessages } from './run.en'
 
 /** 配置与实时运行界面的简体中文文本（并入 zh-CN.ts）。QEMU 自己的名称保持原样，不翻译。 */
 const runZhCN: RunMessages = {
-  run: {
-    units: {
-      bytes: '字节',
-      ms: '毫秒',
-      s: '秒',
-      min: '分钟',
-      mibps: 'MiB/秒',
-      gibps: 'GiB/秒',
-      gbitps: 'Gbit/秒',
-      mbitps: 'Mbit/秒',
-      perSecond: '次/秒',
-      msPerGib: '毫秒/GiB',
-      mbpsDecimal: 'MB/秒'
-    }
-  },
   configure: {
     screen: '配置',
     title: '配置一次迁移',
@@ -151,100 +136,6 @@ const runZhCN: RunMessages = {
       applied: '已应用。',
       syntax: '这不是有效的 JSON：{detail}',
       notObject: '配置必须是一个 JSON 对象：以左花括号开头。'
-    },
-    fields: {
-      name: { label: '实验名称', help: '显示在历史记录和对比中。' },
-      seed: { label: '随机种子', help: '相同的配置和种子在任何机器上得到相同的结果。' },
-      memory: { label: '客户机内存', help: '客户机的内存，逐页迁移。' },
-      vcpus: { label: 'vCPU 数', help: '每个 vCPU 一个引擎进程。' },
-      pageSize: { label: '页大小', help: 'TARGET_PAGE_SIZE；只模拟 4096。' },
-      zeroFraction: { label: '零页比例', help: '尚未写过的内存比例；零页在线路上只占 9 字节。' },
-      deviceState: { label: '设备状态', help: '在切换时发送，不计入待发送量，因此不在 QEMU 的预测之内。' },
-      workloadVcpus: { label: 'vCPU', help: '“all”或列表，例如 0, 2-3。' },
-      pattern: { label: '写入模式', help: 'vCPU 如何选择要写的页。' },
-      dirtyRate: { label: '脏页速率', help: '每个 vCPU 每秒运行时间写入的量，未计节流。' },
-      workingSet: { label: '工作集', help: '写入模式所覆盖的内存。' },
-      hotSet: { label: '热点区域', help: 'hotspot：工作集中承受大部分写入的部分。' },
-      hotFraction: { label: '写入热点的比例', help: 'hotspot：落在热点区域的写入比例。' },
-      shared: { label: '共享工作集', help: '关闭时每个 vCPU 有自己的区域，类似 guestperf 的 stress 线程。' },
-      ioExits: { label: 'I/O 退出', help: '需要 BQL 的退出；迁移线程持有 BQL 时它们会停顿。' },
-      bytesPerWrite: {
-        label: '每次写入字节数',
-        help: '一次写入改变页中的多少字节（1–4096），决定 XBZRLE 增量的大小。4096 表示整页。'
-      },
-      linkBandwidth: { label: '链路带宽', help: '十进制比特每秒。' },
-      rtt: { label: '往返时延', help: '链路的延迟。' },
-      downtimeLimit: { label: '停机时间上限', help: 'QEMU 在切换时力求不超过的暂停时长。' },
-      maxBandwidth: { label: '最大带宽', help: '客户机运行期间的限速；0 表示不限。最后的拷贝不受此限。' },
-      availSwitchoverBandwidth: {
-        label: '切换带宽',
-        help: '若设置，则代替测得的带宽来判断是否切换；0 表示使用测量值。'
-      },
-      throttleTriggerThreshold: {
-        label: '节流触发点',
-        help: '当客户机弄脏的量超过已发送量的这一比例时节流。'
-      },
-      cpuThrottleInitial: { label: '首次节流幅度' },
-      cpuThrottleIncrement: { label: '节流增量' },
-      cpuThrottleTailslow: { label: '放缓最后几步' },
-      maxCpuThrottle: { label: '最大节流' },
-      multifdCompression: { label: 'Multifd 压缩', help: '在通道中压缩；需要 multifd。' },
-      zeroPageDetection: {
-        label: '零页检测',
-        help: 'none 会完整发送零页；legacy 在迁移线程检测，multifd 在通道线程检测。'
-      },
-      xbzrleCacheSize: { label: 'XBZRLE 缓存', help: '必须是 2 的幂。' },
-      multifdChannels: { label: 'multifd 通道数' },
-      dirtyLimitPeriod: { label: '脏页限速周期' },
-      vcpuDirtyLimit: { label: '每 vCPU 脏页上限' },
-      maxPostcopyBandwidth: {
-        label: 'postcopy 带宽',
-        help: '切换到 postcopy 后后台推送的限速；0 表示不限。'
-      },
-      dirtyRingSize: {
-        label: 'KVM 脏页环',
-        help: '每个 vCPU 的条目数，须为 2 的幂；0 使用脏页位图。dirty-limit 需要脏页环。'
-      },
-      postcopyAfterSyncs: {
-        label: '多少次同步后切换到 postcopy',
-        help: '脏页同步次数达到此值时发送 migrate-start-postcopy；留空表示从不。即 guestperf 的 post_copy_iters。'
-      },
-      maxTime: { label: '超时放弃', help: '虚拟时间；即 guestperf 的 max_time。' },
-      maxIterations: { label: '同步次数上限', help: '脏页同步次数；即 guestperf 的 max_iters。' },
-      dirtyLogStart: { label: '开启脏页记录', help: '准备阶段：对每个内存槽加写保护。' },
-      syncCost: { label: '位图同步', help: '一次脏页位图同步持有 BQL 的时间。' },
-      stopCost: { label: '暂停客户机', help: 'vm_stop：暂停 vCPU、排空块设备 I/O。' },
-      resumeCost: { label: '目的端恢复', help: '激活块设备、广播、vm_start。' },
-      zeroScan: { label: '零页扫描', help: '发送端 buffer_is_zero 的速率；0 表示无开销。' },
-      senderCpu: { label: '发送端 CPU', help: '单线程发送端（无 multifd）每页的速率；0 表示无开销。' },
-      multifdChannelCpu: { label: 'Multifd 通道 CPU', help: '单个通道线程，不压缩；0 表示无开销。' },
-      multifdZlibSpeed: { label: 'zlib 速度', help: '每通道，级别 1；0 表示无开销。' },
-      multifdZlibRatio: { label: 'zlib 压缩比', help: '页字节数 / 压缩后字节数。' },
-      multifdZstdSpeed: { label: 'zstd 速度', help: '每通道，级别 1；0 表示无开销。' },
-      multifdZstdRatio: { label: 'zstd 压缩比', help: '页字节数 / 压缩后字节数。' },
-      xbzrleEncode: {
-        label: 'XBZRLE 编码',
-        help: '发送端处理每次缓存命中（复制、编码、更新缓存）的速率；0 表示无开销。'
-      },
-      dstLoad: { label: '目的端加载', help: '比链路慢时会留下加载尾巴；0 表示跟得上。' }
-    },
-    options: {
-      pattern: {
-        idle: 'idle — 不写入',
-        uniform: 'uniform — 随机页',
-        hotspot: 'hotspot — 主要写热点区域',
-        sequential: 'sequential — 顺序扫过内存（stress）'
-      }
-    },
-    capabilities: {
-      'auto-converge': { label: '自动收敛', help: '当客户机弄脏内存比发送更快时，对所有 vCPU 节流。' },
-      'return-path': { label: '回传通道', help: '目的端会应答；此时报告的停机时间包含其恢复过程。' },
-      'switchover-ack': { label: '切换确认', help: '只在目的端同意后才切换；需要 return-path。' },
-      xbzrle: { label: 'XBZRLE 压缩', help: '只发送已发送过的页的变化部分。' },
-      multifd: { label: '多通道', help: '通过多个连接发送页面。' },
-      'postcopy-ram': { label: '后拷贝', help: '在目的端运行客户机，按需拉取页面。' },
-      'postcopy-preempt': { label: '后拷贝抢占', help: '为紧急页面单独开一个通道。' },
-      'dirty-limit': { label: '脏页限速', help: '限制每个 vCPU 的脏页速率，而不是整体节流。' }
     }
   },
   live: {

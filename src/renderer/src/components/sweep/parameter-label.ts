@@ -1,19 +1,17 @@
-import { useI18n } from 'vue-i18n'
-
-/** The i18n key of a config parameter's plain label (workload entries share one set of labels). */
-export function parameterKey(path: string): string {
-  return `history.params.${path.replace(/(^|\.)workloads\.\d+(\.|$)/, '$1workloads.n$2')}`
-}
+import { useCatalog } from '../../composables/useCatalog'
 
 /**
- * "Downtime limit (ms) · downtime-limit": a plain label next to QEMU's own name, or the dotted
- * path itself for a parameter without a plain label.
+ * "Downtime limit (ms) · downtime-limit": the catalog's label with the unit its values are
+ * written in (the config's own: a sweep's values and a filter's bounds are config values) next to
+ * QEMU's own name, or the dotted path itself for a path the catalog does not know.
  */
 export function useParameterLabel(): (path: string) => string {
-  const { t, te } = useI18n()
+  const catalog = useCatalog()
   return (path: string) => {
-    const key = parameterKey(path)
+    const label = catalog.label(path)
+    if (label === path) return path
+    const unit = catalog.storedUnit(path)
     const name = path.split('.').pop() ?? path
-    return te(key) ? `${t(key)} · ${name}` : path
+    return `${unit === '' ? label : `${label} (${unit})`} · ${name}`
   }
 }
