@@ -127,8 +127,8 @@ export class PageSender {
       costUs: ZERO_PAGE_RECORD_BYTES * this.usPerByte + scanUs
     }
     if (c.migration.capabilities.multifd) {
-      // ram_save_target_page_multifd: a normal page is queued to the channels (multifd_queue_page),
-      // whose threads send (or compress and send) it.
+      // ram_save_target_page → ram_save_multifd_page: a normal page is queued to the channels
+      // (multifd_queue_page), whose threads send (or compress and send) it.
       const channels = p['multifd-channels']
       this.multifd = new MultifdChannels(channels, pageSize)
       const compression = p['multifd-compression']
