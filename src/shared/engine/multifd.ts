@@ -1,6 +1,6 @@
 /**
  * multifd's rules (QEMU's migration/multifd.c, multifd-zero-page.c, multifd-zlib.c,
- * multifd-zstd.c and migration/ram.c ram_save_target_page_multifd), pure; the channel state that
+ * multifd-zstd.c and migration/ram.c ram_save_target_page), pure; the channel state that
  * uses them is src/engine/migration/sender.ts. docs/engine.md "multifd" explains each.
  */
 
@@ -35,7 +35,7 @@ export function multifdPacketBytes(pagesPerPacket: number): number {
 }
 
 /**
- * Where zero pages are found (ram_save_target_page_multifd, multifd_send_zero_page_detect):
+ * Where zero pages are found (ram_save_target_page, multifd_send_zero_page_detect):
  * `legacy` = on the migration thread, sent as a zero record on the main channel (save_zero_page);
  * `multifd` = in the channel threads, the page travels as an offset in the packet with no data;
  * `none` = not looked for, the page is sent as a normal page.

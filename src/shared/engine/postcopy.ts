@@ -45,7 +45,7 @@ export function postcopySwitchDecision(s: PostcopySwitchInput): 'complete' | 'po
 
 /** QEMU_VM_COMMAND (1) + be16 command + be16 length (migration/savevm.c qemu_savevm_command_send). */
 export const VM_COMMAND_HEADER_BYTES = 5
-/** MAX_DISCARD_ENTRIES (migration/postcopy-ram.c): ranges per MIG_CMD_POSTCOPY_RAM_DISCARD. */
+/** MAX_DISCARDS_PER_COMMAND (migration/postcopy-ram.c): ranges per MIG_CMD_POSTCOPY_RAM_DISCARD. */
 export const MAX_DISCARD_ENTRIES = 12
 /** One discard range: be64 start + be64 length (qemu_savevm_send_postcopy_ram_discard). */
 export const DISCARD_RANGE_BYTES = 16
@@ -53,7 +53,7 @@ export const DISCARD_RANGE_BYTES = 16
 /**
  * Bytes of the discard messages postcopy_start sends for the pages still dirty at the switch
  * (ram_postcopy_send_discard_bitmap → postcopy_discard_send_range, batches of
- * MAX_DISCARD_ENTRIES → qemu_savevm_send_postcopy_ram_discard). Each message is the command
+ * MAX_DISCARDS_PER_COMMAND → qemu_savevm_send_postcopy_ram_discard). Each message is the command
  * header, a version byte, the RAMBlock name's length byte, the name and its NUL, then 16 bytes
  * per range.
  */
