@@ -188,7 +188,7 @@ function capabilityList(config: LabConfig): { capability: string; state: boolean
     { capability: 'events', state: true },
     ...Object.entries(caps).map(([capability, state]) => ({ capability, state })),
     // The destination's blocked time is kept only with postcopy-blocktime (postcopy-ram.c
-    // postcopy_blocktime_context); the lab's results always carry it after a switch.
+    // blocktime_context_new); the lab's results always carry it after a switch.
     ...(caps['postcopy-ram'] ? [{ capability: 'postcopy-blocktime', state: true }] : [])
   ]
 }
