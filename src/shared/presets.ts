@@ -155,9 +155,9 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     }
   },
   {
-    // guestperf's multifd comparison (tests/migration/guestperf/comparison.py, "compr-multifd"):
-    // the same guest over 4 channels; on guestperf's 10 Gbit/s link one channel already fills
-    // the link, so the channels change little (docs/engine.md "multifd").
+    // guestperf's multifd comparison (tests/migration-stress/guestperf/comparison.py,
+    // "compr-multifd"): the same guest over 4 channels; on guestperf's 10 Gbit/s link one channel
+    // already fills the link, so the channels change little (docs/engine.md "multifd").
     id: 'guestperf-multifd',
     name: 'guestperf multifd',
     description:
