@@ -49,11 +49,7 @@ export const migrationMain: EngineModule = (host) => {
       harvest: (req) => peer.request('harvest', req),
       finish: (req) => peer.request('finish', req),
       postcopyStart: (req) => peer.request('postcopyStart', req),
-      // The arrival arrays are made for this one vCPU: moved, not copied.
-      postcopyRun: (req) =>
-        peer.request('postcopyRun', req, {
-          transfer: [req.arrivedPages.buffer as ArrayBuffer, req.arrivalPlus1.buffer as ArrayBuffer]
-        }),
+      postcopyRun: (req) => peer.request('postcopyRun', req),
       postcopyTouches: () => peer.request('postcopyTouches', null)
     }))
     const close = (): void => {

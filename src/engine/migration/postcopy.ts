@@ -32,7 +32,9 @@ export class PostcopyDestination {
   private readonly ranges: readonly (readonly [number, number])[][]
   private readonly groupOf: number[]
   /** Per range group: the last filtering pass, reused by a vCPU of the group asking the same span. */
-  private readonly groupPass: ({ from: number; to: number; pages: Uint32Array } | undefined)[]
+  private readonly groupPass: (
+    { from: number; to: number; told: Omit<PostcopyRunRequest, 'untilUs'> } | undefined
+  )[]
   /** Main-channel bursts of the background push, [start, end) µs, oldest first. */
   private burstStart: number[] = []
   private burstEnd: number[] = []
@@ -95,7 +97,8 @@ export class PostcopyDestination {
 
   /**
    * The arrivals this vCPU has not been told yet, of pages it can write: page i arrives at
-   * arrivalPlus1[i] − 1 µs. Fresh arrays (the link may move them to the vCPU).
+   * arrivalPlus1[i] − 1 µs. vCPUs of one range group asking the same span share the arrays
+   * (read-only: the link copies them; a few hundred entries copy faster than they move).
    */
   arrivalsFor(vcpu: number): Omit<PostcopyRunRequest, 'untilUs'> {
     const from = this.toldUpTo[vcpu]
@@ -104,13 +107,13 @@ export class PostcopyDestination {
     const group = this.groupOf[vcpu]
     let pass = this.groupPass[group]
     if (pass === undefined || pass.from !== from || pass.to !== to) {
-      pass = { from, to, pages: this.filter(this.ranges[vcpu], from, to) }
+      const pages = this.filter(this.ranges[vcpu], from, to)
+      const arrivalPlus1 = new Uint32Array(pages.length)
+      for (let i = 0; i < pages.length; i++) arrivalPlus1[i] = this.arrivalPlus1[pages[i]]
+      pass = { from, to, told: { arrivedPages: pages, arrivalPlus1 } }
       this.groupPass[group] = pass
     }
-    const pages = pass.pages.slice()
-    const arrivalPlus1 = new Uint32Array(pages.length)
-    for (let i = 0; i < pages.length; i++) arrivalPlus1[i] = this.arrivalPlus1[pages[i]]
-    return { arrivedPages: pages, arrivalPlus1 }
+    return pass.told
   }
 
   /** The pages of sentLog[from, to) inside `ranges`, in send order. */
