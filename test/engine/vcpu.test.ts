@@ -292,6 +292,34 @@ describe('VcpuSimulator: the guest and its dirty log', () => {
     expect(run(5)).not.toEqual(run(6))
   })
 
+  it('counts the writes to each dirty page since the previous harvest (XBZRLE), none carried over', () => {
+    // 4 MiB (1,024 pages) at 16 MiB/s: 1,024 writes in the first 250 ms, so most pages are
+    // written 0–3 times per period, and pages written before a harvest but not after must
+    // count 0 then (they are not in the log), not their old count.
+    const g = guest({ workloads: [workload({ 'working-set-mib': 4 })] })
+    const layout = layoutGuest(g)
+    const sim = new VcpuSimulator({
+      plan: layout.vcpus[1],
+      totalPages: layout.totalPages,
+      nonZeroPages: layout.nonZeroPages,
+      seed: 9,
+      countWrites: true
+    })
+    const stream = seedStream(9, 1)
+    let done = 0
+    for (const untilUs of [250_000, 500_000, 1_000_000, 1_100_000]) {
+      const reply = sim.harvest(harvest(untilUs))
+      const expected = new Map<number, number>()
+      for (; done < reply.stats.writes; done++) {
+        const page = 1024 + nextBelow(stream, 1024)
+        expected.set(page, (expected.get(page) ?? 0) + 1)
+      }
+      const got = new Map(Array.from(reply.pages, (p, i) => [p, reply.writeCounts?.[i]]))
+      expect(got).toEqual(expected)
+      expect(Math.max(...expected.values())).toBeGreaterThan(1)
+    }
+  })
+
   it('writes the same pages however the harvests are split', () => {
     const whole = vcpu(guest({}), 0).harvest(harvest(900_000)).pages
     const split = vcpu(guest({}), 0)

@@ -31,9 +31,11 @@ export class XbzrleSender {
   private readonly slots: number
   private readonly slotPage: Int32Array
   private readonly slotAge: Float64Array
-  /** Writes and bytes changed since the page was last sent, saturating at 65535. */
-  private readonly writesSinceSent: Uint16Array
-  private readonly bytesSinceSent: Uint16Array
+  /**
+   * Per page, writes (low 16 bits) and bytes changed (high 16 bits) since it was last sent, each
+   * saturating at 65535: one word, so a page costs one cache line, not two (issue 11).
+   */
+  private readonly sinceSent: Uint32Array
   /** Encode cost of one page on the sender, µs. */
   readonly encodeUs: number
 
@@ -63,8 +65,7 @@ export class XbzrleSender {
     this.slots = cacheSlots(opts.cacheSizeBytes, opts.pageSize)
     this.slotPage = new Int32Array(this.slots).fill(-1)
     this.slotAge = new Float64Array(this.slots)
-    this.writesSinceSent = new Uint16Array(opts.totalPages)
-    this.bytesSinceSent = new Uint16Array(opts.totalPages)
+    this.sinceSent = new Uint32Array(opts.totalPages)
     this.encodeUs = opts.encodeBytesPerS > 0 ? (opts.pageSize * 1_000_000) / opts.encodeBytesPerS : 0
   }
 
@@ -81,14 +82,15 @@ export class XbzrleSender {
     lastSendPlus1: Uint32Array,
     bytesPerWrite: number
   ): void {
-    const w = this.writesSinceSent
-    const b = this.bytesSinceSent
+    const since = this.sinceSent
     for (let i = 0; i < pages.length; i++) {
       const p = pages[i]
       if (lastWritePlus1[i] < lastSendPlus1[p]) continue
       const k = counts[i]
-      w[p] = Math.min(MAX_U16, w[p] + k)
-      b[p] = Math.min(MAX_U16, b[p] + k * bytesPerWrite)
+      const old = since[p]
+      const writes = Math.min(MAX_U16, (old & MAX_U16) + k)
+      const bytes = Math.min(MAX_U16, (old >>> 16) + k * bytesPerWrite)
+      since[p] = (writes | (bytes << 16)) >>> 0
     }
   }
 
@@ -100,10 +102,10 @@ export class XbzrleSender {
    */
   savePage(page: number, generation: number, lastStage: boolean, skipDelta = false): number {
     const slot = cacheSlot(page, this.slots)
-    const writes = this.writesSinceSent[page]
-    const changed = this.bytesSinceSent[page]
-    this.writesSinceSent[page] = 0
-    this.bytesSinceSent[page] = 0
+    const since = this.sinceSent[page]
+    const writes = since & MAX_U16
+    const changed = since >>> 16
+    this.sinceSent[page] = 0
     if (this.slotPage[slot] !== page) {
       // cache_is_cached: miss.
       this.cacheMiss++
@@ -142,8 +144,7 @@ export class XbzrleSender {
    */
   plainPages(p: number, n: number): void {
     this.pagesSent += n
-    this.writesSinceSent.fill(0, p, p + n)
-    this.bytesSinceSent.fill(0, p, p + n)
+    this.sinceSent.fill(0, p, p + n)
   }
 
   /** migration_update_rates, when a sync closes the period. */

@@ -73,7 +73,10 @@ export class VcpuSimulator {
 
   /** The oracle's record: last write time + 1 per page, per chunk. */
   private readonly lastWriteChunks: (Uint32Array | undefined)[]
-  /** With countWrites: writes per page since the last harvest, per chunk; else undefined. */
+  /**
+   * With countWrites: writes per page since the last harvest, per chunk (meaningful only where
+   * the dirty bit is set); else undefined.
+   */
   private readonly writeCountChunks: (Uint16Array | undefined)[] | undefined
 
   /** Writes per telemetry bucket, from `bucketBase` on. */
@@ -464,11 +467,6 @@ export class VcpuSimulator {
       let lw = lastWriteChunks[chunk]
       if (lw === undefined) lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
       lw[index] = t + 1
-      if (countChunks !== undefined) {
-        let wc = countChunks[chunk]
-        if (wc === undefined) countChunks[chunk] = wc = new Uint16Array(PAGE_CHUNK_PAGES)
-        if (wc[index] !== 0xffff) wc[index]++
-      }
       let dirty = dirtyChunks[chunk]
       if (dirty === undefined) dirtyChunks[chunk] = dirty = new Int32Array(CHUNK_WORDS)
       if (touched[chunk] === 0) {
@@ -478,9 +476,19 @@ export class VcpuSimulator {
       const word = index >>> 5
       const bit = 1 << (index & 31)
       const bits = dirty[word]
-      if ((bits & bit) === 0) {
+      const firstSinceHarvest = (bits & bit) === 0
+      if (firstSinceHarvest) {
         dirty[word] = bits | bit
         dirtyCount++
+      }
+      if (countChunks !== undefined) {
+        // A page's count is only read while its dirty bit is set, so the first write since the
+        // harvest stores 1 without reading the stale count (a load from a cold cache line was
+        // most of the cost of counting, issue 11); later writes add up to 65535.
+        let wc = countChunks[chunk]
+        if (wc === undefined) countChunks[chunk] = wc = new Uint16Array(PAGE_CHUNK_PAGES)
+        if (firstSinceHarvest) wc[index] = 1
+        else if (wc[index] !== 0xffff) wc[index]++
       }
       if (t >= bucketEndUs) {
         if (bucket >= 0) this.addToBucket(bucket, count)
@@ -560,10 +568,8 @@ export class VcpuSimulator {
           const low = bits & -bits
           const index = wordIndex + (31 - Math.clz32(low))
           out[n] = base + index
-          if (countOut !== undefined && counts !== undefined) {
-            countOut[n] = counts[index]
-            counts[index] = 0
-          }
+          // The count stays: the page's next write after this harvest overwrites it (writeRun).
+          if (countOut !== undefined && counts !== undefined) countOut[n] = counts[index]
           lastOut[n++] = lastWrite[index]
           bits ^= low
         }
