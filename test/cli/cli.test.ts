@@ -214,6 +214,8 @@ describe('migration-lab sweep, history, show, delete, export, import', () => {
     expect(show.code).toBe(0)
     expect(show.stdout).toMatch(/^ +1 .* setup$/m)
     expect(show.stdout).toMatch(/ final$/m)
+    // The settings that differ from the defaults, in Configure's units (the parameter catalog).
+    expect(show.stdout).toMatch(/^Settings +guest\.memory-mib = 1024 \(1 GiB\) — Guest memory$/m)
     expect(lab(['show', '42', '--db', db]).code).toBe(2)
   })
 

@@ -1,4 +1,6 @@
+import { parameterLabel } from '../../shared/config/catalog'
 import { formatBytes, formatMs } from '../../shared/report/format'
+import { configRows } from '../../shared/report/model'
 import type { MigrationResult } from '../../shared/result'
 
 // Numbers in the terminal read as in a report: the report's formatters (one place for them).
@@ -80,4 +82,21 @@ export function formatResultSummary(result: MigrationResult, title: string): str
       `${lab.seed} · engine ${lab['engine-version']} · ${formatMs(lab['virtual-time-ms'])} simulated in ${formatMs(lab['wall-time-ms'])}`
     )
   return lines.join('\n')
+}
+
+/**
+ * The settings of a run that differ from the defaults, one a line, as the report's config table
+ * has them: `migration.parameters.max-bandwidth = 33554432 (32 MiB/s) — Maximum bandwidth`.
+ */
+export function formatChangedSettings(config: Record<string, unknown>): string {
+  const changed = configRows(config).filter((r) => r.changed)
+  if (changed.length === 0) return 'Settings     all at their defaults'
+  return changed
+    .map((r, i) => {
+      const reads = r.readsAs ? ` (${r.readsAs})` : ''
+      const label = parameterLabel(r.path, 'en')
+      const line = `${r.path} = ${String(r.value)}${reads}${label !== r.path ? ` — ${label}` : ''}`
+      return `${i === 0 ? 'Settings'.padEnd(13) : ' '.repeat(13)}${line}`
+    })
+    .join('\n')
 }

@@ -6,7 +6,7 @@ import type { RunRecord } from '../../shared/history'
 import { FILTER_TERM_HELP, parseRunFilterTerms, parseRunSort } from '../../shared/history-query'
 import { formatBytes, formatMs } from '../../shared/report/format'
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit-codes'
-import { formatResultSummary } from './format'
+import { formatChangedSettings, formatResultSummary } from './format'
 import { openCliHistory, type DbOption } from './history-file'
 import { parseHistoryRef, parseRunId } from './ids'
 import { cliLab } from './lab-call'
@@ -89,6 +89,7 @@ export async function showCommand(id: string, opts: { json?: boolean; db?: DbOpt
     else process.stdout.write(`${title}\nStatus       ${r.status}${r.reason ? ` — ${r.reason}` : ''}\n`)
     if (r.tags.length) process.stdout.write(`Tags         ${r.tags.join(', ')}\n`)
     if (r.notes) process.stdout.write(`Notes        ${r.notes}\n`)
+    process.stdout.write(formatChangedSettings(detail.config) + '\n')
     if (detail.iterations.length) {
       process.stdout.write(
         '\n sync   time       sent pages   new dirty   remaining   bandwidth     threshold   exp. downtime  throttle\n'

@@ -6,12 +6,11 @@
  *
  * Reports are in English (docs/reports.md says why).
  */
-import { defaultConfig } from '../../shared/config'
-import { formatParameterValue } from '../../shared/config/catalog'
 import type { SummaryGroup } from '../../shared/history'
 import {
   NOT_APPLICABLE,
   NOT_MEASURED,
+  configRows,
   diffConfigs,
   flattenConfig,
   formatBytes,
@@ -363,19 +362,6 @@ function syncTableHtml(run: ReportRun): string {
   )
 }
 
-/**
- * How a config value reads, in the units Configure shows it in (the parameter catalog):
- * `134217728` at max-bandwidth → `128 MiB/s`; '' where it reads as it is written.
- */
-function readsAs(path: string, value: ConfigLeaf): string {
-  if (typeof value !== 'number') return ''
-  const key = shortPath(path)
-  if (value === 0 && (key === 'max-bandwidth' || key === 'max-postcopy-bandwidth')) return 'no rate limit'
-  if (value === 0 && key === 'avail-switchover-bandwidth') return 'use the estimate'
-  const shown = formatParameterValue(path, value, 'en')
-  return shown === String(value) ? '' : shown
-}
-
 function leafText(value: ConfigLeaf | undefined): string {
   if (value === undefined) return NOT_APPLICABLE
   if (value === null) return 'null'
@@ -383,19 +369,11 @@ function leafText(value: ConfigLeaf | undefined): string {
 }
 
 function configTableHtml(run: ReportRun): string {
-  const defaults = new Map(flattenConfig(defaultConfig()))
-  const rows = flattenConfig(run.config).map(([path, value]) => {
-    const byDefault = defaults.get(path)
-    // Working-set sizes are derived from the memory, so "changed" would mislead there.
-    // The name and the seed are labels of the run, not settings with a default.
-    const derived = /\.(working-set-mib|hot-set-mib)$/.test(path) || path === 'name' || path === 'seed'
-    const changed = byDefault !== undefined && !derived && JSON.stringify(byDefault) !== JSON.stringify(value)
-    return { path, value, changed }
-  })
+  const rows = configRows(run.config)
   const body = rows
     .map(
       (r) =>
-        `<tr${r.changed ? ' class="changed"' : ''}><td><code>${e(r.path)}</code></td><td class="num">${e(leafText(r.value))}</td><td>${e(readsAs(r.path, r.value))}</td><td>${r.changed ? 'changed' : ''}</td></tr>`
+        `<tr${r.changed ? ' class="changed"' : ''}><td><code>${e(r.path)}</code></td><td class="num">${e(leafText(r.value))}</td><td>${e(r.readsAs)}</td><td>${r.changed ? 'changed' : ''}</td></tr>`
     )
     .join('\n')
   const changed = rows.filter((r) => r.changed).length

@@ -6,6 +6,8 @@
  * The main process fills a ReportData from the history database (src/main/report/data.ts); HTML,
  * PDF, CSV, JSON and QEMU commands are all rendered from it, so they never disagree.
  */
+import { formatParameterValue, type CatalogLocale } from '../config/catalog'
+import { defaultConfig } from '../config/parse'
 import { valueAtPath } from '../config/paths'
 import { capabilitiesSchema, guestSchema, networkSchema, parametersSchema } from '../config/schema'
 import type { ExperimentRecord, RunRecord, Summary, ThroughputPoints } from '../history'
@@ -131,6 +133,41 @@ export function flattenConfig(config: unknown, prefix = ''): [string, ConfigLeaf
   }
   walk(config, prefix)
   return out
+}
+
+/** One setting of a run's config as a report lists it. */
+export interface ConfigRow {
+  path: string
+  value: ConfigLeaf
+  /** The value in the units Configure shows it in (`128 MiB/s`); '' where it reads as written. */
+  readsAs: string
+  /** Differs from the default (QEMU's, or the lab's where QEMU has none). */
+  changed: boolean
+}
+
+/** How a config value reads: `134217728` at max-bandwidth → `128 MiB/s` (the parameter catalog). */
+export function configValueReadsAs(path: string, value: ConfigLeaf, locale: CatalogLocale = 'en'): string {
+  if (typeof value !== 'number') return ''
+  const key = shortPath(path)
+  if (value === 0 && (key === 'max-bandwidth' || key === 'max-postcopy-bandwidth'))
+    return locale === 'zh-CN' ? '不限速' : 'no rate limit'
+  if (value === 0 && key === 'avail-switchover-bandwidth')
+    return locale === 'zh-CN' ? '使用估计值' : 'use the estimate'
+  const shown = formatParameterValue(path, value, locale)
+  return shown === String(value) ? '' : shown
+}
+
+/** Every setting of a run's config, path order, with how it reads and whether it was changed. */
+export function configRows(config: Record<string, unknown>, locale: CatalogLocale = 'en'): ConfigRow[] {
+  const defaults = new Map(flattenConfig(defaultConfig()))
+  return flattenConfig(config).map(([path, value]) => {
+    const byDefault = defaults.get(path)
+    // Working-set sizes are derived from the memory, so "changed" would mislead there.
+    // The name and the seed are labels of the run, not settings with a default.
+    const derived = /\.(working-set-mib|hot-set-mib)$/.test(path) || path === 'name' || path === 'seed'
+    const changed = byDefault !== undefined && !derived && JSON.stringify(byDefault) !== JSON.stringify(value)
+    return { path, value, readsAs: configValueReadsAs(path, value, locale), changed }
+  })
 }
 
 export interface ConfigDifference {
