@@ -13,13 +13,16 @@ export const DIRTYLIMIT_TOLERANCE_RANGE_MBPS = 25
 export const DIRTYLIMIT_LINEAR_ADJUSTMENT_PCT = 50
 /** DIRTYLIMIT_THROTTLE_PCT_MAX (system/dirtylimit.c): the sleep is at most 99 ring-full times. */
 export const DIRTYLIMIT_THROTTLE_PCT_MAX = 99
-/** DIRTYLIMIT_CALC_TIME_MS (system/dirtylimit.c): the stat period outside a dirty-limit migration. */
+/** DIRTYLIMIT_CALC_TIME_MS (include/system/dirtylimit.h): the stat period outside dirty-limit migration. */
 export const DIRTYLIMIT_CALC_TIME_MS = 1000
 /** KVM_DIRTY_RING_RSVD_ENTRIES (KVM include/linux/kvm_dirty_ring.h). */
 export const KVM_DIRTY_RING_RSVD_ENTRIES = 64
 /** x86 kvm_cpu_dirty_log_size(): the PML buffer, PML_LOG_NR_ENTRIES = 512 (KVM arch/x86/kvm/vmx). */
 export const KVM_X86_PML_ENTRIES = 512
-/** The accelerator property `dirty-ring-size` (accel/kvm/kvm-all.c): 0 = off, else a power of two. */
+/**
+ * The accelerator property `dirty-ring-size`: 0 = off, else a power of two (QEMU checks only that,
+ * accel/kvm/kvm-all.c kvm_set_dirty_ring_size; the bounds are KVM's, see qemu-rules.md §18).
+ */
 export const KVM_DIRTY_RING_MIN_ENTRIES = 256
 export const KVM_DIRTY_RING_MAX_ENTRIES = 65536
 
