@@ -375,6 +375,14 @@ describe('the live chart option', () => {
     expect(formatMs(74_700, 'zh-CN')).toBe('1 分 14.7 秒')
   })
 
+  it('says short durations in Chinese words too (issue 12: "37.77 s" beside "1 分 14.7 秒")', () => {
+    expect(formatMs(37_770, 'zh-CN')).toBe('37.77 秒')
+    expect(formatMs(39.44, 'zh-CN')).toBe('39.4 毫秒')
+    expect(formatMs(0.5, 'zh-CN')).toBe('0.5 毫秒')
+    expect(formatMs(37_770, 'en')).toBe('37.77 s')
+    expect(formatMs(39.44, 'en')).toBe('39.4 ms')
+  })
+
   it('gives ticks the digits they have', () => {
     expect(formatSecondsTick(37_450)).toBe('37.45 s')
     expect(formatSecondsTick(37_500)).toBe('37.5 s')

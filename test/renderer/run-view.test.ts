@@ -332,7 +332,7 @@ describe('the Live run screen', () => {
     })
     const reason = w.get('[data-testid="summary-reason"]')
     expect(reason.text()).toBe(
-      '待发送的 35.9 MiB 已低于阈值 38.4 MiB（第 3 次脏页同步）；停机时间 39.4 ms（上限 300 ms）'
+      '待发送的 35.9 MiB 已低于阈值 38.4 MiB（第 3 次脏页同步）；停机时间 39.4 毫秒（上限 300 毫秒）'
     )
     // The engine's own words stay at hand.
     expect(reason.attributes('title')).toBe(result().lab.reason)
@@ -360,7 +360,7 @@ describe('the Live run screen', () => {
     })
     const text = w.get('[data-testid="summary-reason"]').text()
     expect(text).toBe(
-      '实验策略终止了迁移：第 31 次脏页同步超过了 max-iterations（30）；预计停机时间 16 s，对比 downtime-limit 300 ms'
+      '实验策略终止了迁移：第 31 次脏页同步超过了 max-iterations（30）；预计停机时间 16 秒，对比 downtime-limit 300 毫秒'
     )
     expect(text).not.toContain('cancelled by lab policy')
   })

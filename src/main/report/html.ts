@@ -34,6 +34,7 @@ import {
   predictedVsMeasured,
   type PredictedFigure,
   runDisplayTitle,
+  describeRunEnd,
   shortPath,
   type ComparisonReportData,
   type ConfigLeaf,
@@ -186,9 +187,11 @@ function runMetrics(run: ReportRun): Metric[] {
       label: 'Status',
       value: result.status,
       // The engine's reason may begin with the status itself ("completed: …"); say it once.
-      note: result.lab.reason.startsWith(`${result.status}: `)
-        ? result.lab.reason.slice(result.status.length + 2)
-        : result.lab.reason,
+      // The Live summary's and History's sentence (MiB, not the engine's "MB").
+      note: describeRunEnd(
+        { status: result.status, outcome: result.lab.outcome, reason: result.lab.reason },
+        'en'
+      ),
       tone: completed ? 'good' : 'bad'
     },
     completed

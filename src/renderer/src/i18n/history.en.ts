@@ -156,27 +156,8 @@ const historyEn = {
     tags: 'Tags',
     tagsHint: 'Comma-separated',
     saved: 'Saved',
-    syncsTitle: 'One row per dirty bitmap sync',
     noSyncs: 'No sync was recorded for this run.',
     noResult: 'This run has no result: {reason}',
-    sync: {
-      count: 'Sync',
-      time: 'Time (ms)',
-      trigger: 'Trigger',
-      pagesSent: 'Pages sent',
-      dirtyPages: 'Newly dirty pages',
-      remaining: 'Remaining (MiB)',
-      threshold: 'Threshold (MiB)',
-      expected: 'Expected downtime (ms)',
-      throttle: 'Throttle (%)',
-      bql: 'BQL hold (ms)'
-    },
-    triggers: {
-      setup: 'setup',
-      lazy: 'lazy (pending < threshold)',
-      'throttle-timer': 'auto-converge timer',
-      final: 'final (stop-and-copy)'
-    },
     loadFailed: 'The run could not be opened: {message}'
   },
   compare: {

@@ -152,27 +152,8 @@ const historyZhCN: HistoryMessages = {
     tags: '标签',
     tagsHint: '用逗号分隔',
     saved: '已保存',
-    syncsTitle: '每次脏页位图同步一行',
     noSyncs: '这次运行没有记录任何同步。',
     noResult: '这次运行没有结果：{reason}',
-    sync: {
-      count: '同步',
-      time: '时间（ms）',
-      trigger: '触发原因',
-      pagesSent: '已发送页',
-      dirtyPages: '新脏页',
-      remaining: '剩余（MiB）',
-      threshold: '阈值（MiB）',
-      expected: '预计停机（ms）',
-      throttle: '限速（%）',
-      bql: 'BQL 持有（ms）'
-    },
-    triggers: {
-      setup: '准备阶段',
-      lazy: '惰性同步（待发送 < 阈值）',
-      'throttle-timer': '自动收敛定时器',
-      final: '最终同步（停机拷贝）'
-    },
     loadFailed: '无法打开这次运行：{message}'
   },
   compare: {

@@ -262,20 +262,6 @@ const runEn = {
         dirtyLow:
           'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass sent more than was dirtied meanwhile, but the pages rewritten during a pass (a hot working set) kept the remainder above the threshold.'
       },
-      outcome: {
-        converged:
-          'pending {pending} fell below the threshold {threshold} at dirty sync {syncs}; downtime {downtime} (limit {limit})',
-        convergedNothingLeft:
-          'nothing known dirty was left to send at dirty sync {syncs}; downtime {downtime} (limit {limit})',
-        postcopy:
-          'switched to postcopy at dirty sync {syncs} (migrate-start-postcopy); downtime {downtime} (limit {limit}); {requests} page requests, all vCPUs blocked at once {blocktime} (postcopy-blocktime)',
-        maxTime:
-          'stopped by lab policy: virtual time {time} went past max-time-ms ({max}); expected downtime {expected} vs downtime-limit {limit}',
-        maxIterations:
-          'stopped by lab policy: dirty sync {syncs} went past max-iterations ({max}); expected downtime {expected} vs downtime-limit {limit}',
-        userCancel:
-          'cancelled on request before switchover; expected downtime {expected} vs downtime-limit {limit}'
-      },
       downtime: 'Downtime (as QEMU reports it)',
       limit: 'limit {limit}',
       guestPause: 'Guest pause',

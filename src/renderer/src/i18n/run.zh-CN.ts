@@ -250,19 +250,6 @@ const runZhCN: RunMessages = {
         dirtyLow:
           '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍发送的多于期间新弄脏的，但一遍之内被反复改写的页（热工作集）使剩余量始终高于阈值。'
       },
-      outcome: {
-        converged:
-          '待发送的 {pending} 已低于阈值 {threshold}（第 {syncs} 次脏页同步）；停机时间 {downtime}（上限 {limit}）',
-        convergedNothingLeft:
-          '第 {syncs} 次脏页同步时已没有已知的脏页需要发送；停机时间 {downtime}（上限 {limit}）',
-        postcopy:
-          '第 {syncs} 次脏页同步时切换到后拷贝（migrate-start-postcopy）；停机时间 {downtime}（上限 {limit}）；{requests} 次页面请求，所有 vCPU 同时阻塞 {blocktime}（postcopy-blocktime）',
-        maxTime:
-          '实验策略终止了迁移：虚拟时间 {time} 超过了 max-time-ms（{max}）；预计停机时间 {expected}，对比 downtime-limit {limit}',
-        maxIterations:
-          '实验策略终止了迁移：第 {syncs} 次脏页同步超过了 max-iterations（{max}）；预计停机时间 {expected}，对比 downtime-limit {limit}',
-        userCancel: '应请求在切换前取消；预计停机时间 {expected}，对比 downtime-limit {limit}'
-      },
       downtime: '停机时间（QEMU 报告值）',
       limit: '上限 {limit}',
       guestPause: '客户机暂停',
