@@ -90,6 +90,50 @@ describe('EnginePool (real engine processes)', () => {
     expect(host.liveChildren.size).toBe(0)
   })
 
+  it('fails only the run whose vCPU hangs (no heartbeat answer mid-run), never reuses its processes, and the next run gets new ones', async () => {
+    // A heartbeat short enough for a test; every run of this pool is watched the same way.
+    const watch = { heartbeatIntervalMs: 50, heartbeatTimeoutMs: 2_000 }
+    const pool = new EnginePool(host, { maxIdle: 6 })
+    const before = deterministic(await runMigration(config, { host, seed: 7, pool, ...watch }))
+    const healthyIds = liveIds()
+    expect(healthyIds).toHaveLength(3)
+    const migrationId = [...host.liveChildren].find((c) => c.name === 'migration')?.id
+
+    // vCPU 1 blocks its thread at its second harvest: the run is under way (its first sync is
+    // done) when the supervisor sees the heartbeat go unanswered.
+    const hung = runMigration(config, {
+      host,
+      seed: 7,
+      pool,
+      ...watch,
+      testHooks: { hangVcpu: 1, hangAtHarvest: 2 }
+    })
+    // The processes of the hung run: the pool's migration process and two new vCPUs.
+    await until(() => host.liveChildren.size === 5)
+    const hungRunIds = liveIds().filter((id) => !healthyIds.includes(id) || id === migrationId)
+    expect(hungRunIds).toHaveLength(3)
+    const error = await hung.then(
+      () => undefined,
+      (e: unknown) => (e instanceof LabFailure ? e.error : undefined)
+    )
+    expect(error).toEqual({
+      kind: 'ProcessCrashed',
+      message: 'vcpu-1 stopped answering (no reply to a heartbeat within 2000 ms); it was stopped'
+    })
+    // Every process of the hung run is gone; the idle healthy vCPUs are untouched.
+    expect(liveIds()).toEqual(healthyIds.filter((id) => id !== migrationId))
+
+    // The next run: the same result as before the hang, on no process of the hung run.
+    const after = deterministic(await runMigration(config, { host, seed: 7, pool, ...watch }))
+    expect(after).toEqual(before)
+    const idsNow = liveIds()
+    expect(idsNow).toHaveLength(3)
+    for (const id of hungRunIds) expect(idsNow).not.toContain(id)
+
+    await pool.drain()
+    expect(host.liveChildren.size).toBe(0)
+  })
+
   it('stops what it cannot keep: beyond maxIdle, released children are stopped', async () => {
     const pool = new EnginePool(host, { maxIdle: 1 })
     await runMigration(config, { host, seed: 3, pool })
@@ -99,3 +143,11 @@ describe('EnginePool (real engine processes)', () => {
     expect(host.liveChildren.size).toBe(0)
   })
 })
+
+/** Waits until `condition` holds (polled every 5 ms), at most 10 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 10_000) throw new Error('condition not met within 10 s')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}

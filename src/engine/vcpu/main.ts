@@ -12,7 +12,9 @@ import { VcpuSimulator } from './simulator'
  *
  * Test hooks (internal, tests only): `dropDirtyLogOfVcpu: n` — vCPU n loses its dirty log once
  * after the first pass; `crashVcpu: n` with `crashAtHarvest: k` (default 2) — vCPU n throws an
- * uncaught exception when asked for its k-th harvest, as a crashing process would.
+ * uncaught exception when asked for its k-th harvest, as a crashing process would; `hangVcpu: n`
+ * with `hangAtHarvest: k` (default 2) — vCPU n blocks its thread at its k-th harvest (a
+ * livelocked guest thread: no reply, no heartbeat) until it is stopped, at most a minute.
  */
 export const vcpuMain: EngineModule = (host) => {
   const rpc = host.rpc<VcpuControlContract>()
@@ -50,6 +52,7 @@ export const vcpuMain: EngineModule = (host) => {
       countWrites: params.config.migration.capabilities.xbzrle
     })
     const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
+    const hangAt = hooks.hangVcpu === params.vcpu ? Number(hooks.hangAtHarvest ?? 2) : -1
     let harvests = 0
     peer = host.openEndpoint<VcpuPeerContract>(port, 'the migration process')
     peer.handle('harvest', (req) => {
@@ -58,6 +61,11 @@ export const vcpuMain: EngineModule = (host) => {
           throw new Error(`vCPU ${params.vcpu} crashed on purpose at harvest ${harvests} (test hook)`)
         }, 0)
         return new Promise<never>(() => {})
+      }
+      if (harvests === hangAt) {
+        // Blocks the event loop without burning a core; stopping the process interrupts it.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HANG_LIMIT_MS)
+        throw new Error(`vCPU ${params.vcpu} hung on purpose at harvest ${harvests} and was not stopped`)
       }
       const reply = sim.harvest(req)
       return withTransfer(reply, VcpuSimulator.transferList(reply))
@@ -84,3 +92,6 @@ export const vcpuMain: EngineModule = (host) => {
     return null
   })
 }
+
+/** The hang test hook gives up after this long, so a broken supervisor cannot leave it forever. */
+const HANG_LIMIT_MS = 60_000

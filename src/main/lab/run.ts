@@ -24,6 +24,9 @@ export interface RunTestHooks {
   /** vCPU n crashes (uncaught exception) when asked for its `crashAtHarvest`-th harvest (default 2). */
   readonly crashVcpu?: number
   readonly crashAtHarvest?: number
+  /** vCPU n blocks its thread (answers nothing, not even heartbeats) at its `hangAtHarvest`-th harvest (default 2). */
+  readonly hangVcpu?: number
+  readonly hangAtHarvest?: number
 }
 
 export interface RunMigrationOptions {
@@ -44,6 +47,9 @@ export interface RunMigrationOptions {
   readonly availableMemoryBytes?: number
   /** How long each engine process has to start. */
   readonly readyTimeoutMs?: number
+  /** The engine processes' heartbeat (supervisor.ts defaults): a child that misses it is hung. */
+  readonly heartbeatIntervalMs?: number
+  readonly heartbeatTimeoutMs?: number
   /**
    * Where the engine processes come from and go back to after a clean end (a sweep's pool);
    * default: fresh processes, stopped after the run.
@@ -94,20 +100,27 @@ export async function runMigration(input: unknown, opts: RunMigrationOptions): P
   const vcpuHooks = definedOnly({
     dropDirtyLogOfVcpu: hooks.dropDirtyLogOfVcpu,
     crashVcpu: hooks.crashVcpu,
-    crashAtHarvest: hooks.crashAtHarvest
+    crashAtHarvest: hooks.crashAtHarvest,
+    hangVcpu: hooks.hangVcpu,
+    hangAtHarvest: hooks.hangAtHarvest
   })
   const migrationHooks = definedOnly({ skipFinalSync: hooks.skipFinalSync })
 
   // Start every child; if one fails to start, stop the others.
   type Child = SupervisedChild<VcpuControlContract> | SupervisedChild<MigrationControlContract>
+  const watch: Pick<StartOptions, 'readyTimeoutMs' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'> = {
+    readyTimeoutMs: opts.readyTimeoutMs,
+    heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    heartbeatTimeoutMs: opts.heartbeatTimeoutMs
+  }
   const spawns: StartOptions[] = [
     ...Array.from({ length: config.guest.vcpus }, (_, i) => ({
       role: 'vcpu' as const,
       name: `vcpu-${i}`,
       testHooks: vcpuHooks,
-      readyTimeoutMs: opts.readyTimeoutMs
+      ...watch
     })),
-    { role: 'migration', name: 'migration', testHooks: migrationHooks, readyTimeoutMs: opts.readyTimeoutMs }
+    { role: 'migration', name: 'migration', testHooks: migrationHooks, ...watch }
   ]
   const start = <C extends VcpuControlContract | MigrationControlContract>(
     o: StartOptions

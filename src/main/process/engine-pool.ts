@@ -28,8 +28,9 @@ export interface EnginePoolOptions {
  * the same results. A child that failed, did not answer `reset`, or was part of a run that failed
  * is never kept: the run stops it (src/main/lab/run.ts) and the next run starts a new one.
  *
- * Children are kept per role, name (vcpu-3 serves as vCPU 3 again, so errors name it right) and
- * test hooks (a fault-injected child only serves runs that asked for the same fault).
+ * Children are kept per role, name (vcpu-3 serves as vCPU 3 again, so errors name it right),
+ * heartbeat settings and test hooks (a fault-injected child only serves runs that asked for the
+ * same fault).
  */
 export class EnginePool {
   private readonly idle = new Map<string, SupervisedChild[]>()
@@ -101,5 +102,7 @@ export class EnginePool {
 
 function poolKey(opts: StartOptions): string {
   const hooks = Object.entries(opts.testHooks ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `${opts.role}:${opts.name}:${JSON.stringify(hooks)}`
+  // A child keeps the heartbeat it was started with: only runs asking for the same one share it.
+  const heartbeat = `${opts.heartbeatIntervalMs ?? 'default'}/${opts.heartbeatTimeoutMs ?? 'default'}`
+  return `${opts.role}:${opts.name}:${heartbeat}:${JSON.stringify(hooks)}`
 }
