@@ -2,11 +2,9 @@ import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError } from '../../shared/errors'
 import {
   BUFFER_DELAY_US,
-  CLEAR_BITMAP_PAGES,
   CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
   GIB,
   MAX_WAIT_CHECK_PAGES,
-  MAX_WAIT_US,
   TELEMETRY_TICK_US,
   US_PER_MS
 } from '../../shared/engine/constants'
@@ -36,10 +34,12 @@ import {
   SECTION_FOOTER_BYTES,
   SECTION_HEADER_BYTES,
   SETUP_BYTES,
+  MAX_WAIT_BREAK_US,
   averageMbps,
   destinationLoadTailUs,
   dirtyPagesRate,
   needsExactPending,
+  pagesBeforeMaxWait,
   pendingBytes,
   periodCloses,
   rateLimitBytesPerWindow,
@@ -54,6 +54,7 @@ import {
 import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
+import { DirtyBitmap } from './dirty-bitmap'
 import { PostcopyDestination, SOCKET_SEND_BUFFER_BYTES } from './postcopy'
 import { RateLimitWindow } from './rate-limit-window'
 import { PageSender } from './sender'
@@ -168,17 +169,8 @@ export class MigrationSimulator {
   private readonly maxIterations: number
   private readonly autoConverge: boolean
 
-  // --- RAM state (§14): bmap, migration_dirty_pages, the sweep
-  private readonly bmap: Int32Array
-  /**
-   * KVM's dirty bitmap as of the last sync (bit set = reported then): with manual protect those
-   * pages stay write-enabled, so their writes go untracked until their chunk is re-armed (§4.2).
-   */
-  private readonly reported: Int32Array
-  /** Per clear_bmap chunk: when it was re-armed since the last sync (Infinity: not yet, §4.3). */
-  private readonly chunkClearedAtUs: Float64Array
-  private clearedChunks: number[] = []
-  private dirtyPages: number
+  // --- RAM state (§14): bmap, migration_dirty_pages, KVM's log (dirty-bitmap.ts); the sweep
+  private readonly dirty: DirtyBitmap
   private cursor = 0
   private firstRoundComplete = false
 
@@ -293,14 +285,7 @@ export class MigrationSimulator {
     // migration_connect: expected_downtime starts at downtime-limit (§1.2).
     this.expectedDowntimeMs = this.downtimeLimitMs
 
-    // ram_init_bitmaps: every bit set, so every page is sent (§1.3).
-    this.bmap = new Int32Array(Math.ceil(this.totalPages / 32)).fill(-1)
-    // KVM's "initially set" dirty bitmap: every page counts as reported by the setup sync.
-    this.reported = new Int32Array(this.bmap.length).fill(-1)
-    this.chunkClearedAtUs = new Float64Array(Math.ceil(this.totalPages / CLEAR_BITMAP_PAGES)).fill(Infinity)
-    const tail = this.totalPages & 31
-    if (tail !== 0) this.bmap[this.bmap.length - 1] = (1 << tail) - 1
-    this.dirtyPages = this.totalPages
+    this.dirty = new DirtyBitmap(this.totalPages)
     this.lastSendPlus1 = new Uint32Array(this.totalPages)
     this.vcpuStats = this.links.map(() => ({
       writes: 0,
@@ -328,10 +313,10 @@ export class MigrationSimulator {
       let sentPages = 0
       if (!this.rateExceeded()) {
         // migration_iteration_run (§2.3)
-        let pending = pendingBytes(this.dirtyPages, this.pageSize)
+        let pending = pendingBytes(this.dirty.dirtyPages, this.pageSize)
         if (needsExactPending(pending, this.thresholdBytes)) {
           await this.sync('lazy', this.nowUs, this.nowUs)
-          pending = pendingBytes(this.dirtyPages, this.pageSize)
+          pending = pendingBytes(this.dirty.dirtyPages, this.pageSize)
         }
         if (shouldComplete(pending, this.thresholdBytes, this.nowUs >= this.canSwitchoverAtUs)) {
           const result = await this.complete(pending)
@@ -346,7 +331,7 @@ export class MigrationSimulator {
         sentPages = this.ramSaveIterate()
       }
       await this.rateLimit()
-      if (sentPages === 0 && this.dirtyPages === 0) {
+      if (sentPages === 0 && this.dirty.dirtyPages === 0) {
         // Nothing to send and no switchover yet (switchover-ack not in): QEMU would spin on
         // syncs; jump to the next window instead.
         await this.sleepUntil(Math.max(this.window.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
@@ -496,7 +481,7 @@ export class MigrationSimulator {
       this.lastSendPlus1,
       this.pagesReceived,
       finishes.map((f) => f.oracle).filter((o) => o !== undefined),
-      { bmap: this.bmap, lastHarvestUs: this.lastHarvestUs }
+      { bmap: this.dirty.bmap, lastHarvestUs: this.lastHarvestUs }
     )
     this.pushSample(endUs)
     this.flushBatch()
@@ -552,8 +537,8 @@ export class MigrationSimulator {
     this.nowUs = stopEndUs
     await this.sync('final', stopEndUs, stopEndUs, true)
     const syncEndUs = this.nowUs
-    const bmap = this.bmap
-    const ranges = dirtyRanges((p) => (bmap[p >>> 5] & (1 << (p & 31))) !== 0, this.totalPages)
+    const dirty = this.dirty
+    const ranges = dirtyRanges((p) => dirty.isDirty(p), this.totalPages)
     const discardBytes = this.hooks.skipPostcopyDiscard ? 0 : discardMessagesBytes(ranges)
     const deviceBytes = Math.round(c.guest['device-state-kib'] * 1024)
     const downtimeUs = postcopyDowntimeUs({
@@ -571,7 +556,7 @@ export class MigrationSimulator {
     const dstStartUs = downtimeEndUs + Math.ceil(this.oneWayUs() + c.host['resume-ms'] * US_PER_MS)
     // The destination misses what the discard bitmap names: every page still dirty, which
     // includes every page never sent (the bitmap started full).
-    const missing = this.hooks.skipPostcopyDiscard ? neverReceived(this.lastSendPlus1) : bmap.slice()
+    const missing = this.hooks.skipPostcopyDiscard ? neverReceived(this.lastSendPlus1) : dirty.bmap.slice()
     const preempt = c.migration.capabilities['postcopy-preempt']
     // postcopy-preempt: an urgent page costs one fault latency whatever the main channel holds.
     const urgentLatencyUs = preempt
@@ -610,7 +595,7 @@ export class MigrationSimulator {
     // that far ahead of the wire, and a page request without preempt waits behind what it holds.
     // The destination vCPUs run up to the end of each burst.
     for (;;) {
-      if (this.dirtyPages > 0) {
+      if (this.dirty.dirtyPages > 0) {
         if (!this.rateExceeded()) {
           const fromUs = this.nowUs
           this.ramSaveIterate(SOCKET_SEND_BUFFER_BYTES)
@@ -619,9 +604,9 @@ export class MigrationSimulator {
         await this.rateLimit()
         this.sampleUpTo(this.nowUs)
       }
-      const done = this.dirtyPages === 0
+      const done = this.dirty.dirtyPages === 0
       await this.postcopyVcpus(pc, done ? Math.max(pc.lastArrivalUs + 1, this.nowUs) : this.nowUs)
-      if (done && this.dirtyPages === 0) break
+      if (done && this.dirty.dirtyPages === 0) break
       if (++passes % YIELD_EVERY_PASSES === 0) await this.yieldToHost()
     }
     const endUs = Math.max(this.nowUs, pc.lastArrivalUs + 1)
@@ -726,17 +711,13 @@ export class MigrationSimulator {
    * already sent arrives when it arrives. Returns the page's arrival, µs.
    */
   private postcopyRequest(pc: PostcopyDestination, page: number, atUs: number): number {
-    const bmap = this.bmap
-    const w = page >>> 5
-    const bit = 1 << (page & 31)
-    if ((bmap[w] & bit) === 0) return Math.max(atUs, pc.arrivalPlus1[page] - 1)
+    if (!this.dirty.isDirty(page)) return Math.max(atUs, pc.arrivalPlus1[page] - 1)
     const zero = page >= this.nonZeroPages
     const { bytes, costUs } = this.sender.pageCost(zero)
     const sendUs = pc.requestSendUs(atUs, bytes)
     this.pagesReceived += recordSendTimes(this.lastSendPlus1, page, 1, sendUs, costUs)
     pc.sent(page, 1, sendUs, costUs)
-    bmap[w] &= ~bit
-    this.dirtyPages--
+    this.dirty.clearPage(page)
     this.sender.sendPages(1, zero, false)
     return Math.max(atUs, pc.arrivalPlus1[page] - 1)
   }
@@ -828,12 +809,12 @@ export class MigrationSimulator {
     let elapsedUs = startElapsedUs
     let loopIndex = 0
     let pages = 0
-    const bmap = this.bmap
+    const dirty = this.dirty
     const lastSend = this.lastSendPlus1
-    while (this.dirtyPages > 0) {
+    while (dirty.dirtyPages > 0) {
       const windowBytes = this.window.bytesSince(this.sender.transferred)
       if (windowBytes > limit) break
-      let p = this.findDirty(this.cursor)
+      let p = dirty.findDirty(this.cursor)
       if (p < 0) {
         // End of the block list: wrap, a round is complete (find_dirty_block, §3.4).
         if (!this.firstRoundComplete && this.xbzrle !== undefined)
@@ -842,7 +823,7 @@ export class MigrationSimulator {
         // find_dirty_block: with multifd (multifd-flush-after-each-section off, QEMU's default)
         // a wrap syncs the channels and puts RAM_SAVE_FLAG_MULTIFD_FLUSH.
         elapsedUs += this.sender.multifdSync()
-        p = this.findDirty(0)
+        p = dirty.findDirty(0)
         if (p < 0) break
       }
       const zero = p >= this.nonZeroPages
@@ -863,25 +844,40 @@ export class MigrationSimulator {
       // Budget: a page goes out while the window has not exceeded the budget before it.
       if (limit !== Infinity && bytes > 0) cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
       let stopForWait = false
-      // A page that costs no time (multifd zero page with a free scan) never reaches MAX_WAIT.
-      if (maxWait && costUs > 0) {
-        const waitCount = this.pagesUntilMaxWait(loopIndex, elapsedUs, costUs)
-        if (waitCount <= cap) {
-          cap = waitCount
-          stopForWait = true
+      let n: number
+      // A short run (it ends within MAX_WAIT_CHECK_PAGES) that ends before 51 ms cannot reach the
+      // MAX_WAIT break (pagesBeforeMaxWait would allow more pages than it has): the common case
+      // once the first pass is over, so it skips that computation.
+      const short = dirty.runEnd(p, p + Math.min(cap, MAX_WAIT_CHECK_PAGES)) - p
+      if (short < cap && short < MAX_WAIT_CHECK_PAGES) {
+        n = short
+        // A page that costs no time (multifd zero page with a free scan) never reaches MAX_WAIT.
+        if (maxWait && costUs > 0 && elapsedUs + n * costUs >= MAX_WAIT_BREAK_US) {
+          const waitCount = pagesBeforeMaxWait(loopIndex, elapsedUs, costUs)
+          if (waitCount <= n) {
+            n = waitCount
+            stopForWait = true
+          }
         }
+      } else {
+        if (maxWait && costUs > 0) {
+          const waitCount = pagesBeforeMaxWait(loopIndex, elapsedUs, costUs)
+          if (waitCount <= cap) {
+            cap = waitCount
+            stopForWait = true
+          }
+        }
+        n = dirty.runEnd(p, p + cap) - p
+        if (n < cap) stopForWait = false
       }
-      const n = this.runEnd(p, p + cap) - p
-      if (n < cap) stopForWait = false
       checkOracleClock(t0 + elapsedUs + n * costUs)
       this.xbzrle?.plainPages(p, n)
-      this.rearmChunks(p, n, t0 + elapsedUs, costUs)
+      dirty.rearmChunks(p, n, t0 + elapsedUs, costUs)
       const lost = this.hooks.multifdSkipFinalSync === true && !this.vmRunning && this.sender.inChannel(zero)
       if (!lost) this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
       this.postcopy?.sent(p, n, t0 + elapsedUs, costUs)
-      this.clearRun(bmap, p, n)
+      dirty.clearRun(p, n)
       elapsedUs += n * costUs
-      this.dirtyPages -= n
       elapsedUs += this.sender.sendPages(n, zero, this.vmRunning)
       this.window.addPages(n)
       this.pagesSentSinceSync += n
@@ -915,7 +911,8 @@ export class MigrationSimulator {
     const lastStage = !this.vmRunning
     const generation = this.dirtySyncCount
     const skipDelta = this.hooks.xbzrleSkipDelta === true
-    const bmap = this.bmap
+    const dirty = this.dirty
+    const bmap = dirty.bmap
     const lastSend = this.lastSendPlus1
     const usPerByte = this.usPerByte
     const { bytes: normalBytes, costUs: normalUs } = this.sender.pageCost(false)
@@ -943,13 +940,13 @@ export class MigrationSimulator {
         (outcome === XBZRLE_MISS ? 0 : encodeUs)
       const startUs = t0 + elapsedUs
       if (startUs + costUs >= ORACLE_MAX_US) checkOracleClock(startUs + costUs)
-      this.rearmChunks(page, 1, startUs, costUs)
+      dirty.rearmChunks(page, 1, startUs, costUs)
       // A skipped page is identical on the destination: its last send time stays.
       if (bytes > 0) {
         if (lastSend[page] === 0) this.pagesReceived++
         lastSend[page] = Math.floor(startUs) + 1
       }
-      bmap[page >>> 5] &= ~(1 << (page & 31))
+      dirty.clearPage(page)
       elapsedUs += costUs
       page++
       if (bytes === 0) continue
@@ -957,136 +954,18 @@ export class MigrationSimulator {
       if (outcome <= 0) normal++
       sent++
       const index = loopIndex++
-      if (maxWait && (index & (MAX_WAIT_CHECK_PAGES - 1)) === 0 && elapsedUs >= MAX_WAIT_US + US_PER_MS) {
+      if (maxWait && (index & (MAX_WAIT_CHECK_PAGES - 1)) === 0 && elapsedUs >= MAX_WAIT_BREAK_US) {
         stop = true
         break
       }
     }
     const processed = page - p
-    this.dirtyPages -= processed
     this.cursor = page
     this.sender.sendBytes(bytesSent, true, this.vmRunning)
     this.sender.normalPages += normal
     this.window.addPages(sent)
     this.pagesSentSinceSync += sent
     return { processed, sent, elapsedUs, stop }
-  }
-
-  /**
-   * How many more pages ram_save_iterate sends before its MAX_WAIT check breaks: the check runs
-   * after the page with loop index i when (i & 63) == 0 and breaks once the elapsed whole
-   * milliseconds exceed 50 (§3.3).
-   */
-  private pagesUntilMaxWait(loopIndex: number, elapsedUs: number, costUs: number): number {
-    const breakAtUs = MAX_WAIT_US + US_PER_MS // ⌊elapsed ms⌋ > 50 ⇔ elapsed ≥ 51 ms
-    const firstCheck = (MAX_WAIT_CHECK_PAGES - (loopIndex % MAX_WAIT_CHECK_PAGES)) % MAX_WAIT_CHECK_PAGES
-    let jMin = Math.max(0, Math.ceil((breakAtUs - elapsedUs) / costUs) - 1)
-    while (jMin > 0 && elapsedUs + jMin * costUs >= breakAtUs) jMin--
-    while (elapsedUs + (jMin + 1) * costUs < breakAtUs) jMin++
-    const from = Math.max(jMin, firstCheck)
-    const j = firstCheck + Math.ceil((from - firstCheck) / MAX_WAIT_CHECK_PAGES) * MAX_WAIT_CHECK_PAGES
-    return j + 1
-  }
-
-  /** First set bit at or after `from`, or -1. */
-  private findDirty(from: number): number {
-    if (from >= this.totalPages) return -1
-    const bmap = this.bmap
-    let w = from >>> 5
-    let bits = bmap[w] & (-1 << (from & 31))
-    while (bits === 0) {
-      if (++w >= bmap.length) return -1
-      bits = bmap[w]
-    }
-    const p = (w << 5) + (31 - Math.clz32(bits & -bits))
-    return p < this.totalPages ? p : -1
-  }
-
-  /** First clear bit after `p` (a set bit), bounded by `bound`. */
-  private runEnd(p: number, bound: number): number {
-    const bmap = this.bmap
-    let w = p >>> 5
-    let bits = ~bmap[w] & (-1 << (p & 31))
-    while (bits === 0) {
-      if (++w >= bmap.length) return bound
-      if (w << 5 >= bound) return bound
-      bits = ~bmap[w]
-    }
-    const end = (w << 5) + (31 - Math.clz32(bits & -bits))
-    return Math.min(end, bound)
-  }
-
-  /**
-   * migration_clear_memory_region_dirty_bitmap (§4.3): the first page sent from a chunk after a
-   * sync re-arms KVM's dirty tracking for the chunk (KVM_CLEAR_DIRTY_LOG) just before it goes.
-   */
-  private rearmChunks(p: number, n: number, startUs: number, costUs: number): void {
-    const last = Math.floor((p + n - 1) / CLEAR_BITMAP_PAGES)
-    for (let c = Math.floor(p / CLEAR_BITMAP_PAGES); c <= last; c++) {
-      if (this.chunkClearedAtUs[c] !== Infinity) continue
-      const first = Math.max(p, c * CLEAR_BITMAP_PAGES)
-      this.chunkClearedAtUs[c] = Math.floor(startUs + (first - p) * costUs)
-      this.clearedChunks.push(c)
-    }
-  }
-
-  /**
-   * ORs the vCPUs' dirty logs into the migration bitmap, counting only newly set bits (§4.1), as
-   * KVM would have reported them: a page the last sync reported stays write-enabled until its
-   * chunk is re-armed, so writes to it before that go untracked — the send after the re-arm
-   * carries them (§4.2, §4.3). Updates `reported` to what this sync reports.
-   */
-  private mergeDirtyLogs(replies: readonly HarvestReply[]): number {
-    const bmap = this.bmap
-    const reported = this.reported
-    const clearedAt = this.chunkClearedAtUs
-    const tracked: Uint32Array[] = []
-    for (const reply of replies) {
-      const pages = reply.pages
-      const writes = reply.lastWritePlus1
-      const keep = new Uint32Array(pages.length)
-      let n = 0
-      for (let i = 0; i < pages.length; i++) {
-        const p = pages[i]
-        const wasReported = (reported[p >>> 5] & (1 << (p & 31))) !== 0
-        // lastWrite = writes[i] − 1 < clearedAt ⇔ written before the re-arm: untracked.
-        if (wasReported && writes[i] <= clearedAt[Math.floor(p / CLEAR_BITMAP_PAGES)]) continue
-        keep[n++] = p
-      }
-      tracked.push(keep.subarray(0, n))
-    }
-    // Re-armed chunks have their reported bits cleared; chunks not re-armed keep them (KVM still
-    // has those bits set and reports them again).
-    for (const c of this.clearedChunks) {
-      const from = (c * CLEAR_BITMAP_PAGES) / 32
-      reported.fill(0, from, Math.min(reported.length, from + CLEAR_BITMAP_PAGES / 32))
-    }
-    let newlyDirty = 0
-    for (const pages of tracked)
-      for (let i = 0; i < pages.length; i++) {
-        const p = pages[i]
-        const w = p >>> 5
-        const bit = 1 << (p & 31)
-        reported[w] |= bit
-        if ((bmap[w] & bit) === 0) {
-          bmap[w] |= bit
-          newlyDirty++
-        }
-      }
-    return newlyDirty
-  }
-
-  private clearRun(bmap: Int32Array, p: number, n: number): void {
-    let page = p
-    const end = p + n
-    while (page < end) {
-      const w = page >>> 5
-      const bit = page & 31
-      const count = Math.min(32 - bit, end - page)
-      const mask = count === 32 ? -1 : ((1 << count) - 1) << bit
-      bmap[w] &= ~mask
-      page += count
-    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1189,14 +1068,11 @@ export class MigrationSimulator {
             this.bytesPerWrite[r.vcpu] ?? this.pageSize
           )
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
-    const newlyDirty = merge ? this.mergeDirtyLogs(replies) : 0
-    // A sync sets every chunk's clear_bmap bit again (§4.3).
-    for (const c of this.clearedChunks) this.chunkClearedAtUs[c] = Infinity
-    this.clearedChunks = []
-    this.dirtyPages += newlyDirty
+    // The merge, and every chunk's clear_bmap bit set again (§4.1–§4.3).
+    const newlyDirty = this.dirty.sync(merge ? replies : undefined)
     this.numDirtyPagesPeriod += newlyDirty
     this.lastHarvestUs = harvestUs
-    this.dirtyBytesLastSync = pendingBytes(this.dirtyPages, this.pageSize)
+    this.dirtyBytesLastSync = pendingBytes(this.dirty.dirtyPages, this.pageSize)
     // The period rules run at the end of the sync, still under the BQL (§4.1 step 5).
     if (periodCloses(this.periodStartUs, holdEndUs)) {
       if (this.throttleMechanism !== null && this.phase === 'active') this.triggerThrottle(holdEndUs)
@@ -1216,7 +1092,7 @@ export class MigrationSimulator {
       trigger,
       'pages-sent': this.pagesSentSinceSync,
       'dirty-pages': newlyDirty,
-      'remaining-pages': this.dirtyPages,
+      'remaining-pages': this.dirty.dirtyPages,
       'bandwidth-bytes-per-ms': round3(this.bandwidthBytesPerMs),
       'threshold-bytes': this.thresholdBytes,
       'expected-downtime-ms': round3(
@@ -1448,7 +1324,7 @@ export class MigrationSimulator {
       'time-ms': timeUs / US_PER_MS,
       status: this.phase,
       'transferred-bytes': this.sender.transferred,
-      'remaining-bytes': this.phase === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
+      'remaining-bytes': this.phase === 'completed' ? 0 : pendingBytes(this.dirty.dirtyPages, this.pageSize),
       'dirty-pages-rate': this.dirtyPagesRateValue,
       mbps: round3(this.mbps),
       'bandwidth-bytes-per-ms': round3(this.bandwidthBytesPerMs),
@@ -1505,7 +1381,7 @@ export class MigrationSimulator {
       'expected-downtime': round3(this.expectedDowntimeMs),
       ram: {
         transferred: this.sender.transferred,
-        remaining: status === 'completed' ? 0 : pendingBytes(this.dirtyPages, this.pageSize),
+        remaining: status === 'completed' ? 0 : pendingBytes(this.dirty.dirtyPages, this.pageSize),
         total: this.totalPages * this.pageSize,
         duplicate: this.sender.duplicatePages,
         normal: this.sender.normalPages,

@@ -11,6 +11,8 @@ import {
   DIRTY_RATE_HIGH_COUNT_TRIGGER,
   DIRTY_RATE_PERIOD_US,
   EXPECTED_DOWNTIME_MIN_WINDOW_BYTES,
+  MAX_WAIT_CHECK_PAGES,
+  MAX_WAIT_US,
   US_PER_MS,
   US_PER_S,
   XFER_LIMIT_RATIO
@@ -31,6 +33,38 @@ export function rateLimitBytesPerWindow(maxBandwidthBytesPerS: number): number {
 /** migration_rate_exceeded: true once the window moved strictly more than its budget (§3.1). */
 export function isRateExceeded(windowBytes: number, rateLimitBytes: number): boolean {
   return rateLimitBytes > 0 && windowBytes > rateLimitBytes
+}
+
+// ---------------------------------------------------------------------------------------------
+// MAX_WAIT in ram_save_iterate (§3.3)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * ram_save_iterate breaks when `(qemu_clock_get_ns() − t0) / 1e6 > MAX_WAIT`: the elapsed whole
+ * milliseconds exceed 50, i.e. elapsed ≥ 51 ms (§3.3).
+ */
+export const MAX_WAIT_BREAK_US = MAX_WAIT_US + US_PER_MS
+
+/**
+ * How many more pages of `costUs` each ram_save_iterate sends before its MAX_WAIT check breaks
+ * (migration/ram.c ram_save_iterate, §3.3): the check runs after the page with loop index i
+ * when `(i & 63) == 0`, and breaks once MAX_WAIT_BREAK_US has elapsed. `loopIndex`: the loop
+ * index of the next page; `elapsedUs`: time spent in this call before it. Page j (0-based from
+ * the next one) ends at elapsedUs + (j + 1) × costUs, computed as that expression so the count
+ * agrees with the send loop's own clock. `costUs` must be > 0 (a free page never reaches it).
+ */
+export function pagesBeforeMaxWait(loopIndex: number, elapsedUs: number, costUs: number): number {
+  const breakAtUs = MAX_WAIT_BREAK_US
+  // The first page after which the check runs: loop index ≡ 0 (mod 64).
+  const firstCheck = (MAX_WAIT_CHECK_PAGES - (loopIndex % MAX_WAIT_CHECK_PAGES)) % MAX_WAIT_CHECK_PAGES
+  // jMin: the first page that ends at or after the break time (an estimate, then made exact).
+  let jMin = Math.max(0, Math.ceil((breakAtUs - elapsedUs) / costUs) - 1)
+  while (jMin > 0 && elapsedUs + jMin * costUs >= breakAtUs) jMin--
+  while (elapsedUs + (jMin + 1) * costUs < breakAtUs) jMin++
+  // The first checked page at or after jMin.
+  const from = Math.max(jMin, firstCheck)
+  const j = firstCheck + Math.ceil((from - firstCheck) / MAX_WAIT_CHECK_PAGES) * MAX_WAIT_CHECK_PAGES
+  return j + 1
 }
 
 // ---------------------------------------------------------------------------------------------
