@@ -1,9 +1,11 @@
 /** English messages: the reference catalogue; every other language must have every key. */
 import historyEn from './history.en'
+import measureEn from './measure.en'
 import reportEn from './report.en'
 import runEn from './run.en'
 const en = {
   history: historyEn,
+  measure: measureEn,
   report: reportEn,
   ...runEn,
   app: {

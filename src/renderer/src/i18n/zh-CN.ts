@@ -1,11 +1,13 @@
 import type { MessageSchema } from './en'
 import historyZhCN from './history.zh-CN'
+import measureZhCN from './measure.zh-CN'
 import reportZhCN from './report.zh-CN'
 import runZhCN from './run.zh-CN'
 
 /** 简体中文. Typed against the English catalogue, so a missing key fails the type check. */
 const zhCN: MessageSchema = {
   history: historyZhCN,
+  measure: measureZhCN,
   report: reportZhCN,
   ...runZhCN,
   app: {

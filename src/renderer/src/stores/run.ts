@@ -4,6 +4,8 @@ import { parseConfig, type LabConfig } from '../../../shared/config'
 import type { LabError } from '../../../shared/errors'
 import type { LabEventMessage } from '../../../shared/protocol/lab-api'
 import type { RunSnapshot } from '../../../shared/protocol/lab-api-runs'
+import type { MeasureStarted } from '../../../shared/protocol/lab-api-measure'
+import type { TelemetryBatch } from '../../../shared/protocol/migration'
 import type { MigrationResult } from '../../../shared/result'
 import { RunData } from '../charts/run-data'
 import { labClient } from '../services/lab-api'
@@ -75,6 +77,13 @@ export const useRunStore = defineStore('run', () => {
   const cancelling = ref(false)
   /** Reopened from the history (no playback). */
   const reopened = ref(false)
+  /**
+   * A measured run on a real QEMU (measure.start), while it goes and after: its measurement id,
+   * the QEMU and the accelerator. Its history run id (`runId`) is known once it is recorded.
+   */
+  const measured = shallowRef<MeasureStarted | null>(null)
+  /** The measurement's latest progress line (guest build, boot, migration state). */
+  const measureLine = ref<string | null>(null)
 
   const engineRunning = computed(() => phase.value === 'starting' || phase.value === 'running')
   const engineDone = computed(
@@ -90,12 +99,13 @@ export const useRunStore = defineStore('run', () => {
    * Esc stops what the user is watching: a run the engine still computes, or one it finished
    * that the screen is still replaying (the host cuts it back to the moment on screen).
    */
-  const canCancel = computed(
-    () =>
-      runId.value !== null &&
-      !cancelling.value &&
-      !reopened.value &&
-      (engineRunning.value || (engineDone.value && phase.value !== 'failed' && !playbackDone.value))
+  const canCancel = computed(() =>
+    measured.value !== null
+      ? engineRunning.value && !cancelling.value
+      : runId.value !== null &&
+        !cancelling.value &&
+        !reopened.value &&
+        (engineRunning.value || (engineDone.value && phase.value !== 'failed' && !playbackDone.value))
   )
   /** Playback reached the end of a finished run: time for the summary. */
   const playbackDone = computed(() => engineDone.value && playheadMs.value >= endMs.value)
@@ -171,12 +181,18 @@ export const useRunStore = defineStore('run', () => {
     cancelling.value = false
     frozenAtMs = undefined
     reopened.value = false
+    measured.value = null
+    measureLine.value = null
     config.value = next
     playheadMs.value = 0
     anchor = { wallMs: Date.now(), virtualMs: 0 }
   }
 
   function handle(message: LabEventMessage): void {
+    if (message.event.startsWith('measure.') && !(phase.value === 'starting' && measured.value === null)) {
+      handleMeasure(message)
+      return
+    }
     if (
       message.event !== 'run.telemetry' &&
       message.event !== 'run.finished' &&
@@ -188,26 +204,66 @@ export const useRunStore = defineStore('run', () => {
       return
     }
     if (message.payload.runId !== runId.value || (!engineRunning.value && !cancelling.value)) return
-    if (message.event === 'run.telemetry') {
-      data.value.append(message.payload.batch)
-      dataVersion.value++
-    } else if (message.event === 'run.finished' && frozenAtMs !== undefined) {
+    if (message.event === 'run.telemetry') appendBatch(message.payload.batch)
+    else if (message.event === 'run.finished' && frozenAtMs !== undefined) {
       // Cancelled at the moment on screen: the host recorded the run as it was then; show that
       // record (the telemetry streamed so far went on past it).
       void showCut(message.payload.runId)
       return
-    } else if (message.event === 'run.finished') {
-      result.value = message.payload.result
-      phase.value = message.payload.result.status
-      cancelling.value = false
-      dataVersion.value++
-    } else {
-      error.value = message.payload.error
-      phase.value = 'failed'
-      cancelling.value = false
-    }
+    } else if (message.event === 'run.finished') endWith(message.payload.result)
+    else failWith(message.payload.error)
     advance()
     ensureLoop()
+  }
+
+  function appendBatch(batch: TelemetryBatch): void {
+    data.value.append(batch)
+    dataVersion.value++
+  }
+  function endWith(ended: MigrationResult): void {
+    result.value = ended
+    phase.value = ended.status
+    cancelling.value = false
+    dataVersion.value++
+  }
+  function failWith(failure: LabError): void {
+    error.value = failure
+    phase.value = 'failed'
+    cancelling.value = false
+  }
+
+  /** A measured run's events: the same telemetry as a simulated run's, drawn as it comes. */
+  function handleMeasure(message: LabEventMessage): void {
+    const current = measured.value
+    if (
+      !current ||
+      (message.event !== 'measure.progress' &&
+        message.event !== 'measure.telemetry' &&
+        message.event !== 'measure.finished' &&
+        message.event !== 'measure.failed') ||
+      message.payload.measurementId !== current.measurementId ||
+      !engineRunning.value
+    )
+      return
+    if (message.event === 'measure.progress') measureLine.value = message.payload.line
+    else if (message.event === 'measure.telemetry') appendBatch(message.payload.batch)
+    else if (message.event === 'measure.finished') {
+      const recorded = message.payload.runId
+      runId.value = recorded
+      endWith(message.payload.result)
+      // The recorded run holds the whole mapping (the guest's write rate, every sync record).
+      if (recorded !== null) void reloadRecorded(recorded, current)
+    } else failWith(message.payload.error)
+    advance()
+    ensureLoop()
+  }
+
+  async function reloadRecorded(id: number, which: MeasureStarted): Promise<void> {
+    const outcome = await client.call('runs.get', { runId: id })
+    if (!outcome.ok || measured.value !== which) return
+    data.value = markRaw(RunData.fromSnapshot(outcome.value, config.value?.guest['page-size'] ?? 4096))
+    dataVersion.value++
+    advance()
   }
 
   let listening = false
@@ -222,27 +278,59 @@ export const useRunStore = defineStore('run', () => {
    * host refused it, else null — the run then goes on and its events fill the store.
    */
   async function start(input: Record<string, unknown>, seed?: number): Promise<LabError | null> {
+    beginStart(input)
+    const outcome = await client.call(
+      'runs.start',
+      seed === undefined ? { config: input } : { config: input, seed }
+    )
+    if (!outcome.ok) return refused(outcome.error)
+    runId.value = outcome.value.runId
+    started()
+    return null
+  }
+
+  /** The store as a new run of `input` is asked for (its events are kept until the reply). */
+  function beginStart(input: Record<string, unknown>): void {
     listen()
     const parsed = parseConfig(input)
     reset(parsed.ok ? parsed.config : null)
     runId.value = null
     phase.value = 'starting'
     early = []
-    const outcome = await client.call(
-      'runs.start',
-      seed === undefined ? { config: input } : { config: input, seed }
-    )
-    if (!outcome.ok) {
-      phase.value = 'idle'
-      startError.value = outcome.error
-      return outcome.error
-    }
-    runId.value = outcome.value.runId
+  }
+  function refused(failure: LabError): LabError {
+    phase.value = 'idle'
+    startError.value = failure
+    return failure
+  }
+  /** The host took the run: it runs, and the events that came before the reply are its. */
+  function started(): void {
     phase.value = 'running'
     const pending = early
     early = []
     for (const message of pending) handle(message)
     ensureLoop()
+  }
+
+  /**
+   * Measures `input` on a real QEMU of the lab host (measure.start). Resolves with the error when
+   * the host refused it (no QEMU, a config the lab's guest cannot be, …), else null. The data
+   * arrives in real time, so it is shown as it comes (speed max, not remembered).
+   */
+  async function startMeasured(
+    input: Record<string, unknown>,
+    opts: { verify?: boolean; accel?: 'kvm' | 'tcg' } = {}
+  ): Promise<LabError | null> {
+    beginStart(input)
+    const outcome = await client.call('measure.start', {
+      config: input,
+      verify: opts.verify === true,
+      ...(opts.accel !== undefined ? { accel: opts.accel } : {})
+    })
+    if (!outcome.ok) return refused(outcome.error)
+    measured.value = outcome.value
+    speed.value = 'max'
+    started()
     return null
   }
 
@@ -252,7 +340,18 @@ export const useRunStore = defineStore('run', () => {
    * playhead waits there until the record arrives.
    */
   async function cancel(): Promise<void> {
-    if (!canCancel.value || runId.value === null) return
+    if (!canCancel.value) return
+    if (measured.value) {
+      // A real migration: migrate_cancel now; measure.finished brings it as cancelled.
+      cancelling.value = true
+      const outcome = await client.call('measure.cancel', { measurementId: measured.value.measurementId })
+      if (!outcome.ok || !outcome.value.cancelled) {
+        cancelling.value = false
+        if (!outcome.ok) error.value = outcome.error
+      }
+      return
+    }
+    if (runId.value === null) return
     advance()
     cancelling.value = true
     frozenAtMs = playheadMs.value
@@ -330,6 +429,8 @@ export const useRunStore = defineStore('run', () => {
     playheadMs,
     cancelling,
     reopened,
+    measured,
+    measureLine,
     engineRunning,
     engineDone,
     canCancel,
@@ -338,6 +439,7 @@ export const useRunStore = defineStore('run', () => {
     vcpuCount,
     listen,
     start,
+    startMeasured,
     cancel,
     open,
     setSpeed,
