@@ -53,7 +53,16 @@ export function decodeColumns(blob: Uint8Array, columnCount: number, rows: numbe
 // ---------------------------------------------------------------------------------------------
 // Progress samples
 
-const PROGRESS_STATUS_CODES = ['setup', 'active', 'device', 'completed', 'cancelled', 'failed'] as const
+// 'postcopy-active' came with postcopy (issue 9): appended, as every new code must be.
+const PROGRESS_STATUS_CODES = [
+  'setup',
+  'active',
+  'device',
+  'completed',
+  'cancelled',
+  'failed',
+  'postcopy-active'
+] as const satisfies readonly ProgressSample['status'][]
 const progressStatusCode = new Map<string, number>(PROGRESS_STATUS_CODES.map((s, i) => [s, i]))
 
 /** Numeric fields of ProgressSample in stored column order; `status` is column 1. */
