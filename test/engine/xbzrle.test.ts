@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SendTimes } from '../../src/engine/migration/send-times'
 import { XBZRLE_MISS, XBZRLE_OVERFLOW, XBZRLE_SKIPPED, XbzrleSender } from '../../src/engine/migration/xbzrle'
 import {
   cacheInsertAllowed,
@@ -15,7 +16,7 @@ import {
 const PAGE = 4096
 const MIB = 1024 * 1024
 /** The destination's send record of a 16-page guest: nothing sent yet. */
-const NEVER_SENT = new Uint32Array(16)
+const NEVER_SENT = new SendTimes(16)
 
 describe('page cache (page_cache.c)', () => {
   it.each([
@@ -163,8 +164,8 @@ describe('save_xbzrle_page on a 2-page cache', () => {
   it('writes made before the page was last sent are already on the destination', () => {
     const x = sender()
     x.savePage(0, 2, false)
-    const sentAt = new Uint32Array(16)
-    sentAt[0] = 501 // sent at 500 µs
+    const sentAt = new SendTimes(16)
+    sentAt.record(0, 1, 500, 0) // sent at 500 µs: its send time + 1 is 501
     // last write at 499 µs (+1 = 500 < 501): sent with it, nothing new
     x.addWrites(Uint32Array.of(0), Uint16Array.of(3), Uint32Array.of(500), sentAt, 8)
     // the lab cannot tell it from a page with writes not yet reported: the smallest delta,

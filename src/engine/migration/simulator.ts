@@ -55,6 +55,7 @@ import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
 import { DirtyBitmap } from './dirty-bitmap'
+import { SendTimes } from './send-times'
 import { PostcopyDestination, SOCKET_SEND_BUFFER_BYTES } from './postcopy'
 import { RateLimitWindow } from './rate-limit-window'
 import { PageSender } from './sender'
@@ -174,9 +175,8 @@ export class MigrationSimulator {
   private cursor = 0
   private firstRoundComplete = false
 
-  // --- destination: last send time + 1 per page (the oracle's half)
-  private readonly lastSendPlus1: Uint32Array
-  private pagesReceived = 0
+  // --- destination: last send time + 1 per page (the oracle's half, send-times.ts)
+  private readonly sendTimes: SendTimes
 
   // --- clock and counters
   private nowUs = 0
@@ -286,7 +286,7 @@ export class MigrationSimulator {
     this.expectedDowntimeMs = this.downtimeLimitMs
 
     this.dirty = new DirtyBitmap(this.totalPages)
-    this.lastSendPlus1 = new Uint32Array(this.totalPages)
+    this.sendTimes = new SendTimes(this.totalPages)
     this.vcpuStats = this.links.map(() => ({
       writes: 0,
       runUs: 0,
@@ -438,8 +438,7 @@ export class MigrationSimulator {
 
     const finishes = await this.finishVcpus(endUs, true)
     const verdict = verifyDestination(
-      this.lastSendPlus1,
-      this.pagesReceived,
+      this.sendTimes,
       finishes.map((f) => f.oracle).filter((o) => o !== undefined)
     )
     this.pushSample(endUs)
@@ -478,8 +477,7 @@ export class MigrationSimulator {
     // No switchover: check that the destination lags only where the migration thread knows it
     // does (dirty bitmap, or written since the last harvest) — see oracle.ts.
     const verdict = verifyDestination(
-      this.lastSendPlus1,
-      this.pagesReceived,
+      this.sendTimes,
       finishes.map((f) => f.oracle).filter((o) => o !== undefined),
       { bmap: this.dirty.bmap, lastHarvestUs: this.lastHarvestUs }
     )
@@ -556,7 +554,7 @@ export class MigrationSimulator {
     const dstStartUs = downtimeEndUs + Math.ceil(this.oneWayUs() + c.host['resume-ms'] * US_PER_MS)
     // The destination misses what the discard bitmap names: every page still dirty, which
     // includes every page never sent (the bitmap started full).
-    const missing = this.hooks.skipPostcopyDiscard ? neverReceived(this.lastSendPlus1) : dirty.bmap.slice()
+    const missing = this.hooks.skipPostcopyDiscard ? this.sendTimes.neverReceived() : dirty.bmap.slice()
     const preempt = c.migration.capabilities['postcopy-preempt']
     // postcopy-preempt: an urgent page costs one fault latency whatever the main channel holds.
     const urgentLatencyUs = preempt
@@ -618,7 +616,7 @@ export class MigrationSimulator {
     const touches = await Promise.all(this.links.map((l) => l.postcopyTouches()))
     // The oracle: at the end every page holds the source's last version, and no page was read
     // on the destination before that version arrived.
-    const atEnd = verifyDestination(this.lastSendPlus1, this.pagesReceived, sourceRecords)
+    const atEnd = verifyDestination(this.sendTimes, sourceRecords)
     const reads = verifyPostcopyReads(
       pc.arrivalPlus1,
       touches.map((t) => t.firstTouch)
@@ -715,7 +713,7 @@ export class MigrationSimulator {
     const zero = page >= this.nonZeroPages
     const { bytes, costUs } = this.sender.pageCost(zero)
     const sendUs = pc.requestSendUs(atUs, bytes)
-    this.pagesReceived += recordSendTimes(this.lastSendPlus1, page, 1, sendUs, costUs)
+    this.sendTimes.record(page, 1, sendUs, costUs)
     pc.sent(page, 1, sendUs, costUs)
     this.dirty.clearPage(page)
     this.sender.sendPages(1, zero, false)
@@ -810,7 +808,7 @@ export class MigrationSimulator {
     let loopIndex = 0
     let pages = 0
     const dirty = this.dirty
-    const lastSend = this.lastSendPlus1
+    const sendTimes = this.sendTimes
     while (dirty.dirtyPages > 0) {
       const windowBytes = this.window.bytesSince(this.sender.transferred)
       if (windowBytes > limit) break
@@ -874,7 +872,7 @@ export class MigrationSimulator {
       this.xbzrle?.plainPages(p, n)
       dirty.rearmChunks(p, n, t0 + elapsedUs, costUs)
       const lost = this.hooks.multifdSkipFinalSync === true && !this.vmRunning && this.sender.inChannel(zero)
-      if (!lost) this.pagesReceived += recordSendTimes(lastSend, p, n, t0 + elapsedUs, costUs)
+      if (!lost) sendTimes.record(p, n, t0 + elapsedUs, costUs)
       this.postcopy?.sent(p, n, t0 + elapsedUs, costUs)
       dirty.clearRun(p, n)
       elapsedUs += n * costUs
@@ -913,7 +911,7 @@ export class MigrationSimulator {
     const skipDelta = this.hooks.xbzrleSkipDelta === true
     const dirty = this.dirty
     const bmap = dirty.bmap
-    const lastSend = this.lastSendPlus1
+    const sendTimes = this.sendTimes
     const usPerByte = this.usPerByte
     const { bytes: normalBytes, costUs: normalUs } = this.sender.pageCost(false)
     const encodeUs = x.encodeUs
@@ -942,10 +940,7 @@ export class MigrationSimulator {
       if (startUs + costUs >= ORACLE_MAX_US) checkOracleClock(startUs + costUs)
       dirty.rearmChunks(page, 1, startUs, costUs)
       // A skipped page is identical on the destination: its last send time stays.
-      if (bytes > 0) {
-        if (lastSend[page] === 0) this.pagesReceived++
-        lastSend[page] = Math.floor(startUs) + 1
-      }
+      if (bytes > 0) sendTimes.record(page, 1, startUs, 0)
       dirty.clearPage(page)
       elapsedUs += costUs
       page++
@@ -1064,7 +1059,7 @@ export class MigrationSimulator {
             r.pages,
             r.writeCounts,
             r.lastWritePlus1,
-            this.lastSendPlus1,
+            this.sendTimes,
             this.bytesPerWrite[r.vcpu] ?? this.pageSize
           )
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
@@ -1461,35 +1456,8 @@ function checkOracleClock(us: number): void {
     )
 }
 
-/** A bitmap of the pages the destination never received (send time 0). */
-function neverReceived(lastSendPlus1: Uint32Array): Int32Array {
-  const out = new Int32Array(Math.ceil(lastSendPlus1.length / 32))
-  for (let p = 0; p < lastSendPlus1.length; p++) if (lastSendPlus1[p] === 0) out[p >>> 5] |= 1 << (p & 31)
-  return out
-}
-
 function eventTimeUs(e: VcpuScheduleEvent): number {
   return e.kind === 'bql' ? e.startUs : e.atUs
-}
-
-/**
- * Page p + j is read at ⌊startUs + j × costUs⌋ µs: store it + 1 (0 = never received). Returns how
- * many of the pages were received for the first time. A tight loop: it runs once per page sent.
- */
-function recordSendTimes(
-  lastSendPlus1: Uint32Array,
-  p: number,
-  n: number,
-  startUs: number,
-  costUs: number
-): number {
-  let firstTime = 0
-  for (let j = 0; j < n; j++) {
-    const page = p + j
-    firstTime += lastSendPlus1[page] === 0 ? 1 : 0
-    lastSendPlus1[page] = Math.floor(startUs + j * costUs) + 1
-  }
-  return firstTime
 }
 
 interface SwitchoverBreakdownUs {

@@ -1,3 +1,4 @@
+import type { SendTimeRecord } from '../../shared/engine/oracle'
 import {
   XBZRLE_RECORD_EXTRA_BYTES,
   cacheInsertAllowed,
@@ -71,7 +72,7 @@ export class XbzrleSender {
 
   /**
    * A vCPU's write counts for the pages of its dirty log, each write changing `bytesPerWrite`.
-   * A page whose last write (`lastWritePlus1`) came before its last send (`lastSendPlus1`, the
+   * A page whose last write (`lastWritePlus1`) came before its last send (`sendTimes`, the
    * destination's record) was sent with those writes in it: they add nothing to its next delta
    * (the oracle's rule: a write at w is on the destination when w + 1 < send + 1).
    */
@@ -79,13 +80,13 @@ export class XbzrleSender {
     pages: Uint32Array,
     counts: Uint16Array,
     lastWritePlus1: Uint32Array,
-    lastSendPlus1: Uint32Array,
+    sendTimes: Pick<SendTimeRecord, 'sendPlus1'>,
     bytesPerWrite: number
   ): void {
     const since = this.sinceSent
     for (let i = 0; i < pages.length; i++) {
       const p = pages[i]
-      if (lastWritePlus1[i] < lastSendPlus1[p]) continue
+      if (lastWritePlus1[i] < sendTimes.sendPlus1(p)) continue
       const k = counts[i]
       const old = since[p]
       const writes = Math.min(MAX_U16, (old & MAX_U16) + k)

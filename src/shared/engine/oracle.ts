@@ -14,6 +14,18 @@
  * Any other difference is a dirty page the tracking lost.
  */
 
+/**
+ * The destination's record of when each page was last sent (src/engine/migration/send-times.ts):
+ * a send at s carries the writes with t < s.
+ */
+export interface SendTimeRecord {
+  readonly totalPages: number
+  /** Pages received at least once. */
+  readonly received: number
+  /** The page's last send time + 1, µs; 0 = never received. */
+  sendPlus1(page: number): number
+}
+
 /** What the migration thread knows is not yet on the destination (for a run stopped early). */
 export interface KnownPending {
   /** The migration bitmap: bit set = the page is known dirty and will be sent again. */
@@ -40,17 +52,16 @@ export interface OracleVerdict {
 }
 
 /**
- * Compares the destination's send times with every vCPU's last writes. `pagesReceived` is the
- * number of pages with a non-zero send time (kept by the sender, so no scan is needed when all
- * were received).
+ * Compares the destination's send times with every vCPU's last writes. The record's `received`
+ * count means no scan is needed when every page was received.
  */
 export function verifyDestination(
-  lastSendPlus1: Uint32Array,
-  pagesReceived: number,
+  sendTimes: SendTimeRecord,
   records: readonly LastWriteRecord[],
   knownPending?: KnownPending
 ): OracleVerdict {
-  const totalPages = lastSendPlus1.length
+  const totalPages = sendTimes.totalPages
+  const pagesReceived = sendTimes.received
   const examples: number[] = []
   const bmap = knownPending?.bmap
   const known = (page: number): boolean => bmap !== undefined && (bmap[page >>> 5] & (1 << (page & 31))) !== 0
@@ -63,18 +74,19 @@ export function verifyDestination(
       // Unsent pages are fine while the bitmap still holds them (the first pass is not done).
       unsentPages = 0
       for (let p = 0; p < totalPages; p++)
-        if (lastSendPlus1[p] === 0 && !known(p)) {
+        if (sendTimes.sendPlus1(p) === 0 && !known(p)) {
           unsentPages++
           if (examples.length < 4) examples.push(p)
         }
     } else {
-      for (let p = 0; p < totalPages && examples.length < 4; p++) if (lastSendPlus1[p] === 0) examples.push(p)
+      for (let p = 0; p < totalPages && examples.length < 4; p++)
+        if (sendTimes.sendPlus1(p) === 0) examples.push(p)
     }
   }
   // Written-after-send pages, deduplicated across vCPUs that share pages (unsent ones are
   // counted above already).
   const stale = flagPages(records, totalPages, examples, (page, w) => {
-    const s = lastSendPlus1[page]
+    const s = sendTimes.sendPlus1(page)
     if (s === 0 || w < s) return false
     return !(w > loggedAbovePlus1 || known(page))
   })
