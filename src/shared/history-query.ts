@@ -36,35 +36,73 @@ function defaults(): unknown {
  * the config (`guest.workloads.0.pattern` for a workload), so a typo is reported, not silently
  * matched against nothing.
  */
-export function parseConfigCondition(text: string): Parsed<ConfigFilter> {
+export function parseConfigCondition(text: string): ParsedCondition {
+  const fail = (problem: ConditionProblem): ParsedCondition => ({
+    ok: false,
+    error: conditionProblemText(problem),
+    problem
+  })
   const trimmed = text.trim()
   const match = /^([A-Za-z0-9_.-]+)\s*(==|<=|>=|!=|=|<|>)\s*(.*)$/.exec(trimmed)
-  if (!match)
-    return {
-      ok: false,
-      error: `"${trimmed}" is not a condition; write parameter, operator, value, e.g. migration.parameters.downtime-limit >= 300`
-    }
+  if (!match) return fail({ kind: 'not-a-condition', text: trimmed })
   const [, path, rawOp, rawValue] = match
   const segments = splitConfigPath(path)
-  if (!segments) return { ok: false, error: `"${path}" is not a dotted config path` }
+  if (!segments) return fail({ kind: 'not-a-path', path })
   const current = valueAtPath(defaults(), segments)
-  if (current === undefined) return { ok: false, error: `${path} is not a config parameter` }
-  if (current !== null && typeof current === 'object')
-    return { ok: false, error: `${path} is a group of parameters; compare one of its fields` }
+  if (current === undefined) return fail({ kind: 'unknown-parameter', path })
+  if (current !== null && typeof current === 'object') return fail({ kind: 'group', path })
   const op = (rawOp === '==' ? '=' : rawOp) as ConfigFilterOp
-  if (!OPS.includes(op)) return { ok: false, error: `"${rawOp}" is not one of = != < > <= >=` }
+  if (!OPS.includes(op)) return fail({ kind: 'bad-operator', path, op: rawOp })
   const valueText = rawValue.trim()
-  if (valueText === '') return { ok: false, error: `${path} ${op}: give a value to compare with` }
+  if (valueText === '') return fail({ kind: 'no-value', path, op })
   let value: ConfigFilter['value']
   if (/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(valueText)) value = Number(valueText)
   else if (valueText === 'true' || valueText === 'false') value = valueText === 'true'
   else if (valueText === 'null') value = null
   else value = valueText.replace(/^(["'])(.*)\1$/, '$2')
-  if (value === null && op !== '=' && op !== '!=')
-    return { ok: false, error: `${path} ${op} null: null can only be compared with = or !=` }
+  if (value === null && op !== '=' && op !== '!=') return fail({ kind: 'null-order', path, op })
   if (typeof current === 'number' && typeof value !== 'number' && value !== null)
-    return { ok: false, error: `${path} is a number; compare it with a number` }
+    return fail({ kind: 'not-a-number', path })
   return { ok: true, value: { path, op, value } }
+}
+
+/**
+ * Why a config condition could not be read, as data: the command line prints
+ * conditionProblemText (English), the History screen says it in the page's language.
+ */
+export type ConditionProblem =
+  | { kind: 'not-a-condition'; text: string }
+  | { kind: 'not-a-path'; path: string }
+  | { kind: 'unknown-parameter'; path: string }
+  | { kind: 'group'; path: string }
+  | { kind: 'bad-operator'; path: string; op: string }
+  | { kind: 'no-value'; path: string; op: string }
+  | { kind: 'null-order'; path: string; op: string }
+  | { kind: 'not-a-number'; path: string }
+
+export type ParsedCondition =
+  { ok: true; value: ConfigFilter } | { ok: false; error: string; problem: ConditionProblem }
+
+/** A condition problem in English. */
+export function conditionProblemText(problem: ConditionProblem): string {
+  switch (problem.kind) {
+    case 'not-a-condition':
+      return `"${problem.text}" is not a condition; write parameter, operator, value, e.g. migration.parameters.downtime-limit >= 300`
+    case 'not-a-path':
+      return `"${problem.path}" is not a dotted config path`
+    case 'unknown-parameter':
+      return `${problem.path} is not a config parameter`
+    case 'group':
+      return `${problem.path} is a group of parameters; compare one of its fields`
+    case 'bad-operator':
+      return `"${problem.op}" is not one of = != < > <= >=`
+    case 'no-value':
+      return `${problem.path} ${problem.op}: give a value to compare with`
+    case 'null-order':
+      return `${problem.path} ${problem.op} null: null can only be compared with = or !=`
+    case 'not-a-number':
+      return `${problem.path} is a number; compare it with a number`
+  }
 }
 
 /** A run id (`12`) or an experiment id (`e12`), as `history` prints them. */
@@ -90,16 +128,21 @@ export function parseTags(text: string): string[] {
 }
 
 /** Config conditions one per line (or separated by `;`); every bad line is reported. */
-export function parseConfigConditions(text: string): { conditions: ConfigFilter[]; problems: string[] } {
+export function parseConfigConditions(text: string): {
+  conditions: ConfigFilter[]
+  problems: string[]
+  /** The same problems as data (problems[i] is conditionProblemText(details[i])). */
+  details: ConditionProblem[]
+} {
   const conditions: ConfigFilter[] = []
-  const problems: string[] = []
+  const details: ConditionProblem[] = []
   for (const line of text.split(/\n|;/)) {
     if (line.trim() === '') continue
     const parsed = parseConfigCondition(line)
     if (parsed.ok) conditions.push(parsed.value)
-    else problems.push(parsed.error)
+    else details.push(parsed.problem)
   }
-  return { conditions, problems }
+  return { conditions, problems: details.map(conditionProblemText), details }
 }
 
 export const FILTER_TERM_HELP =

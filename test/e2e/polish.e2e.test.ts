@@ -143,6 +143,8 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
     expect(live.reason).toMatch(/已低于阈值/)
     expect(live.reason).not.toMatch(/fell below|pending|threshold/)
     expect(history).toEqual(live)
+    // What ran it, in Chinese word order ("node on vm" before).
+    expect(await lab.page.getByTestId('detail-host').textContent()).toMatch(/^\S+ 上的 node$/)
   })
 
   /** What overflows in the History tables: the table past its frame, names broken at a hyphen, status words on two lines. */

@@ -65,7 +65,7 @@ describe('building the run list query', () => {
       { key: 'started', dir: 'desc' },
       { limit: 10, offset: 0 }
     )
-    expect(built.problems).toEqual(['bogus is not a config parameter'])
+    expect(built.problems).toEqual([{ kind: 'unknown-parameter', path: 'bogus' }])
   })
 })
 
@@ -121,7 +121,9 @@ describe('history store', () => {
     history.form.conditionsText = 'migration.parameters.downtime >= 300'
     await history.applyFilters()
     expect(fake.callsOf('history.listRuns')).toHaveLength(calls)
-    expect(history.filterProblems).toEqual(['migration.parameters.downtime is not a config parameter'])
+    expect(history.filterProblems).toEqual([
+      { kind: 'unknown-parameter', path: 'migration.parameters.downtime' }
+    ])
 
     await history.clearFilters()
     expect(history.total).toBe(3)

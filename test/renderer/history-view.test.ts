@@ -79,6 +79,23 @@ describe('History screen', () => {
     )
   })
 
+  it('says what is wrong with a filter condition in Chinese on the Chinese UI (issue 12, defect 5)', async () => {
+    fake.runs = [makeRun(1)]
+    const view = mountView(HistoryView, 'zh-CN')
+    await flushPromises()
+    await view
+      .get('[data-testid="filter-conditions"]')
+      .setValue('migration.parameters.downtime >= 300\nguest.vcpus > many\nnot a condition')
+    await view.get('[data-testid="history-filters"]').trigger('submit')
+    await flushPromises()
+    const items = view.findAll('[data-testid="filter-problems"] li').map((li) => li.text())
+    expect(items).toEqual([
+      'migration.parameters.downtime 不是配置参数',
+      'guest.vcpus 是数值：请与数值比较',
+      '“not a condition”不是条件：请写成“参数 运算符 值”，例如 migration.parameters.downtime-limit >= 300'
+    ])
+  })
+
   it('sorts by a column header, announcing the order', async () => {
     fake.runs = [1, 2, 3].map((id) => makeRun(id, { downtimeMs: 100 - id }))
     const view = mountView(HistoryView)

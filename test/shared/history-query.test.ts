@@ -59,7 +59,8 @@ describe('config conditions', () => {
         { path: 'guest.vcpus', op: '>', value: 1 },
         { path: 'guest.vcpus', op: '<', value: 9 }
       ],
-      problems: ['bogus is not a config parameter']
+      problems: ['bogus is not a config parameter'],
+      details: [{ kind: 'unknown-parameter', path: 'bogus' }]
     })
   })
 })

@@ -7,7 +7,8 @@
  * Pure: the numbers go through locale-format (MiB, ms/s, 毫秒/秒 in Chinese).
  */
 import type { RunOutcome } from '../result'
-import { formatBytes, formatCount, formatMs } from '../locale-format'
+import { formatBytes, formatCount, formatDecimal, formatMs } from '../locale-format'
+import type { NonConvergence, RemainderTrend } from './interpret'
 
 /** The languages the lab speaks (the UI's and the reports'). */
 export type LabLocale = 'en' | 'zh-CN'
@@ -151,4 +152,104 @@ const KNOWN_KINDS: Record<RunOutcome['kind'], true> = {
   'max-time': true,
   'max-iterations': true,
   'user-cancel': true
+}
+
+/**
+ * What ran a run, as the store records it (`node on lab-host-1`, `electron on laptop`,
+ * `guestperf on qemu-host`), in `locale`: Chinese reads "lab-host-1 上的 node" (it showed
+ * "node on vm"). Other text is shown as recorded.
+ */
+export function describeHost(host: string, locale: string): string {
+  if (labLocale(locale) === 'en') return host
+  const match = /^(\S+) on (.+)$/.exec(host)
+  return match ? `${match[2]} 上的 ${match[1]}` : host
+}
+
+const WHY_NOT: Record<
+  LabLocale,
+  {
+    firstPass: string
+    trend: Record<RemainderTrend, string>
+    needs: string
+    noBandwidth: string
+    dirtyHigh: string
+    dirtyLow: string
+  }
+> = {
+  en: {
+    firstPass:
+      'The first pass over RAM had not finished: {remaining} of {total} were still to send at {rate}, so the lab’s limit was shorter than one pass (QEMU sends every page once first).',
+    trend: {
+      held: 'The remaining dirty memory held at about {remaining}',
+      falling: 'The remaining dirty memory was still falling, at {remaining} at the last sync',
+      grew: 'The remaining dirty memory grew to {remaining} at the last sync',
+      only: 'The remaining dirty memory was {remaining} at the only sync after the first pass'
+    },
+    needs:
+      '{trend}, which needs about {needed} at the measured bandwidth of {bandwidth}, while downtime-limit is {limit}: QEMU switches over only when the remainder falls below bandwidth × downtime-limit = {threshold}.',
+    noBandwidth: '{trend}, and no bandwidth estimate was recorded to compare it with.',
+    dirtyHigh:
+      'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass re-dirtied about as much as it sent, so the remainder could not shrink.',
+    dirtyLow:
+      'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass sent more than was dirtied meanwhile, but the pages rewritten during a pass (a hot working set) kept the remainder above the threshold.'
+  },
+  'zh-CN': {
+    firstPass:
+      '对内存的第一遍复制尚未完成：{total} 中还有 {remaining} 待以 {rate} 发送，实验策略的上限比一遍复制还短（QEMU 先把每一页发送一次）。',
+    trend: {
+      held: '剩余脏内存稳定在约 {remaining}',
+      falling: '剩余脏内存仍在下降，最后一次同步时为 {remaining}',
+      grew: '剩余脏内存增长到最后一次同步时的 {remaining}',
+      only: '第一遍之后唯一一次同步时剩余脏内存为 {remaining}'
+    },
+    needs:
+      '{trend}，按测得的带宽 {bandwidth} 需要约 {needed}，而 downtime-limit 为 {limit}：只有剩余量低于带宽 × downtime-limit = {threshold} 时，QEMU 才会切换。',
+    noBandwidth: '{trend}，且没有记录可供比较的带宽估计。',
+    dirtyHigh:
+      '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍重新弄脏的量与发送的量相当，剩余量无法减少。',
+    dirtyLow:
+      '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍发送的多于期间新弄脏的，但一遍之内被反复改写的页（热工作集）使剩余量始终高于阈值。'
+  }
+}
+
+/**
+ * Why a run the lab's policy stopped did not converge (nonConvergence's numbers), in `locale`:
+ * the Live summary's "Why it did not converge" and the Chinese report's interpretation.
+ */
+export function explainNonConvergence(facts: NonConvergence, locale: string): string[] {
+  const lang = labLocale(locale)
+  const text = WHY_NOT[lang]
+  const bytes = (v: number) => formatBytes(v, lang)
+  const rate = (v: number) => `${formatBytes(v, lang)}/s`
+  const ms = (v: number) => formatMs(v, lang)
+  if (facts.kind === 'first-pass')
+    return [
+      fill(text.firstPass, {
+        remaining: bytes(facts.remainingBytes),
+        total: bytes(facts.totalBytes),
+        rate: rate(facts.sendBytesPerS)
+      })
+    ]
+  const trend = fill(text.trend[facts.trend], { remaining: bytes(facts.remainingBytes) })
+  if (facts.bandwidthBytesPerS <= 0) return [fill(text.noBandwidth, { trend })]
+  const out = [
+    fill(text.needs, {
+      trend,
+      needed: ms(facts.neededMs),
+      bandwidth: rate(facts.bandwidthBytesPerS),
+      limit: ms(facts.downtimeLimitMs),
+      threshold: bytes((facts.bandwidthBytesPerS * facts.downtimeLimitMs) / 1000)
+    })
+  ]
+  const dirty = facts.dirtyRateBytesPerS
+  if (dirty !== null && dirty > 0) {
+    const ratio = dirty / facts.bandwidthBytesPerS
+    out.push(
+      fill(ratio >= 0.95 ? text.dirtyHigh : text.dirtyLow, {
+        rate: rate(dirty),
+        percent: `${formatDecimal(ratio * 100, lang, 0)} %`
+      })
+    )
+  }
+  return out
 }

@@ -52,7 +52,18 @@ const historyEn = {
     apply: 'Apply filter',
     clear: 'Clear',
     experiment: 'Runs of experiment #{id}',
-    problems: 'Fix these conditions to filter:'
+    problems: 'Fix these conditions to filter:',
+    problem: {
+      'not-a-condition':
+        '"{text}" is not a condition; write parameter, operator, value, e.g. migration.parameters.downtime-limit >= 300',
+      'not-a-path': '"{path}" is not a dotted config path',
+      'unknown-parameter': '{path} is not a config parameter',
+      group: '{path} is a group of parameters; compare one of its fields',
+      'bad-operator': '"{op}" is not one of = != < > <= >=',
+      'no-value': '{path} {op}: give a value to compare with',
+      'null-order': '{path} {op} null: null can only be compared with = or !=',
+      'not-a-number': '{path} is a number; compare it with a number'
+    }
   },
   statuses: {
     running: 'Running',

@@ -50,7 +50,18 @@ const historyZhCN: HistoryMessages = {
     apply: '应用筛选',
     clear: '清除',
     experiment: '实验 #{id} 的运行',
-    problems: '请先修正这些条件：'
+    problems: '请先修正这些条件：',
+    problem: {
+      'not-a-condition':
+        '“{text}”不是条件：请写成“参数 运算符 值”，例如 migration.parameters.downtime-limit >= 300',
+      'not-a-path': '“{path}”不是以点分隔的配置路径',
+      'unknown-parameter': '{path} 不是配置参数',
+      group: '{path} 是一组参数：请比较其中的某一项',
+      'bad-operator': '“{op}”不是 = != < > <= >= 之一',
+      'no-value': '{path} {op}：请给出要比较的值',
+      'null-order': '{path} {op} null：null 只能用 = 或 != 比较',
+      'not-a-number': '{path} 是数值：请与数值比较'
+    }
   },
   statuses: {
     running: '运行中',

@@ -245,22 +245,7 @@ const runEn = {
     summary: {
       title: 'Result',
       whyNot: {
-        title: 'Why it did not converge',
-        firstPass:
-          'The first pass over RAM had not finished: {remaining} of {total} were still to send at {rate}, so the lab’s limit was shorter than one pass (QEMU sends every page once first).',
-        trend: {
-          held: 'The remaining dirty memory held at about {remaining}',
-          falling: 'The remaining dirty memory was still falling, at {remaining} at the last sync',
-          grew: 'The remaining dirty memory grew to {remaining} at the last sync',
-          only: 'The remaining dirty memory was {remaining} at the only sync after the first pass'
-        },
-        needs:
-          '{trend}, which needs about {needed} at the measured bandwidth of {bandwidth}, while downtime-limit is {limit}: QEMU switches over only when the remainder falls below bandwidth × downtime-limit = {threshold}.',
-        noBandwidth: '{trend}, and no bandwidth estimate was recorded to compare it with.',
-        dirtyHigh:
-          'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass re-dirtied about as much as it sent, so the remainder could not shrink.',
-        dirtyLow:
-          'The guest dirtied memory at about {rate}, {percent} of the bandwidth: each pass sent more than was dirtied meanwhile, but the pages rewritten during a pass (a hot working set) kept the remainder above the threshold.'
+        title: 'Why it did not converge'
       },
       downtime: 'Downtime (as QEMU reports it)',
       limit: 'limit {limit}',

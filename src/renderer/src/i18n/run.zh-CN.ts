@@ -233,22 +233,7 @@ const runZhCN: RunMessages = {
     summary: {
       title: '结果',
       whyNot: {
-        title: '为什么没有收敛',
-        firstPass:
-          '对内存的第一遍复制尚未完成：{total} 中还有 {remaining} 待以 {rate} 发送，实验策略的上限比一遍复制还短（QEMU 先把每一页发送一次）。',
-        trend: {
-          held: '剩余脏内存稳定在约 {remaining}',
-          falling: '剩余脏内存仍在下降，最后一次同步时为 {remaining}',
-          grew: '剩余脏内存增长到最后一次同步时的 {remaining}',
-          only: '第一遍之后唯一一次同步时剩余脏内存为 {remaining}'
-        },
-        needs:
-          '{trend}，按测得的带宽 {bandwidth} 需要约 {needed}，而 downtime-limit 为 {limit}：只有剩余量低于带宽 × downtime-limit = {threshold} 时，QEMU 才会切换。',
-        noBandwidth: '{trend}，且没有记录可供比较的带宽估计。',
-        dirtyHigh:
-          '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍重新弄脏的量与发送的量相当，剩余量无法减少。',
-        dirtyLow:
-          '客户机弄脏内存的速率约为 {rate}，是带宽的 {percent}：每一遍发送的多于期间新弄脏的，但一遍之内被反复改写的页（热工作集）使剩余量始终高于阈值。'
+        title: '为什么没有收敛'
       },
       downtime: '停机时间（QEMU 报告值）',
       limit: '上限 {limit}',

@@ -12,7 +12,7 @@ import {
   type RunStatus,
   type SortDirection
 } from '../../../shared/history'
-import { parseConfigConditions, parseTags } from '../../../shared/history-query'
+import { parseConfigConditions, parseTags, type ConditionProblem } from '../../../shared/history-query'
 import type { LabOutcome } from '../../../shared/protocol/lab-api'
 import type { ImportOutcome } from '../../../shared/protocol/lab-api-history'
 
@@ -70,8 +70,8 @@ export const NOTICE_MS = 8_000
 
 export interface BuiltQuery {
   query: RunListQuery
-  /** Conditions that could not be read, one message per bad line. */
-  problems: string[]
+  /** Conditions that could not be read, one per bad line (as data: the screen words them). */
+  problems: ConditionProblem[]
 }
 
 /** The LabApi query for a filter form, a sort and a page. */
@@ -80,7 +80,7 @@ export function buildRunListQuery(
   sort: { key: RunSortKey; dir: SortDirection },
   page: { limit: number; offset: number }
 ): BuiltQuery {
-  const { conditions: config, problems } = parseConfigConditions(form.conditionsText)
+  const { conditions: config, details: problems } = parseConfigConditions(form.conditionsText)
   const tags = parseTags(form.tagsText)
   const filter: NonNullable<RunListQuery['filter']> = {
     ...(form.statuses.length === 1 ? { status: form.statuses[0] } : {}),
@@ -131,7 +131,7 @@ export const useHistoryStore = defineStore('history', () => {
   const loaded = ref(false)
   const error = shallowRef<LabError | null>(null)
   /** Problems in the typed conditions; the list is not reloaded until they are fixed. */
-  const filterProblems = ref<string[]>([])
+  const filterProblems = ref<ConditionProblem[]>([])
 
   const selected = ref<number[]>([])
   const undo = shallowRef<PendingUndo | null>(null)
