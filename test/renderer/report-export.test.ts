@@ -193,6 +193,12 @@ describe('the export menu', () => {
     expect(fake.callsOf('reports.render')).toEqual([{ experimentId: 3, format: 'csv', csvTable: 'syncs' }])
   })
 
+  it('asks for the report in the page’s language (issue 12: Chinese UI, Chinese report)', async () => {
+    const w = mountMenu({ target: { runIds: [12] } }, 'zh-CN')
+    await exportAs(w, 'html')
+    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [12], format: 'html', locale: 'zh-CN' }])
+  })
+
   it('shows progress while a PDF renders, then saves its decoded bytes', async () => {
     const bytes = [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0xe2, 0xe3]
     fake.renderResult = () => ({

@@ -213,6 +213,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       'file to write (csv: a folder or a file prefix); never overwritten without --force'
     )
     .option('--force', 'replace existing files')
+    .addOption(new Option('--lang <lang>', 'language of an html or pdf report: en or zh-CN').default('en'))
     .addOption(db())
     .action(async (ids: string[], opts: ReportCliOptions) =>
       setExit(await (await import('./report')).reportCommand(ids, opts))

@@ -8,6 +8,8 @@ import {
   type ReportFormat,
   type ReportTarget
 } from '../report'
+import { REPORT_LOCALE_VALUES } from '../../shared/protocol/lab-api-reports'
+import type { LabLocale } from '../../shared/report'
 import type { HistoryDb } from '../storage'
 import { EXIT_FAILURE, EXIT_OK } from './exit-codes'
 import { openCliHistory, type DbOption } from './history-file'
@@ -17,6 +19,8 @@ export interface ReportCliOptions {
   format: string
   out: string
   force?: boolean
+  /** en (default) or zh-CN: the language of an HTML or PDF report. */
+  lang?: string
   db?: DbOption
 }
 
@@ -27,6 +31,15 @@ const FORMAT_NAMES: Record<ReportFormat, string> = {
   json: 'JSON export',
   qmp: 'QMP commands',
   hmp: 'HMP commands'
+}
+
+function parseLang(text: string | undefined): LabLocale {
+  if (text === undefined) return 'en'
+  const lang = REPORT_LOCALE_VALUES.find((l) => l.toLowerCase() === text.trim().toLowerCase())
+  if (lang) return lang
+  throw new LabFailure(
+    labError('Validation', `--lang: "${text}" is not one of ${REPORT_LOCALE_VALUES.join(', ')}`)
+  )
 }
 
 function parseFormat(text: string): ReportFormat {
@@ -65,13 +78,14 @@ function resolveTarget(history: HistoryDb, ids: readonly string[]): ReportTarget
  */
 export async function reportCommand(ids: string[], opts: ReportCliOptions): Promise<number> {
   const format = parseFormat(opts.format)
+  const locale = parseLang(opts.lang)
   try {
     // Fail before reading anything when the PDF could not be printed anyway.
     if (format === 'pdf') findChromium()
     const history = openCliHistory(opts.db, { readonly: true })
     try {
       const target = resolveTarget(history, ids)
-      const files = await renderReport(history, target, format)
+      const files = await renderReport(history, target, format, { locale })
       const paths = writeReportFiles(files, opts.out, { force: opts.force === true })
       const what =
         'experimentId' in target

@@ -4,7 +4,9 @@
  * that forbids loading anything (`default-src 'none'`), so even a label someone typed cannot pull
  * a resource in. The same HTML is printed to PDF.
  *
- * Reports are in English (docs/reports.md says why).
+ * In English, or in Chinese when asked (the UI passes its language, the CLI `--lang zh-CN`): headings,
+ * labels, table headers, the status card and the interpretation's lead (strings.ts); the
+ * configuration names, QEMU's commands and the charts' captions read the same in both.
  */
 import type { SummaryGroup } from '../../shared/history'
 import {
@@ -34,6 +36,7 @@ import {
   predictedVsMeasured,
   type PredictedFigure,
   runDisplayTitle,
+  describeHost,
   describeRunEnd,
   shortPath,
   type ComparisonReportData,
@@ -41,9 +44,12 @@ import {
   type Interpretation,
   type ReportData,
   type ReportRun,
-  type RunReportData
+  type RunReportData,
+  type LabLocale
 } from '../../shared/report'
 import { comparisonCharts, runCharts, type ReportChart } from './charts'
+import { interpretComparisonIn, interpretRunIn } from './interpret-locale'
+import { REPORT_STRINGS, type ReportStrings } from './strings'
 
 /** The report's Content-Security-Policy: nothing may be loaded, no script may run. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -64,23 +70,24 @@ export function escapeHtml(text: string): string {
 
 const e = escapeHtml
 
-export function renderReportHtml(data: ReportData): string {
+export function renderReportHtml(data: ReportData, locale: LabLocale = 'en'): string {
+  const L = REPORT_STRINGS[locale]
   const title = reportTitle(data)
-  const body = data.kind === 'run' ? runBody(data) : comparisonBody(data)
+  const body = data.kind === 'run' ? runBody(data, L) : comparisonBody(data, L)
   return `<!doctype html>
-<html lang="en">
+<html lang="${L.lang}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${e(REPORT_CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Migration Lab ${e(data.environment.labVersion)}">
-<title>${e(title)} · Migration Lab report</title>
+<title>${e(title)} · ${e(L.titleSuffix)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <main>
 ${body}
-<footer>Migration Lab ${e(data.environment.labVersion)} · report generated ${e(formatDate(data.environment.generatedAtMs))} on ${e(data.environment.generatedOn)} · section numbers (§) refer to the lab's QEMU rule book (docs/qemu-rules.md in the Migration Lab repository).</footer>
+<footer>${e(L.footer(data.environment.labVersion, formatDate(data.environment.generatedAtMs), describeHost(data.environment.generatedOn, L.lang)))}</footer>
 </main>
 </body>
 </html>
@@ -149,20 +156,24 @@ function table(
   )
 }
 
-function statusBadge(run: ReportRun): string {
-  const status = run.result?.status ?? run.record.status
-  return `<span class="badge status-${e(status)}">${e(status)}</span>${runIsMeasured(run) ? ' <span class="badge measured">measured</span>' : ' <span class="badge simulated">simulated</span>'}`
+function statusWord(status: string, L: ReportStrings): string {
+  return L.statuses[status] ?? status
 }
 
-function verifiedText(run: ReportRun): { value: string; tone: CellClass; note?: string } {
+function statusBadge(run: ReportRun, L: ReportStrings): string {
+  const status = run.result?.status ?? run.record.status
+  return `<span class="badge status-${e(status)}">${e(statusWord(status, L))}</span>${runIsMeasured(run) ? ` <span class="badge measured">${e(L.sources.measured)}</span>` : ` <span class="badge simulated">${e(L.sources.simulated)}</span>`}`
+}
+
+function verifiedText(run: ReportRun, L: ReportStrings): { value: string; tone: CellClass; note?: string } {
   const result = run.result
   if (runIsMeasured(run) && !measuredRunWasVerified(result))
     return { value: NOT_MEASURED, tone: 'muted', note: 'a real QEMU: no oracle compared memories' }
   if (!result || result.status !== 'completed')
     return { value: NOT_APPLICABLE, tone: 'muted', note: 'no switchover' }
-  if (result.lab.verified) return { value: 'yes', tone: 'good', note: 'destination = source at switchover' }
+  if (result.lab.verified) return { value: L.yes, tone: 'good', note: 'destination = source at switchover' }
   return {
-    value: 'NO',
+    value: L.verifiedNo,
     tone: 'bad',
     note: `${formatInteger(result.lab['mismatched-pages'] ?? 0)} pages differ at switchover`
   }
@@ -171,85 +182,91 @@ function verifiedText(run: ReportRun): { value: string; tone: CellClass; note?: 
 // ---------------------------------------------------------------------------------------------
 // One run
 
-function runMetrics(run: ReportRun): Metric[] {
+function runMetrics(run: ReportRun, L: ReportStrings): Metric[] {
   const result = run.result
   if (!result)
     return [
-      { label: 'Status', value: run.record.status, note: run.record.reason ?? undefined, tone: 'bad' },
-      { label: 'Result', value: NOT_APPLICABLE, note: 'the run ended without one', tone: 'muted' }
+      {
+        label: L.metrics.status,
+        value: statusWord(run.record.status, L),
+        note: describeRunEnd({ status: run.record.status, reason: run.record.reason }, L.lang),
+        tone: 'bad'
+      },
+      { label: L.metrics.result, value: NOT_APPLICABLE, note: L.metrics.noResult, tone: 'muted' }
     ]
   const measured = runIsMeasured(run)
   const completed = result.status === 'completed'
   const settings = migrationSettings(run.config)
-  const verified = verifiedText(run)
+  const verified = verifiedText(run, L)
+  const ms = L.ms
   const metrics: Metric[] = [
     {
-      label: 'Status',
-      value: result.status,
+      label: L.metrics.status,
+      value: statusWord(result.status, L),
       // The engine's reason may begin with the status itself ("completed: …"); say it once.
       // The Live summary's and History's sentence (MiB, not the engine's "MB").
       note: describeRunEnd(
         { status: result.status, outcome: result.lab.outcome, reason: result.lab.reason },
-        'en'
+        L.lang
       ),
       tone: completed ? 'good' : 'bad'
     },
     completed
       ? {
-          label: 'Downtime (as QEMU reports it)',
-          value: formatMs(result.downtime ?? 0),
-          note: `downtime-limit ${formatMs(settings.downtimeLimitMs)}${settings.returnPath ? ', with return-path' : ', no return-path'}`
+          label: L.metrics.downtime,
+          value: ms(result.downtime ?? 0),
+          note: `downtime-limit ${ms(settings.downtimeLimitMs)}${settings.returnPath ? ', with return-path' : ', no return-path'}`
         }
       : {
-          label: 'Downtime',
+          label: L.metrics.downtimeNoSwitchover,
           value: NOT_APPLICABLE,
-          note: `no switchover; expected-downtime ${formatMs(result['expected-downtime'])} at the end`,
+          note: `no switchover; expected-downtime ${ms(result['expected-downtime'])} at the end`,
           tone: 'muted'
         },
     completed
       ? {
-          label: 'Guest pause',
-          value: formatMs(result.lab['guest-pause-ms']),
+          label: L.metrics.guestPause,
+          value: ms(result.lab['guest-pause-ms']),
           note: measured
             ? "estimated from the guest's own timings"
             : 'last instruction on the source → first on the destination'
         }
       : {
-          label: 'Guest pause',
+          label: L.metrics.guestPause,
           value: NOT_APPLICABLE,
           tone: 'muted',
           note: 'the guest kept running on the source'
         },
-    { label: 'Total time', value: formatMs(result['total-time']) },
-    { label: 'Setup time', value: formatMs(result['setup-time']) },
+    { label: L.metrics.totalTime, value: ms(result['total-time']) },
+    { label: L.metrics.setupTime, value: ms(result['setup-time']) },
     {
-      label: 'Transferred',
+      label: L.metrics.transferred,
       value: formatBytes(result.ram.transferred),
-      note: `for ${formatBytes(result.ram.total)} of RAM`
+      note: L.metrics.ofRam(formatBytes(result.ram.total))
     },
     {
-      label: 'Dirty syncs',
+      label: L.metrics.syncs,
       value: formatInteger(result.ram['dirty-sync-count']),
-      note: 'dirty-sync-count (1 = the setup sync)'
+      note: L.metrics.syncsNote
     },
     {
-      label: 'Converged',
-      value: result.lab.converged ? 'yes' : 'no',
+      label: L.metrics.converged,
+      value: result.lab.converged ? L.yes : L.no,
       tone: result.lab.converged ? 'good' : 'bad'
     },
-    { label: 'Verified', value: verified.value, tone: verified.tone, note: verified.note }
+    { label: L.metrics.verified, value: verified.value, tone: verified.tone, note: verified.note }
   ]
   const throttle = maxThrottlePercent(run)
   if (settings.autoConverge || throttle > 0)
     metrics.push({
-      label: 'Highest throttle',
+      label: L.metrics.highestThrottle,
       value: `${throttle} %`,
       note: `max-cpu-throttle ${settings.maxCpuThrottlePercent} %`
     })
   metrics.push({
-    label: 'Average rate',
+    label: L.metrics.averageRate,
     value: formatMbps(result.ram.mbps),
-    note: 'mbps over (total − setup) time'
+    note: L.metrics.averageRateNote
   })
   return metrics
 }
@@ -262,17 +279,18 @@ const BREAKDOWN = [
   ['resume-ms', 'Resume', 'destination: load tail, block activation, vm_start (§10.1)']
 ] as const
 
-function breakdownHtml(run: ReportRun): string {
+function breakdownHtml(run: ReportRun, L: ReportStrings): string {
+  const ms = L.ms
+  const partName = (key: (typeof BREAKDOWN)[number][0]): string => L.breakdown.parts[key]
   const result = run.result
-  if (!result || result.status !== 'completed')
-    return '<p class="muted">No switchover happened, so there is no downtime to break down.</p>'
+  if (!result || result.status !== 'completed') return `<p class="muted">${e(L.breakdown.noSwitchover)}</p>`
   if (runIsMeasured(run))
     return (
       `<p class="muted">${NOT_MEASURED}: guestperf records only QEMU's total downtime (${e(formatMs(result.downtime ?? 0))}), ` +
       `not its parts.</p>` +
       table(
-        ['part', 'duration', 'what it is'],
-        BREAKDOWN.map(([, label, what]) => [label, NOT_MEASURED, what]),
+        [L.breakdown.header.part, L.breakdown.header.duration, L.breakdown.header.what],
+        BREAKDOWN.map(([key, , what]) => [partName(key), NOT_MEASURED, what]),
         { numeric: [1], className: 'breakdown' }
       )
     )
@@ -280,44 +298,54 @@ function breakdownHtml(run: ReportRun): string {
   const pause = result.lab['guest-pause-ms']
   const total = BREAKDOWN.reduce((sum, [key]) => sum + breakdown[key], 0)
   const bar = BREAKDOWN.map(
-    ([key, label], i) =>
-      `<span class="part part-${i}" style="width:${total > 0 ? ((100 * breakdown[key]) / total).toFixed(2) : 0}%" title="${e(label)}"></span>`
+    ([key], i) =>
+      `<span class="part part-${i}" style="width:${total > 0 ? ((100 * breakdown[key]) / total).toFixed(2) : 0}%" title="${e(partName(key))}"></span>`
   ).join('')
   const downtime = result.downtime ?? 0
   const marker = total > 0 ? Math.min(100, (100 * downtime) / total) : 0
-  const rows = BREAKDOWN.map(([key, label, what]) => [
-    label,
-    formatMs(breakdown[key]),
+  const rows = BREAKDOWN.map(([key, , what]) => [
+    partName(key),
+    ms(breakdown[key]),
     total > 0 ? `${formatNumber((100 * breakdown[key]) / total)} %` : NOT_APPLICABLE,
     what
   ])
-  rows.push(['Guest pause', formatMs(pause), '100 %', 'the five parts together'])
+  rows.push([L.breakdown.guestPause, ms(pause), '100 %', 'the five parts together'])
   return (
     `<div class="stack" aria-hidden="true">${bar}<span class="marker" style="left:${marker.toFixed(2)}%"></span></div>` +
-    `<p class="legend">${BREAKDOWN.map(([, label], i) => `<span class="swatch part-${i}"></span>${e(label)}`).join(' ')} · ` +
-    `the tick marks where QEMU's downtime ends (${e(formatMs(downtime))})</p>` +
-    table(['part', 'duration', 'share', 'what it is'], rows, { numeric: [1, 2], className: 'breakdown' })
+    `<p class="legend">${BREAKDOWN.map(([key], i) => `<span class="swatch part-${i}"></span>${e(partName(key))}`).join(' ')} · ` +
+    `the tick marks where QEMU's downtime ends (${e(ms(downtime))})</p>` +
+    table(
+      [
+        L.breakdown.header.part,
+        L.breakdown.header.duration,
+        L.breakdown.header.share,
+        L.breakdown.header.what
+      ],
+      rows,
+      { numeric: [1, 2], className: 'breakdown' }
+    )
   )
 }
 
-function syncTableHtml(run: ReportRun): string {
-  if (run.iterations.length === 0) return '<p class="muted">No dirty sync was recorded.</p>'
+function syncTableHtml(run: ReportRun, L: ReportStrings): string {
+  if (run.iterations.length === 0) return `<p class="muted">${e(L.syncTable.none)}</p>`
+  const ms = L.ms
   const measured = runIsMeasured(run)
   const page = migrationSettings(run.config).pageSizeBytes
   const field = (name: string, text: string): string =>
     isUnrecordedSyncField(measured, name) ? NOT_MEASURED : text
   let rows = run.iterations.map((s) => [
     String(s['dirty-sync-count']),
-    formatMs(s['time-ms']),
+    ms(s['time-ms']),
     s.trigger,
     formatInteger(s['pages-sent']),
     field('dirty-pages', formatInteger(s['dirty-pages'])),
     `${formatInteger(s['remaining-pages'])} (${formatBytes(s['remaining-pages'] * page)})`,
     formatBytesPerSecond(s['bandwidth-bytes-per-ms'] * 1000),
     formatBytes(s['threshold-bytes']),
-    formatMs(s['expected-downtime-ms']),
+    ms(s['expected-downtime-ms']),
     `${s['cpu-throttle-percentage']} %`,
-    field('bql-hold-ms', formatMs(s['bql-hold-ms']))
+    field('bql-hold-ms', ms(s['bql-hold-ms']))
   ])
   let note = ''
   if (rows.length > MAX_SYNC_ROWS) {
@@ -344,23 +372,7 @@ function syncTableHtml(run: ReportRun): string {
   }
   return (
     note +
-    table(
-      [
-        'sync',
-        'time',
-        'trigger',
-        'pages sent',
-        'new dirty pages',
-        'remaining pages',
-        'bandwidth estimate',
-        'threshold',
-        'expected downtime',
-        'throttle',
-        'BQL hold'
-      ],
-      rows,
-      { numeric: [0, 3, 4, 5, 6, 7, 8, 9, 10], className: 'syncs' }
-    ) +
+    table(L.syncTable.header, rows, { numeric: [0, 3, 4, 5, 6, 7, 8, 9, 10], className: 'syncs' }) +
     '<p class="muted">One row per dirty bitmap sync (§4.1): pages sent since the previous sync, newly dirtied pages it found (only pages already sent count), pages known dirty after it, and the counters in force.</p>'
   )
 }
@@ -371,23 +383,23 @@ function leafText(value: ConfigLeaf | undefined): string {
   return typeof value === 'number' ? String(value) : String(value)
 }
 
-function configTableHtml(run: ReportRun): string {
+function configTableHtml(run: ReportRun, L: ReportStrings): string {
   const rows = configRows(run.config)
   const body = rows
     .map(
       (r) =>
-        `<tr${r.changed ? ' class="changed"' : ''}><td><code>${e(r.path)}</code></td><td class="num">${e(leafText(r.value))}</td><td>${e(r.readsAs)}</td><td>${r.changed ? 'changed' : ''}</td></tr>`
+        `<tr${r.changed ? ' class="changed"' : ''}><td><code>${e(r.path)}</code></td><td class="num">${e(leafText(r.value))}</td><td>${e(r.readsAs)}</td><td>${r.changed ? e(L.configTable.changed) : ''}</td></tr>`
     )
     .join('\n')
   const changed = rows.filter((r) => r.changed).length
   return (
     `<p class="muted">${formatInteger(rows.length)} settings, ${formatInteger(changed)} changed from the defaults (QEMU's, and the lab's where QEMU has none). ` +
     `Capability and parameter names and units are QEMU's (§12).</p>` +
-    `<table class="config">\n<thead><tr><th>setting</th><th class="num">value</th><th>reads as</th><th></th></tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`
+    `<table class="config">\n<thead><tr><th>${e(L.configTable.setting)}</th><th class="num">${e(L.configTable.value)}</th><th>${e(L.configTable.readsAs)}</th><th></th></tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`
   )
 }
 
-function qemuHtml(run: ReportRun): string {
+function qemuHtml(run: ReportRun, L: ReportStrings): string {
   const plan = qemuCommandPlan(run.config)
   if (plan.problems.length > 0)
     return `<p class="muted">This run's config cannot be turned into QEMU commands:</p><ul>${plan.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`
@@ -398,57 +410,62 @@ function qemuHtml(run: ReportRun): string {
     (plan.bothSidesCapabilities.length
       ? ` ${e(plan.bothSidesCapabilities.join(', '))} are set on both sides, because QEMU checks them on the destination too.`
       : '') +
-    `</p>\n<h3>QMP (one command per line; <code>id</code> says which monitor)</h3>\n<pre class="code">${e(formatQmpLines(plan))}</pre>\n` +
-    `<h3>HMP</h3>\n<pre class="code">${e(formatHmp(plan, runDisplayTitle(run)))}</pre>\n` +
-    `<h3>Not QEMU commands</h3>\n<ul>${plan.notQemu.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`
+    `</p>\n<h3>${L.qemu.qmp}</h3>\n<pre class="code">${e(formatQmpLines(plan))}</pre>\n` +
+    `<h3>${e(L.qemu.hmp)}</h3>\n<pre class="code">${e(formatHmp(plan, runDisplayTitle(run)))}</pre>\n` +
+    `<h3>${e(L.qemu.notQemu)}</h3>\n<ul>${plan.notQemu.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`
   )
 }
 
-function runEnvironmentRows(run: ReportRun): string[][] {
+function runEnvironmentRows(run: ReportRun, L: ReportStrings): string[][] {
+  const E = L.environment
   const r = run.record
   const measured = runIsMeasured(run)
   const rows: string[][] = [
-    ['Source', measured ? 'measured on a real QEMU (imported)' : 'simulated by the Migration Lab engine'],
-    ['Engine version', r.engineVersion],
-    ['Seed', measured ? NOT_MEASURED : String(r.seed)],
-    ['Host', r.host],
-    ['Started', formatDate(r.startedAtMs)],
-    ['Ended', r.endedAtMs !== null ? formatDate(r.endedAtMs) : NOT_APPLICABLE],
-    ['Config hash (sha256)', r.configHash]
+    [E.source, measured ? E.sourceMeasured : E.sourceSimulated],
+    [E.engineVersion, r.engineVersion],
+    [E.seed, measured ? NOT_MEASURED : String(r.seed)],
+    [E.host, describeHost(r.host, L.lang)],
+    [E.started, formatDate(r.startedAtMs)],
+    [E.ended, r.endedAtMs !== null ? formatDate(r.endedAtMs) : NOT_APPLICABLE],
+    [E.configHash, r.configHash]
   ]
   if (run.result && !measured)
     rows.push([
-      'Simulated',
-      `${formatMs(run.result.lab['virtual-time-ms'])} of virtual time in ${formatMs(run.result.lab['wall-time-ms'])} of wall time`
+      E.simulated,
+      E.simulatedValue(L.ms(run.result.lab['virtual-time-ms']), L.ms(run.result.lab['wall-time-ms']))
     ])
   if (r.experimentId !== null)
-    rows.push(['Experiment', `e${r.experimentId}${r.experimentName ? ` — ${r.experimentName}` : ''}`])
-  if (r.tags.length) rows.push(['Tags', r.tags.join(', ')])
+    rows.push([E.experiment, `e${r.experimentId}${r.experimentName ? ` — ${r.experimentName}` : ''}`])
+  if (r.tags.length) rows.push([E.tags, r.tags.join(', ')])
   return rows
 }
 
-function runBody(data: RunReportData): string {
+function runBody(data: RunReportData, L: ReportStrings): string {
   const { run, environment } = data
-  const interpretation = interpretRun(run)
+  const H = L.headings
+  const interpretation = L.lang === 'en' ? interpretRun(run) : interpretRunIn(run, L.lang)
   const parts = [
-    `<header>\n<p class="kicker">Migration Lab report</p>\n<h1>${e(runDisplayTitle(run))}</h1>\n<p class="sub">${statusBadge(run)} · started ${e(formatDate(run.record.startedAtMs))} · ${e(run.record.host)}</p>\n</header>`,
-    section('interpretation', 'What happened', interpretationHtml(interpretation, 'run')),
-    section('summary', 'Summary', metricsHtml(runMetrics(run))),
-    section('downtime', 'Downtime breakdown', breakdownHtml(run)),
-    section('charts', 'Over virtual time', chartsHtml(runCharts(run))),
-    section('syncs', 'Dirty syncs', syncTableHtml(run)),
-    section('config', 'Configuration', configTableHtml(run)),
-    section('qemu', 'Apply to a real QEMU', qemuHtml(run))
+    `<header>\n<p class="kicker">${e(L.kicker.run)}</p>\n<h1>${e(runDisplayTitle(run))}</h1>\n<p class="sub">${statusBadge(run, L)} · ${e(L.started)} ${e(formatDate(run.record.startedAtMs))} · ${e(describeHost(run.record.host, L.lang))}</p>\n</header>`,
+    section('interpretation', H.interpretation, interpretationHtml(interpretation, 'run')),
+    section('summary', H.summary, metricsHtml(runMetrics(run, L))),
+    section('downtime', H.downtime, breakdownHtml(run, L)),
+    section('charts', H.charts, chartsHtml(runCharts(run))),
+    section('syncs', H.syncs, syncTableHtml(run, L)),
+    section('config', H.config, configTableHtml(run, L)),
+    section('qemu', H.qemu, qemuHtml(run, L))
   ]
   if (run.record.notes)
-    parts.push(section('notes', 'Notes', `<pre class="notes">${e(run.record.notes)}</pre>`))
+    parts.push(section('notes', H.notes, `<pre class="notes">${e(run.record.notes)}</pre>`))
   parts.push(
     section(
       'environment',
-      'Environment',
+      H.environment,
       table(
         ['', ''],
-        [...runEnvironmentRows(run), ['Migration Lab', `${environment.labVersion} (this report)`]],
+        [
+          ...runEnvironmentRows(run, L),
+          ['Migration Lab', `${environment.labVersion} (${L.environment.thisReport})`]
+        ],
         { className: 'kv' }
       )
     )
@@ -464,43 +481,45 @@ function metricCell(run: ReportRun, value: (r: NonNullable<ReportRun['result']>)
   return value(run.result) ?? NOT_APPLICABLE
 }
 
-function runsTableHtml(data: ComparisonReportData): string {
+function runsTableHtml(data: ComparisonReportData, L: ReportStrings): string {
+  const ms = L.ms
+  const T = L.runsTable
   const varied = data.variedPaths
   // In an experiment the varied columns say what the label says; keep the table within the page.
   const withLabel = !(data.experiment && varied.length > 0)
   const rows = data.runs.map((run) => {
     const measured = runIsMeasured(run)
-    const verified = verifiedText(run)
+    const verified = verifiedText(run, L)
     return [
       String(run.record.id),
       ...(withLabel ? [run.record.label] : []),
-      measured ? 'measured' : 'simulated',
-      run.result?.status ?? run.record.status,
+      measured ? L.sources.measured : L.sources.simulated,
+      statusWord(run.result?.status ?? run.record.status, L),
       ...varied.map((p) => leafText(flattenConfig(run.config).find(([path]) => path === p)?.[1])),
-      metricCell(run, (r) => (r.status === 'completed' ? formatMs(r.downtime ?? 0) : null)),
-      metricCell(run, (r) => (r.status === 'completed' ? formatMs(r.lab['guest-pause-ms']) : null)),
-      metricCell(run, (r) => formatMs(r['total-time'])),
-      metricCell(run, (r) => formatMs(r['setup-time'])),
+      metricCell(run, (r) => (r.status === 'completed' ? ms(r.downtime ?? 0) : null)),
+      metricCell(run, (r) => (r.status === 'completed' ? ms(r.lab['guest-pause-ms']) : null)),
+      metricCell(run, (r) => ms(r['total-time'])),
+      metricCell(run, (r) => ms(r['setup-time'])),
       metricCell(run, (r) => formatBytes(r.ram.transferred)),
       metricCell(run, (r) => formatInteger(r.ram['dirty-sync-count'])),
-      metricCell(run, (r) => (r.lab.converged ? 'yes' : 'no')),
+      metricCell(run, (r) => (r.lab.converged ? L.yes : L.no)),
       verified.value
     ]
   })
   const header = [
-    'run',
-    ...(withLabel ? ['label'] : []),
-    'source',
-    'status',
+    T.run,
+    ...(withLabel ? [T.label] : []),
+    T.source,
+    T.status,
     ...varied.map(shortPath),
-    'downtime',
-    'guest pause',
-    'total time',
-    'setup',
-    'transferred',
-    'syncs',
-    'converged',
-    'verified'
+    T.downtime,
+    T.guestPause,
+    T.totalTime,
+    T.setup,
+    T.transferred,
+    T.syncs,
+    T.converged,
+    T.verified
   ]
   const firstValue = withLabel ? 4 : 3
   const numeric = [0, ...Array.from({ length: varied.length + 6 }, (_, i) => firstValue + i)]
@@ -510,18 +529,21 @@ function runsTableHtml(data: ComparisonReportData): string {
   )
 }
 
-function statsText(stats: SummaryGroup['downtimeMs']): [string, string, string, string] {
+function statsText(
+  stats: SummaryGroup['downtimeMs'],
+  ms: (v: number) => string
+): [string, string, string, string] {
   if (stats.n === 0 || stats.mean === null)
     return [NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
   return [
-    formatMs(stats.mean),
-    formatMs(stats.median ?? stats.mean),
-    `${formatMs(stats.min ?? stats.mean)} – ${formatMs(stats.max ?? stats.mean)}`,
-    stats.stddev !== null ? formatMs(stats.stddev) : NOT_APPLICABLE
+    ms(stats.mean),
+    ms(stats.median ?? stats.mean),
+    `${ms(stats.min ?? stats.mean)} – ${ms(stats.max ?? stats.mean)}`,
+    stats.stddev !== null ? ms(stats.stddev) : NOT_APPLICABLE
   ]
 }
 
-function groupsHtml(data: ComparisonReportData): string {
+function groupsHtml(data: ComparisonReportData, L: ReportStrings): string {
   const path = data.variedPaths[0]
   if (path === undefined) return ''
   return data.summaries
@@ -530,29 +552,18 @@ function groupsHtml(data: ComparisonReportData): string {
         g.key === null ? '(none)' : String(g.key),
         formatInteger(g.runIds.length),
         Object.entries(g.statusCounts)
-          .map(([status, n]) => `${n} ${status}`)
+          .map(([status, n]) => `${n} ${statusWord(status, L)}`)
           .join(', '),
         formatInteger(g.downtimeMs.n),
-        ...statsText(g.downtimeMs),
-        g.totalTimeMs.mean !== null ? formatMs(g.totalTimeMs.mean) : NOT_APPLICABLE
+        ...statsText(g.downtimeMs, L.ms),
+        g.totalTimeMs.mean !== null ? L.ms(g.totalTimeMs.mean) : NOT_APPLICABLE
       ])
       return (
         (series ? `<h3>${e(series)}</h3>` : '') +
-        table(
-          [
-            shortPath(path),
-            'runs',
-            'status',
-            'switched over',
-            'mean downtime',
-            'median',
-            'min – max',
-            'std. dev.',
-            'mean total time'
-          ],
-          rows,
-          { numeric: [1, 3, 4, 5, 6, 7, 8], className: 'groups' }
-        )
+        table([shortPath(path), ...L.groupsTable], rows, {
+          numeric: [1, 3, 4, 5, 6, 7, 8],
+          className: 'groups'
+        })
       )
     })
     .join('\n')
@@ -591,18 +602,18 @@ function comparisonConfigHtml(data: ComparisonReportData): string {
   )
 }
 
-function comparisonEnvironmentHtml(data: ComparisonReportData): string {
+function comparisonEnvironmentHtml(data: ComparisonReportData, L: ReportStrings): string {
   const rows = data.runs.map((run) => [
     String(run.record.id),
-    runIsMeasured(run) ? 'measured' : 'simulated',
+    runIsMeasured(run) ? L.sources.measured : L.sources.simulated,
     run.record.engineVersion,
     runIsMeasured(run) ? NOT_MEASURED : String(run.record.seed),
-    run.record.host,
+    describeHost(run.record.host, L.lang),
     formatDate(run.record.startedAtMs),
     run.record.endedAtMs !== null ? formatDate(run.record.endedAtMs) : NOT_APPLICABLE
   ])
   return (
-    table(['run', 'source', 'engine', 'seed', 'host', 'started', 'ended'], rows, {
+    table(L.envTable, rows, {
       numeric: [0],
       className: 'env'
     }) + `<p class="muted">Migration Lab ${e(data.environment.labVersion)} made this report.</p>`
@@ -610,11 +621,11 @@ function comparisonEnvironmentHtml(data: ComparisonReportData): string {
 }
 
 /** Each measured run beside the simulation of the same experiment, with the error of each figure. */
-function predictedVsMeasuredHtml(data: ComparisonReportData): string {
+function predictedVsMeasuredHtml(data: ComparisonReportData, L: ReportStrings): string {
   const pairs = predictedVsMeasured(data.runs)
   if (pairs.length === 0) return ''
   const value = (unit: PredictedFigure['unit'], v: number): string =>
-    unit === 'ms' ? formatMs(v) : unit === 'bytes' ? formatBytes(v) : formatInteger(v)
+    unit === 'ms' ? L.ms(v) : unit === 'bytes' ? formatBytes(v) : formatInteger(v)
   const rows = pairs.flatMap((p) =>
     p.figures.map((f) => [
       `${p.label} (measured #${p.measuredRunId}, simulated #${p.simulatedRunId})`,
@@ -633,8 +644,12 @@ function predictedVsMeasuredHtml(data: ComparisonReportData): string {
   )
 }
 
-function comparisonBody(data: ComparisonReportData): string {
-  const interpretation = interpretComparison(data.runs, data.variedPaths, data.summaries)
+function comparisonBody(data: ComparisonReportData, L: ReportStrings): string {
+  const H = L.headings
+  const interpretation =
+    L.lang === 'en'
+      ? interpretComparison(data.runs, data.variedPaths, data.summaries)
+      : interpretComparisonIn(data.runs, L.lang)
   const experiment = data.experiment
   const sub = experiment
     ? `experiment e${experiment.id} · ${experiment.status} · ${formatInteger(data.runs.length)} runs` +
@@ -642,20 +657,19 @@ function comparisonBody(data: ComparisonReportData): string {
       ` · ${experiment.repetitions} repetition${experiment.repetitions === 1 ? '' : 's'} per point`
     : `${formatInteger(data.runs.length)} runs${data.variedPaths.length ? ` · differing in ${data.variedPaths.join(' and ')}` : ''}`
   const parts = [
-    `<header>\n<p class="kicker">Migration Lab comparison report</p>\n<h1>${e(reportTitle(data))}</h1>\n<p class="sub">${e(sub)}</p>\n${experiment?.description ? `<p>${e(experiment.description)}</p>` : ''}\n</header>`,
-    section('interpretation', 'What the runs show', interpretationHtml(interpretation, 'comparison')),
-    section('runs', 'Runs', runsTableHtml(data))
+    `<header>\n<p class="kicker">${e(L.kicker.comparison)}</p>\n<h1>${e(reportTitle(data))}</h1>\n<p class="sub">${e(sub)}</p>\n${experiment?.description ? `<p>${e(experiment.description)}</p>` : ''}\n</header>`,
+    section('interpretation', H.comparisonInterpretation, interpretationHtml(interpretation, 'comparison')),
+    section('runs', H.runs, runsTableHtml(data, L))
   ]
-  const fidelity = predictedVsMeasuredHtml(data)
-  if (fidelity) parts.push(section('fidelity', 'Predicted vs measured', fidelity))
-  const groups = groupsHtml(data)
-  if (groups)
-    parts.push(section('groups', `Statistics per ${shortPath(data.variedPaths[0] as string)}`, groups))
-  parts.push(section('charts', 'Charts', chartsHtml(comparisonCharts(data))))
-  parts.push(section('config', 'Configuration differences', comparisonConfigHtml(data)))
+  const fidelity = predictedVsMeasuredHtml(data, L)
+  if (fidelity) parts.push(section('fidelity', H.fidelity, fidelity))
+  const groups = groupsHtml(data, L)
+  if (groups) parts.push(section('groups', H.groups(shortPath(data.variedPaths[0] as string)), groups))
+  parts.push(section('charts', H.comparisonCharts, chartsHtml(comparisonCharts(data))))
+  parts.push(section('config', H.configDiff, comparisonConfigHtml(data)))
   if (experiment?.notes)
-    parts.push(section('notes', 'Notes', `<pre class="notes">${e(experiment.notes)}</pre>`))
-  parts.push(section('environment', 'Environment', comparisonEnvironmentHtml(data)))
+    parts.push(section('notes', H.notes, `<pre class="notes">${e(experiment.notes)}</pre>`))
+  parts.push(section('environment', H.environment, comparisonEnvironmentHtml(data, L)))
   return parts.join('\n')
 }
 

@@ -14,7 +14,8 @@ import {
   reportRuns,
   runDisplayTitle,
   runsCsv,
-  syncsCsv
+  syncsCsv,
+  type LabLocale
 } from '../../shared/report'
 import type { HistoryDb } from '../storage'
 import { loadReportData, type ReportTarget } from './data'
@@ -43,6 +44,8 @@ export interface RenderReportOptions {
   printPdf?: PdfPrinter
   /** The report's "generated at" time (tests). */
   nowMs?: number
+  /** The HTML and PDF report's language (default English; CSV, JSON and QEMU commands have none). */
+  locale?: LabLocale
 }
 
 /** The file stem of a target without reading it (JSON needs no report model). */
@@ -130,7 +133,7 @@ export async function renderReport(
       }
     ]
   }
-  const html = renderReportHtml(data)
+  const html = renderReportHtml(data, options.locale ?? 'en')
   if (format === 'html') return [{ fileName: `${stem}.html`, mimeType: 'text/html', content: html }]
   const print = options.printPdf ?? ((text: string) => printHtmlToPdfWithChromium(text))
   return [{ fileName: `${stem}.pdf`, mimeType: 'application/pdf', content: await print(html) }]

@@ -16,6 +16,8 @@ import { recordIdSchema, requireExactlyOne } from './lab-api-history'
 export const REPORT_FORMAT_VALUES = ['html', 'pdf', 'csv', 'json', 'qmp', 'hmp'] as const
 export type ReportFormatName = (typeof REPORT_FORMAT_VALUES)[number]
 export const CSV_TABLE_VALUES = ['runs', 'syncs', 'progress'] as const
+/** The languages a report is written in (the UI's). */
+export const REPORT_LOCALE_VALUES = ['en', 'zh-CN'] as const
 export type CsvTableName = (typeof CSV_TABLE_VALUES)[number]
 
 export const reportRenderSchema = z
@@ -29,7 +31,9 @@ export const reportRenderSchema = z
     experimentId: recordIdSchema.optional(),
     format: z.enum(REPORT_FORMAT_VALUES),
     /** Which CSV table (format csv only): one row per run, per dirty sync, or per progress snapshot. */
-    csvTable: z.enum(CSV_TABLE_VALUES).default('runs')
+    csvTable: z.enum(CSV_TABLE_VALUES).default('runs'),
+    /** The language of an HTML or PDF report: the page passes its own (default English). */
+    locale: z.enum(REPORT_LOCALE_VALUES).default('en')
   })
   .superRefine((value, ctx) => {
     requireExactlyOne(value, ctx, 'runIds', 'experimentId')

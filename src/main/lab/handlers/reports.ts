@@ -36,11 +36,12 @@ export function reportHandlers(
 ): ReportHandlers {
   const history = (): HistoryDb => openHistoryOf(service, 'there is nothing to report on')
   return {
-    'reports.render': async ({ runIds, experimentId, format, csvTable }): Promise<RenderedReport> => {
+    'reports.render': async ({ runIds, experimentId, format, csvTable, locale }): Promise<RenderedReport> => {
       const target: ReportTarget = experimentId !== undefined ? { experimentId } : { runIds: runIds ?? [] }
       const { printHtmlToPdfWithChromium, renderReport } = await import('../../report')
       const files = await renderReport(history(), target, format, {
-        printPdf: options.printPdf ?? service.deps.printPdf ?? printHtmlToPdfWithChromium
+        printPdf: options.printPdf ?? service.deps.printPdf ?? printHtmlToPdfWithChromium,
+        locale
       })
       const file = files.find((f) => f.table === undefined || f.table === csvTable) ?? files[0]
       if (!file)

@@ -1,4 +1,5 @@
 import { shallowRef, type Ref } from 'vue'
+import { useI18n } from 'vue-i18n'
 import { labError, type LabError } from '../../../shared/errors'
 import type { CsvTableName, ReportFormatName } from '../../../shared/protocol/lab-api-reports'
 import { MAX_REPORT_RUNS } from '../../../shared/report/model'
@@ -70,6 +71,8 @@ export interface ReportExportState {
 
 export function useReportExport(): ReportExportState {
   const client = labClient()
+  // A report is written in the page's language (HTML and PDF; the other formats have none).
+  const { locale } = useI18n()
   const busy = shallowRef<ReportChoice | null>(null)
   const failure = shallowRef<{ choice: ReportChoice; error: LabError } | null>(null)
   const saved = shallowRef<{ choice: ReportChoice; fileName: string } | null>(null)
@@ -83,7 +86,8 @@ export function useReportExport(): ReportExportState {
       const outcome = await client.call('reports.render', {
         ...('runIds' in target ? { runIds: [...target.runIds] } : { experimentId: target.experimentId }),
         format: choice.format,
-        ...(choice.csvTable ? { csvTable: choice.csvTable } : {})
+        ...(choice.csvTable ? { csvTable: choice.csvTable } : {}),
+        ...(locale.value === 'zh-CN' ? { locale: 'zh-CN' as const } : {})
       })
       if (!outcome.ok) {
         failure.value = { choice, error: outcome.error }

@@ -1,0 +1,362 @@
+/**
+ * The HTML report's own words in each language the lab speaks: headings, labels, table headers,
+ * status words, and how numbers read (Chinese durations in 毫秒/秒/分, as the UI says them).
+ * Configuration names, QEMU's commands and the charts' captions stay as they are (QEMU's names
+ * are the same in every language).
+ */
+import type { LabLocale } from '../../shared/report'
+import { formatMs as formatMsLocale } from '../../shared/locale-format'
+import { formatMs } from '../../shared/report'
+
+export interface ReportStrings {
+  readonly lang: LabLocale
+  /** How a duration reads. */
+  readonly ms: (ms: number) => string
+  readonly kicker: { run: string; comparison: string }
+  readonly titleSuffix: string
+  readonly footer: (version: string, date: string, on: string) => string
+  readonly headings: {
+    interpretation: string
+    summary: string
+    downtime: string
+    charts: string
+    syncs: string
+    config: string
+    qemu: string
+    notes: string
+    environment: string
+    comparisonInterpretation: string
+    runs: string
+    fidelity: string
+    groups: (parameter: string) => string
+    comparisonCharts: string
+    configDiff: string
+  }
+  readonly started: string
+  readonly statuses: Record<string, string>
+  readonly sources: { measured: string; simulated: string }
+  readonly yes: string
+  readonly no: string
+  readonly verifiedNo: string
+  readonly metrics: {
+    status: string
+    result: string
+    noResult: string
+    downtime: string
+    downtimeNoSwitchover: string
+    guestPause: string
+    totalTime: string
+    setupTime: string
+    transferred: string
+    ofRam: (total: string) => string
+    syncs: string
+    syncsNote: string
+    converged: string
+    verified: string
+    highestThrottle: string
+    averageRate: string
+    averageRateNote: string
+  }
+  readonly breakdown: {
+    parts: Record<'stop-ms' | 'final-sync-ms' | 'ram-ms' | 'device-state-ms' | 'resume-ms', string>
+    guestPause: string
+    header: { part: string; duration: string; share: string; what: string }
+    noSwitchover: string
+  }
+  readonly syncTable: {
+    header: readonly string[]
+    none: string
+  }
+  readonly configTable: { setting: string; value: string; readsAs: string; changed: string }
+  readonly qemu: { qmp: string; hmp: string; notQemu: string }
+  readonly environment: {
+    source: string
+    sourceMeasured: string
+    sourceSimulated: string
+    engineVersion: string
+    seed: string
+    host: string
+    started: string
+    ended: string
+    configHash: string
+    simulated: string
+    simulatedValue: (virtual: string, wall: string) => string
+    experiment: string
+    tags: string
+    thisReport: string
+  }
+  readonly runsTable: {
+    run: string
+    label: string
+    source: string
+    status: string
+    downtime: string
+    guestPause: string
+    totalTime: string
+    setup: string
+    transferred: string
+    syncs: string
+    converged: string
+    verified: string
+  }
+  readonly groupsTable: readonly string[]
+  readonly envTable: readonly string[]
+}
+
+const STATUS_EN = {
+  completed: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  running: 'running'
+}
+
+export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
+  en: {
+    lang: 'en',
+    ms: formatMs,
+    kicker: { run: 'Migration Lab report', comparison: 'Migration Lab comparison report' },
+    titleSuffix: 'Migration Lab report',
+    footer: (version, date, on) =>
+      `Migration Lab ${version} · report generated ${date} on ${on} · section numbers (§) refer to the lab's QEMU rule book (docs/qemu-rules.md in the Migration Lab repository).`,
+    headings: {
+      interpretation: 'What happened',
+      summary: 'Summary',
+      downtime: 'Downtime breakdown',
+      charts: 'Over virtual time',
+      syncs: 'Dirty syncs',
+      config: 'Configuration',
+      qemu: 'Apply to a real QEMU',
+      notes: 'Notes',
+      environment: 'Environment',
+      comparisonInterpretation: 'What the runs show',
+      runs: 'Runs',
+      fidelity: 'Predicted vs measured',
+      groups: (parameter) => `Statistics per ${parameter}`,
+      comparisonCharts: 'Charts',
+      configDiff: 'Configuration differences'
+    },
+    started: 'started',
+    statuses: STATUS_EN,
+    sources: { measured: 'measured', simulated: 'simulated' },
+    yes: 'yes',
+    no: 'no',
+    verifiedNo: 'NO',
+    metrics: {
+      status: 'Status',
+      result: 'Result',
+      noResult: 'the run ended without one',
+      downtime: 'Downtime (as QEMU reports it)',
+      downtimeNoSwitchover: 'Downtime',
+      guestPause: 'Guest pause',
+      totalTime: 'Total time',
+      setupTime: 'Setup time',
+      transferred: 'Transferred',
+      ofRam: (total) => `for ${total} of RAM`,
+      syncs: 'Dirty syncs',
+      syncsNote: 'dirty-sync-count (1 = the setup sync)',
+      converged: 'Converged',
+      verified: 'Verified',
+      highestThrottle: 'Highest throttle',
+      averageRate: 'Average rate',
+      averageRateNote: 'mbps over (total − setup) time'
+    },
+    breakdown: {
+      parts: {
+        'stop-ms': 'Stop',
+        'final-sync-ms': 'Final sync',
+        'ram-ms': 'RAM',
+        'device-state-ms': 'Device state',
+        'resume-ms': 'Resume'
+      },
+      guestPause: 'Guest pause',
+      header: { part: 'part', duration: 'duration', share: 'share', what: 'what it is' },
+      noSwitchover: 'No switchover happened, so there is no downtime to break down.'
+    },
+    syncTable: {
+      header: [
+        'sync',
+        'time',
+        'trigger',
+        'pages sent',
+        'new dirty pages',
+        'remaining pages',
+        'bandwidth estimate',
+        'threshold',
+        'expected downtime',
+        'throttle',
+        'BQL hold'
+      ],
+      none: 'No dirty sync was recorded.'
+    },
+    configTable: { setting: 'setting', value: 'value', readsAs: 'reads as', changed: 'changed' },
+    qemu: {
+      qmp: 'QMP (one command per line; <code>id</code> says which monitor)',
+      hmp: 'HMP',
+      notQemu: 'Not QEMU commands'
+    },
+    environment: {
+      source: 'Source',
+      sourceMeasured: 'measured on a real QEMU (imported)',
+      sourceSimulated: 'simulated by the Migration Lab engine',
+      engineVersion: 'Engine version',
+      seed: 'Seed',
+      host: 'Host',
+      started: 'Started',
+      ended: 'Ended',
+      configHash: 'Config hash (sha256)',
+      simulated: 'Simulated',
+      simulatedValue: (virtual, wall) => `${virtual} of virtual time in ${wall} of wall time`,
+      experiment: 'Experiment',
+      tags: 'Tags',
+      thisReport: 'this report'
+    },
+    runsTable: {
+      run: 'run',
+      label: 'label',
+      source: 'source',
+      status: 'status',
+      downtime: 'downtime',
+      guestPause: 'guest pause',
+      totalTime: 'total time',
+      setup: 'setup',
+      transferred: 'transferred',
+      syncs: 'syncs',
+      converged: 'converged',
+      verified: 'verified'
+    },
+    groupsTable: [
+      'runs',
+      'status',
+      'switched over',
+      'mean downtime',
+      'median',
+      'min – max',
+      'std. dev.',
+      'mean total time'
+    ],
+    envTable: ['run', 'source', 'engine', 'seed', 'host', 'started', 'ended']
+  },
+  'zh-CN': {
+    lang: 'zh-CN',
+    ms: (v) => formatMsLocale(v, 'zh-CN'),
+    kicker: { run: '迁移实验室报告', comparison: '迁移实验室比较报告' },
+    titleSuffix: '迁移实验室报告',
+    footer: (version, date, on) =>
+      `迁移实验室 ${version} · 报告生成于 ${date}（${on}）· 章节号（§）指实验室的 QEMU 规则手册（Migration Lab 仓库中的 docs/qemu-rules.md）。`,
+    headings: {
+      interpretation: '发生了什么',
+      summary: '摘要',
+      downtime: '停机时间分解',
+      charts: '随虚拟时间的变化',
+      syncs: '脏页同步',
+      config: '配置',
+      qemu: '应用到真实的 QEMU',
+      notes: '备注',
+      environment: '环境',
+      comparisonInterpretation: '这些运行说明了什么',
+      runs: '运行',
+      fidelity: '预测与实测',
+      groups: (parameter) => `按 ${parameter} 分组的统计`,
+      comparisonCharts: '图表',
+      configDiff: '配置差异'
+    },
+    started: '开始于',
+    statuses: {
+      completed: '已完成',
+      cancelled: '已取消',
+      failed: '失败',
+      interrupted: '已中断',
+      running: '运行中'
+    },
+    sources: { measured: '实测', simulated: '模拟' },
+    yes: '是',
+    no: '否',
+    verifiedNo: '否',
+    metrics: {
+      status: '状态',
+      result: '结果',
+      noResult: '运行结束时没有结果',
+      downtime: '停机时间（QEMU 报告值）',
+      downtimeNoSwitchover: '停机时间',
+      guestPause: '客户机暂停',
+      totalTime: '总时间',
+      setupTime: '准备时间',
+      transferred: '已传输',
+      ofRam: (total) => `客户机内存 ${total}`,
+      syncs: '脏页同步',
+      syncsNote: 'dirty-sync-count（1 = 准备阶段的同步）',
+      converged: '已收敛',
+      verified: '已验证',
+      highestThrottle: '最高节流',
+      averageRate: '平均速率',
+      averageRateNote: 'mbps，按（总时间 − 准备时间）计'
+    },
+    breakdown: {
+      parts: {
+        'stop-ms': '停止',
+        'final-sync-ms': '最后一次同步',
+        'ram-ms': '内存',
+        'device-state-ms': '设备状态',
+        'resume-ms': '恢复'
+      },
+      guestPause: '客户机暂停',
+      header: { part: '部分', duration: '时长', share: '占比', what: '含义' },
+      noSwitchover: '没有发生切换，因此没有可分解的停机时间。'
+    },
+    syncTable: {
+      header: [
+        '同步',
+        '时间',
+        '触发',
+        '已发送页',
+        '新脏页',
+        '剩余页',
+        '带宽估计',
+        '阈值',
+        '预计停机时间',
+        '节流',
+        'BQL 持有'
+      ],
+      none: '没有记录脏页同步。'
+    },
+    configTable: { setting: '设置', value: '值', readsAs: '含义', changed: '已修改' },
+    qemu: {
+      qmp: 'QMP（每行一条命令；<code>id</code> 表示发往哪个监视器）',
+      hmp: 'HMP',
+      notQemu: '不是 QEMU 命令的部分'
+    },
+    environment: {
+      source: '来源',
+      sourceMeasured: '在真实 QEMU 上实测（导入）',
+      sourceSimulated: '由迁移实验室引擎模拟',
+      engineVersion: '引擎版本',
+      seed: '随机种子',
+      host: '主机',
+      started: '开始',
+      ended: '结束',
+      configHash: '配置哈希（sha256）',
+      simulated: '模拟',
+      simulatedValue: (virtual, wall) => `用 ${wall} 实际时间模拟了 ${virtual} 虚拟时间`,
+      experiment: '实验',
+      tags: '标签',
+      thisReport: '本报告'
+    },
+    runsTable: {
+      run: '运行',
+      label: '名称',
+      source: '来源',
+      status: '状态',
+      downtime: '停机时间',
+      guestPause: '客户机暂停',
+      totalTime: '总时间',
+      setup: '准备',
+      transferred: '已传输',
+      syncs: '同步次数',
+      converged: '已收敛',
+      verified: '已验证'
+    },
+    groupsTable: ['运行', '状态', '已切换', '平均停机时间', '中位数', '最小 – 最大', '标准差', '平均总时间'],
+    envTable: ['运行', '来源', '引擎', '随机种子', '主机', '开始', '结束']
+  }
+}
