@@ -55,6 +55,19 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
   it('Shift+Tab never leaves the focused field under the sticky Configure toolbar', async () => {
     await lab.page.goto(`${lab.host.url}#/configure`)
     await connected()
+    // The toolbar settles (Measure on QEMU appears once the host said whether it can).
+    const barHeight = () =>
+      lab.page.evaluate(
+        () => document.querySelector('.configure .toolbar')?.getBoundingClientRect().height ?? 0
+      )
+    let last = -1
+    await expect
+      .poll(async () => {
+        const [before, now] = [last, await barHeight()]
+        last = now
+        return now > 0 && now === before
+      })
+      .toBe(true)
     // From the last field of the form, backwards through every field above it.
     await lab.page.evaluate(() => {
       const fields = [
