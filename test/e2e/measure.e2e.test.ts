@@ -18,6 +18,7 @@ const DRAFT_KEY = 'migration-lab.configure.draft'
 
 describe('measure on QEMU from the UI', () => {
   const lab = useLabPage()
+  let measuredRunId = 0
 
   it('measures a small idle guest: Live shows it as measured, History lists it as measured', async () => {
     const page = lab.page
@@ -60,11 +61,54 @@ describe('measure on QEMU from the UI', () => {
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain(SMALL_IDLE.name)
     expect(await row.textContent()).toContain('Measured')
     expect(await row.textContent()).toContain('Completed')
-    // Its detail offers calibration (a measured run only).
-    await page.getByTestId(`open-run-${runId}`).click()
-    await expect.poll(() => page.getByTestId('calibrate-run').isVisible()).toBe(true)
+    measuredRunId = runId
     expect(lab.consoleErrors).toEqual([])
   }, 240_000)
+
+  it('calibrates the host model from the measured run and saves it as a host preset Configure offers', async () => {
+    const page = lab.page
+    await page.getByTestId(`open-run-${measuredRunId}`).click()
+    await page.getByTestId('calibrate-run').click()
+    const figures = page.getByTestId('calibrate-figures')
+    await expect.poll(() => figures.isVisible(), { timeout: 120_000 }).toBe(true)
+    const rows = await figures.locator('tbody tr').allTextContents()
+    expect(rows.find((r) => r.includes('Total time'))).toMatch(/%\).*%\)/)
+    expect(await page.getByTestId('calibrate-host').textContent()).toContain('stop-ms')
+    await page.getByTestId('calibrate-preset-name').fill('e2e calibrated host')
+    await page.getByTestId('calibrate-save').click()
+    await expect
+      .poll(() => page.getByTestId('calibrate-saved').textContent())
+      .toContain('Saved as host preset “e2e calibrated host”')
+
+    await page.goto(`${lab.host.url}#/configure`)
+    await page.getByTestId('section-host').locator('summary').click()
+    const presets = page.getByTestId('host-preset-select')
+    await expect.poll(() => presets.locator('option').allTextContents()).toContain('e2e calibrated host')
+    await presets.selectOption('e2e calibrated host')
+    await expect.poll(() => page.locator('#host-preset-help').textContent()).toContain('e2e calibrated host')
+    expect(lab.consoleErrors).toEqual([])
+  }, 180_000)
+
+  it('Compare overlays the measured run on a simulated run of the same config', async () => {
+    const page = lab.page
+    // The same config, simulated (the host preset chosen above changes only `host`, not the name).
+    await page.getByTestId('run').click()
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: 15_000 }).toMatch(/^#\/live\/\d+$/)
+    const simulatedRunId = Number((await page.evaluate(() => location.hash)).split('/').pop())
+    expect(simulatedRunId).not.toBe(measuredRunId)
+    await page.goto(`${lab.host.url}#/history`)
+    await expect
+      .poll(() => page.getByTestId(`run-row-${simulatedRunId}`).textContent(), { timeout: 30_000 })
+      .toContain('Completed')
+    await page.getByLabel(`Select run #${measuredRunId}`).check()
+    await page.getByLabel(`Select run #${simulatedRunId}`).check()
+    await page.getByTestId('compare-selected').click()
+    const predicted = page.getByTestId('compare-predicted')
+    await expect.poll(() => predicted.isVisible(), { timeout: 15_000 }).toBe(true)
+    expect(await predicted.textContent()).toContain('Total time')
+    await page.screenshot({ path: await screenshotPath('measure-compare'), fullPage: true })
+    expect(lab.consoleErrors).toEqual([])
+  }, 120_000)
 })
 
 describe('measure on QEMU where QEMU is missing', () => {

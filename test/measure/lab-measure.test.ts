@@ -195,6 +195,44 @@ describe('measured runs from the LabApi', () => {
     expect(qemuPids()).toEqual([])
   }, 240_000)
 
+  it('a QEMU that dies mid-run: measure.failed names it, the other QEMU is stopped, nothing is recorded', async () => {
+    events = []
+    const s = service()
+    const runsBefore = resources.history!.listRuns({}).total
+    const started = value<MeasureStarted>(
+      await s.handle('measure.start', { config: SLOW, accel: 'tcg' }, ctx)
+    )
+    const deadline = Date.now() + 120_000
+    while (
+      !events.some(
+        (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error('the migration never became active')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // The source QEMU is the one whose QMP socket is src.qmp.
+    const source = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${dir}.*src\\.qmp`], {
+      encoding: 'utf8'
+    })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+    expect(source).toHaveLength(1)
+    process.kill(source[0]!, 'SIGKILL')
+    const last = await ended(started.measurementId)
+    await s.shutdown()
+    expect(last.event).toBe('measure.failed')
+    if (last.event === 'measure.failed') {
+      expect(last.payload.error.kind).toBe('QemuFailed')
+      expect(last.payload.error.message).toMatch(
+        new RegExp(`^source QEMU \\(pid ${source[0]}\\) exited \\(SIGKILL\\) during the measurement`)
+      )
+    }
+    expect(qemuPids()).toEqual([])
+    expect(resources.history!.listRuns({}).total).toBe(runsBefore)
+  }, 240_000)
+
   it('calibrate: the fitted host model, each figure before and after, saved as a host preset', async () => {
     events = []
     const s = service()

@@ -296,6 +296,8 @@ async function measureOnce(
   const sourceReports: WorkloadReport[] = []
   const destReports: WorkloadReport[] = []
   const events: { side: string; event: QmpEvent }[] = []
+  /** Which QEMU died during the measurement, and how (set by the exit watchers below). */
+  let died: string | undefined
   try {
     const port = opts.port ?? (await freeLoopbackPort())
     const ringSize = config.guest['dirty-ring-size']
@@ -371,7 +373,6 @@ async function measureOnce(
     srcQmp.onEvent((event) => events.push({ side: 'source', event }))
     dst.onEvent((event) => events.push({ side: 'destination', event }))
     // A QEMU that exits before we are done is a failure, whatever step we are in.
-    let died: string | undefined
     for (const p of processes)
       void p.exited.then(async (code) => {
         // A source that dies takes the destination with it ("load of migration failed" as the
@@ -468,6 +469,20 @@ async function measureOnce(
       destinationInfo
     })
   } catch (e) {
+    // A QMP command fails at once when its QEMU dies ("read ECONNRESET"); the exit itself reaches
+    // us a moment later. Wait for it, so the error names the QEMU that died and how.
+    if (processes.length > 0 && !died && !(e instanceof LabFailure && e.error.kind !== 'QemuFailed')) {
+      await Promise.race([Promise.any(processes.map((p) => p.exited)), sleep(1500)])
+      // The destination's watcher gives the source half a second to be named first.
+      for (
+        let i = 0;
+        i < 12 && !died && processes.some((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+        i++
+      )
+        await sleep(50)
+    }
+    if (died && !(e instanceof LabFailure && e.error.kind === 'Cancelled'))
+      throw new LabFailure(labError('QemuFailed', died))
     throw e instanceof LabFailure ? e : new LabFailure(toLabError(e, 'QemuFailed'))
   } finally {
     for (const c of clients) {

@@ -62,11 +62,22 @@ export function measureHandlers(service: LabService, options: MeasureHandlerOpti
   let calibrating = false
   service.onShutdown(() => measurements.stopAll())
   return {
-    'measure.support': () =>
-      measureSupport({
+    'measure.support': async () => {
+      const support = await measureSupport({
         ...(options.guestDir !== undefined ? { guestDir: options.guestDir } : {}),
         ...(options.env !== undefined ? { env: options.env } : {})
-      }),
+      })
+      return measurements.kvmDidNotBoot
+        ? {
+            ...support,
+            accel: 'tcg' as const,
+            warnings: [
+              ...support.warnings,
+              'KVM did not boot the guest on this host in an earlier measurement: measurements without an accelerator use TCG until the lab host restarts'
+            ]
+          }
+        : support
+    },
     'measure.start': (params) => measurements.start(params.config, params.verify === true, params.accel),
     'measure.cancel': (params) => measurements.cancel(params.measurementId),
     'measure.calibrate': async (params) => {
@@ -90,6 +101,12 @@ class MeasurementManager {
   private readonly active = new Map<number, ActiveMeasurement>()
   private nextId = 1
   private readonly measure: MeasureEngine
+  /**
+   * A measurement that chose KVM by default fell back to TCG: the guest does not boot under this
+   * host's KVM (a nested KVM can open /dev/kvm and still stall the guest, docs/measured-runs.md).
+   * Later ones go straight to TCG instead of waiting 20 s for the same outcome again.
+   */
+  kvmDidNotBoot = false
 
   constructor(
     private readonly service: LabService,
@@ -127,8 +144,9 @@ class MeasurementManager {
     const measurementId = this.nextId++
     const run: ActiveMeasurement = { measurementId, abort: new AbortController(), done: Promise.resolve() }
     this.active.set(measurementId, run)
-    run.done = this.execute(run, config, { qemu, verify, ...(accel !== undefined ? { accel } : {}) })
-    return { measurementId, qemuVersion, accel: accel ?? (kvmUsable() ? 'kvm' : 'tcg'), verify }
+    const chosen = accel ?? (this.kvmDidNotBoot ? 'tcg' : undefined)
+    run.done = this.execute(run, config, { qemu, verify, ...(chosen !== undefined ? { accel: chosen } : {}) })
+    return { measurementId, qemuVersion, accel: chosen ?? (kvmUsable() ? 'kvm' : 'tcg'), verify }
   }
 
   private async execute(
@@ -154,6 +172,8 @@ class MeasurementManager {
         onTelemetry: (batch) => forwarder.push(batch)
       })
       forwarder.close()
+      if (opts.accel === undefined && kvmUsable() && measured.result.lab.accel === 'tcg')
+        this.kvmDidNotBoot = true
       const history: HistoryDb | undefined = this.service.deps.history
       const runId = history ? history.recordMeasuredRun(measured) : null
       outcome = { result: measured.result, runId }
