@@ -96,8 +96,8 @@ export class PostcopyDestination {
   }
 
   /**
-   * The arrivals this vCPU has not been told yet, of pages it can write: page i arrives at
-   * arrivalPlus1[i] − 1 µs. vCPUs of one range group asking the same span share the arrays
+   * The arrivals this vCPU has not been told yet, of pages it can write, as (page, arrival + 1)
+   * pairs. vCPUs of one range group asking the same span share the array
    * (read-only: the link copies them; a few hundred entries copy faster than they move).
    */
   arrivalsFor(vcpu: number): Omit<PostcopyRunRequest, 'untilUs'> {
@@ -107,26 +107,27 @@ export class PostcopyDestination {
     const group = this.groupOf[vcpu]
     let pass = this.groupPass[group]
     if (pass === undefined || pass.from !== from || pass.to !== to) {
-      const pages = this.filter(this.ranges[vcpu], from, to)
-      const arrivalPlus1 = new Uint32Array(pages.length)
-      for (let i = 0; i < pages.length; i++) arrivalPlus1[i] = this.arrivalPlus1[pages[i]]
-      pass = { from, to, told: { arrivedPages: pages, arrivalPlus1 } }
+      pass = { from, to, told: { arrivals: this.filter(this.ranges[vcpu], from, to) } }
       this.groupPass[group] = pass
     }
     return pass.told
   }
 
-  /** The pages of sentLog[from, to) inside `ranges`, in send order. */
+  /** The pages of sentLog[from, to) inside `ranges`, in send order, each with its arrival + 1. */
   private filter(ranges: readonly (readonly [number, number])[], from: number, to: number): Uint32Array {
     if (ranges.length === 0 || to <= from) return new Uint32Array(0)
     const log = this.sentLog
-    const out = new Uint32Array(to - from)
+    const out = new Uint32Array(2 * (to - from))
+    const arrivalPlus1 = this.arrivalPlus1
     let n = 0
     const [s0, e0] = ranges[0]
     const [s1, e1] = ranges.length > 1 ? ranges[1] : [0, 0]
     for (let i = from; i < to; i++) {
       const page = log[i]
-      if ((page >= s0 && page < e0) || (page >= s1 && page < e1)) out[n++] = page
+      if ((page >= s0 && page < e0) || (page >= s1 && page < e1)) {
+        out[n++] = page
+        out[n++] = arrivalPlus1[page]
+      }
     }
     return n === out.length ? out : out.slice(0, n)
   }

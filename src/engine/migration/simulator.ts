@@ -681,12 +681,12 @@ export class MigrationSimulator {
       // Faults the vCPUs resolved themselves (postcopy-preempt): the source serves them as requests.
       const local: { vcpu: number; page: number; atUs: number; wakeUs: number }[] = []
       for (const r of replies)
-        for (let i = 0; i < r.requestPages.length; i++)
+        for (let i = 0; i < r.requests.length; i += 3)
           local.push({
             vcpu: r.vcpu,
-            page: r.requestPages[i],
-            atUs: r.requestAtUs[i],
-            wakeUs: r.requestWakeUs[i]
+            page: r.requests[i],
+            atUs: r.requests[i + 1],
+            wakeUs: r.requests[i + 2]
           })
       local.sort((a, b) => a.atUs - b.atUs)
       for (const f of local) {

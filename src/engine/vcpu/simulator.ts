@@ -195,9 +195,7 @@ export class VcpuSimulator {
       nextLaneFaultUs: 0,
       laneShowsFault: false,
       urgentLatencyUs: req.urgentLatencyUs,
-      requestPages: [],
-      requestAtUs: [],
-      requestWakeUs: []
+      requests: []
     }
     this.timeline.push({ timeUs: req.dstStartUs, state: 'running', detail: 'destination' })
     return { vcpu: this.vcpu, sourceOracle: copy }
@@ -211,23 +209,17 @@ export class VcpuSimulator {
   postcopyRun(req: PostcopyRunRequest): PostcopyRunReply {
     const pc = this.postcopy
     if (pc === undefined) throw new Error('postcopyRun before postcopyStart')
-    this.noteArrivals(pc, req.arrivedPages, req.arrivalPlus1)
+    this.noteArrivals(pc, req.arrivals)
     this.postcopyAdvance(req.untilUs)
     // A fault resolved here (postcopy-preempt) is reported as a request, not as a stop.
     const stopped = pc.faultPage >= 0 && !pc.faultLocal
-    const requests = {
-      requestPages: Uint32Array.from(pc.requestPages),
-      requestAtUs: Float64Array.from(pc.requestAtUs),
-      requestWakeUs: Float64Array.from(pc.requestWakeUs)
-    }
-    pc.requestPages = []
-    pc.requestAtUs = []
-    pc.requestWakeUs = []
+    const requests = Float64Array.from(pc.requests)
+    pc.requests = []
     return {
       vcpu: this.vcpu,
       reachedUs: stopped ? pc.faultAtUs : Math.max(pc.nowUs, req.untilUs),
       faultPage: stopped ? pc.faultPage : -1,
-      ...requests,
+      requests,
       stats: this.stats(),
       throughput: this.takeBuckets(Math.min(pc.nowUs, req.untilUs), false),
       timeline: this.takeTimeline()
@@ -261,16 +253,16 @@ export class VcpuSimulator {
   }
 
   /** Arrival times (+1) of sent pages, kept only for pages this guest still misses. */
-  private noteArrivals(pc: PostcopyGuest, pages: Uint32Array, arrivalPlus1: Uint32Array): void {
+  private noteArrivals(pc: PostcopyGuest, arrivals: Uint32Array): void {
     const missing = pc.missing
     const chunks = pc.arrivalPlus1
-    for (let i = 0; i < pages.length; i++) {
-      const page = pages[i]
+    for (let i = 0; i < arrivals.length; i += 2) {
+      const page = arrivals[i]
       if ((missing[page >>> 5] & (1 << (page & 31))) === 0) continue
       const chunk = page >>> PAGE_CHUNK_SHIFT
       let a = chunks[chunk]
       if (a === undefined) chunks[chunk] = a = new Uint32Array(PAGE_CHUNK_PAGES)
-      a[page & CHUNK_MASK] = arrivalPlus1[i]
+      a[page & CHUNK_MASK] = arrivals[i + 1]
     }
   }
 
@@ -424,9 +416,7 @@ export class VcpuSimulator {
             // (postcopyFaultLatencyUs, behind nothing), or when the copy already on its way
             // arrives; the vCPU knows both, so it blocks here and reports the request.
             const wakeUs = arrived === 0 ? t + pc.urgentLatencyUs : arrived - 1
-            pc.requestPages.push(page)
-            pc.requestAtUs.push(t)
-            pc.requestWakeUs.push(wakeUs)
+            pc.requests.push(page, t, wakeUs)
             pc.faults++
             if (wakeUs >= endUs) {
               // Still blocked at the end of this step: wake at the start of a later one.
@@ -627,9 +617,7 @@ interface PostcopyGuest {
   /** postcopy-preempt: the latency of an urgent page, µs; 0 = ask the migration process. */
   readonly urgentLatencyUs: number
   /** Requests made here since the last reply: page, fault time, wake time. */
-  requestPages: number[]
-  requestAtUs: number[]
-  requestWakeUs: number[]
+  requests: number[]
 }
 
 /** The lane shows a vCPU's faults at most this often, µs (10 ms). */

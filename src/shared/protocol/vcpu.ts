@@ -178,13 +178,12 @@ export interface PostcopyStartReply {
 /**
  * Runs the destination guest to `untilUs` or to its first fault (a touch of a page not yet
  * arrived). It tells the vCPU of pages sent since its last request, of those it can write
- * (touchedPageRanges in src/shared/engine/workload.ts): page arrivedPages[i] arrives at
- * arrivalPlus1[i] − 1 µs.
+ * (touchedPageRanges in src/shared/engine/workload.ts), as pairs: page arrivals[2i] arrives at
+ * arrivals[2i + 1] − 1 µs. One array per message: each typed array costs the link a clone.
  */
 export interface PostcopyRunRequest {
   readonly untilUs: number
-  readonly arrivedPages: Uint32Array
-  readonly arrivalPlus1: Uint32Array
+  readonly arrivals: Uint32Array
 }
 
 export interface PostcopyRunReply {
@@ -193,10 +192,11 @@ export interface PostcopyRunReply {
   readonly reachedUs: number
   /** The page the vCPU faulted on (blocked until it arrives), or -1. */
   readonly faultPage: number
-  /** Faults the vCPU resolved itself (urgentLatencyUs): page, fault time, wake time (µs). */
-  readonly requestPages: Uint32Array
-  readonly requestAtUs: Float64Array
-  readonly requestWakeUs: Float64Array
+  /**
+   * Faults the vCPU resolved itself (urgentLatencyUs), as triples: page, fault time, wake time
+   * (µs) at requests[3i], [3i + 1], [3i + 2].
+   */
+  readonly requests: Float64Array
   readonly stats: VcpuStats
   readonly throughput: ThroughputChunk
   readonly timeline: readonly VcpuTimelineEntry[]
