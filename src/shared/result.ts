@@ -279,7 +279,36 @@ export interface ProgressSample {
   'expected-downtime-ms': number
   'dirty-sync-count': number
   'cpu-throttle-percentage': number
+  // The capabilities' counters (issue 9), present only in runs with the capability, so a run
+  // without it has exactly the samples it had before. Counters are cumulative as query-migrate
+  // reports them; a rate over time is the difference between two samples.
+  /** xbzrle only: cache hits so far (xbzrle-cache `pages`: encoded, unchanged or overflowed). */
+  'xbzrle-pages'?: number
+  /** xbzrle only: cache misses so far (xbzrle-cache `cache-miss`). */
+  'xbzrle-cache-miss'?: number
+  /** xbzrle only: hits whose encoding did not fit a page so far (xbzrle-cache `overflow`). */
+  'xbzrle-overflow'?: number
+  /** xbzrle only: encoded bytes sent so far (xbzrle-cache `bytes`). */
+  'xbzrle-bytes'?: number
+  /** multifd only: bytes each channel has sent so far, index = channel (lab.multifd-channels). */
+  'multifd-channel-bytes'?: number[]
+  /** postcopy-ram only: page requests the source has received so far (ram.postcopy-requests). */
+  'postcopy-requests'?: number
+  /**
+   * dirty-limit only: each vCPU's sleep per full dirty ring in force, µs, index = vCPU
+   * (throttle_us_per_full, system/dirtylimit.c; 0 = not throttled).
+   */
+  'dirty-limit-throttle-us-per-full'?: number[]
 }
+
+/** The optional capability fields of a ProgressSample that hold one number. */
+export const PROGRESS_CAPABILITY_FIELDS = [
+  'xbzrle-pages',
+  'xbzrle-cache-miss',
+  'xbzrle-overflow',
+  'xbzrle-bytes',
+  'postcopy-requests'
+] as const satisfies readonly (keyof ProgressSample)[]
 
 /**
  * The numeric fields of a ProgressSample after `time-ms` and `status`, in the contract's order:

@@ -1326,8 +1326,28 @@ export class MigrationSimulator {
       'threshold-bytes': this.thresholdBytes,
       'expected-downtime-ms': round3(this.expectedDowntimeMs),
       'dirty-sync-count': this.dirtySyncCount,
-      'cpu-throttle-percentage': this.throttlePct
+      'cpu-throttle-percentage': this.throttlePct,
+      ...this.capabilitySampleFields()
     })
+  }
+
+  /** The capabilities' counters of a progress sample (absent without the capability). */
+  private capabilitySampleFields(): Partial<ProgressSample> {
+    const fields: Partial<ProgressSample> = {}
+    if (this.xbzrle !== undefined) {
+      const x = this.xbzrle.stats()
+      fields['xbzrle-pages'] = x.pages
+      fields['xbzrle-cache-miss'] = x['cache-miss']
+      fields['xbzrle-overflow'] = x.overflow
+      fields['xbzrle-bytes'] = x.bytes
+    }
+    const channels = this.sender.channelStats()
+    if (channels !== undefined) fields['multifd-channel-bytes'] = channels.map((c) => c.bytes)
+    if (this.config.migration.capabilities['postcopy-ram'])
+      fields['postcopy-requests'] = this.postcopy?.requests ?? 0
+    if (this.config.migration.capabilities['dirty-limit'])
+      fields['dirty-limit-throttle-us-per-full'] = [...this.dirtyLimitState.throttleUsPerFull]
+    return fields
   }
 
   private flushBatch(): void {
