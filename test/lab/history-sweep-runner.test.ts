@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { runParsedMigration } from '../../src/main/lab/run'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -101,13 +102,24 @@ describe('runSweep (real engine)', () => {
 
   it('records a run whose config the engine refuses as failed and goes on with the others', async () => {
     const { experimentId, runs } = plan([100, 300], 1)
-    // A run the engine refuses (no vCPU): runMigration rejects it before any process starts.
-    const broken = { ...runs[0], config: { ...runs[0].config, guest: { ...runs[0].config.guest, vcpus: 0 } } }
-    const summary = await runSweep({ history, host, experimentId, runs: [broken, runs[1]], parallelism: 1 })
+    // A run the engine refuses before any process starts: the real engine, told the machine has
+    // one byte of memory for the first run (configs are parsed by planSweep, not again after).
+    const summary = await runSweep({
+      history,
+      experimentId,
+      runs,
+      parallelism: 1,
+      runEngine: (config, opts) =>
+        runParsedMigration(config, {
+          host,
+          ...opts,
+          ...(config === runs[0].config ? { availableMemoryBytes: 1 } : {})
+        })
+    })
     expect(summary).toMatchObject({ status: 'completed', completed: 1, failed: 1 })
     const failed = history.getRunRecord(summary.runIds[0])
     expect(failed.status).toBe('failed')
-    expect(failed.reason).toMatch(/problem/)
+    expect(failed.reason).toMatch(/memory/)
     expect(history.getRunRecord(summary.runIds[1]).status).toBe('completed')
   }, 120_000)
 

@@ -5,7 +5,7 @@ import { LabFailure, labError, toLabError, type LabError } from '../../shared/er
 import type { TelemetryBatch } from '../../shared/protocol/migration'
 import type { ProcessHost } from '../process/host'
 import type { HistoryDb } from '../storage'
-import { runMigration, type RunMigrationOptions, type RunOutput } from './run'
+import { runMigration, runParsedMigration, type RunMigrationOptions, type RunOutput } from './run'
 
 /**
  * Recording a run in the history — the one place the command line (`run`), the LabApi
@@ -204,7 +204,7 @@ export async function runAndRecord(input: unknown, opts: RecordedRunOptions): Pr
   const { history } = opts
   if (!history) return runMigration(input, opts)
   // Validate before recording: a bad config is bad input, not a failed run. The memory check
-  // runs inside runMigration, which reports it before any process starts (and fails the run here).
+  // runs in runParsedMigration, which reports it before any process starts (and fails the run here).
   const parsed = parseConfig(input)
   if (!parsed.ok) throw new LabFailure(parsed.error)
   const recording = beginRunRecording(history, {
@@ -215,7 +215,7 @@ export async function runAndRecord(input: unknown, opts: RecordedRunOptions): Pr
     processHost: opts.host
   })
   opts.onRunId?.(recording.runId)
-  const output = await recording.perform((config, run) => runMigration(config, { ...opts, ...run }), {
+  const output = await recording.perform((config, run) => runParsedMigration(config, { ...opts, ...run }), {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onTelemetry ? { onTelemetry: opts.onTelemetry } : {})
   })

@@ -1,5 +1,7 @@
 import { freemem } from 'node:os'
 import { parseConfig } from '../../shared/config/parse'
+import { checkRunResources } from '../../shared/config/resources'
+import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError, type LabError } from '../../shared/errors'
 import { appendTelemetry, emptyTelemetry } from '../../shared/engine/telemetry'
 import type { MigrationControlContract, TelemetryBatch } from '../../shared/protocol/migration'
@@ -82,12 +84,20 @@ const CRASH_REPORT_GRACE_MS = 1000
  * A run cancelled by policy or by `signal` while it goes resolves with status `cancelled`.
  */
 export async function runMigration(input: unknown, opts: RunMigrationOptions): Promise<RunOutput> {
-  const wallStartMs = performance.now()
-  const parsed = parseConfig(input, {
-    availableMemoryBytes: opts.availableMemoryBytes ?? availableMemoryBytes()
-  })
+  const parsed = parseConfig(input)
   if (!parsed.ok) throw new LabFailure(parsed.error)
-  const config = parsed.config
+  return runParsedMigration(parsed.config, opts)
+}
+
+/**
+ * runMigration on a config already parsed at the boundary (the CLI's `run`, the LabApi's
+ * `runs.start`, a sweep's plan): it is not parsed again on the way to the engine. The memory
+ * check is made here, against what is available when the run starts.
+ */
+export async function runParsedMigration(config: LabConfig, opts: RunMigrationOptions): Promise<RunOutput> {
+  const wallStartMs = performance.now()
+  const tooLarge = checkRunResources(config, opts.availableMemoryBytes ?? availableMemoryBytes())
+  if (tooLarge) throw new LabFailure(tooLarge)
   const seed = opts.seed ?? config.seed
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff)
     throw new LabFailure(

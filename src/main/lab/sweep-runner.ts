@@ -19,7 +19,7 @@ import type { ProcessHost } from '../process/host'
 import type { HistoryDb } from '../storage'
 import { EnginePool } from '../process/engine-pool'
 import { beginRunRecording, type RecordedRunEngine, type RunRecording } from './recorded-run'
-import { runMigration } from './run'
+import { runParsedMigration } from './run'
 
 /**
  * Sweeps: an experiment that varies one or two config parameters over a base config, with
@@ -37,7 +37,7 @@ import { runMigration } from './run'
  * not started are never created.
  */
 
-/** One run of the engine. Default: runMigration on the given ProcessHost. */
+/** One run of the engine on a planned (parsed) config. Default: runParsedMigration on the given ProcessHost. */
 export type RunEngine = RecordedRunEngine
 
 /** A sweep's run with its config validated (planSweep's output). */
@@ -200,7 +200,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
 }
 
 /**
- * runMigration on `host`, with engine processes kept across the sweep's runs (EnginePool): as many
+ * runParsedMigration on `host`, with engine processes kept across the sweep's runs (EnginePool): as many
  * idle children as `parallelism` runs of the largest guest in the sweep need, so each lane finds
  * its processes ready; the pool is drained when the sweep ends.
  */
@@ -213,12 +213,12 @@ function engineOn(
   const vcpus = Math.max(1, ...runs.map((r) => guestVcpus(r.config)))
   const pool = new EnginePool(host, { maxIdle: parallelism * (vcpus + 1) })
   return {
-    engine: (config, opts) => runMigration(config, { host, pool, ...opts }),
+    engine: (config, opts) => runParsedMigration(config, { host, pool, ...opts }),
     close: () => pool.drain()
   }
 }
 
-/** The vCPU count a planned run asks for (a hand-made plan may be invalid: runMigration refuses it). */
+/** The vCPU count a planned run asks for (a hand-made plan may break its type; default 1). */
 function guestVcpus(config: LabConfig): number {
   const vcpus: unknown = config.guest?.vcpus
   return typeof vcpus === 'number' && Number.isInteger(vcpus) && vcpus > 0 && vcpus <= 1024 ? vcpus : 1

@@ -142,9 +142,6 @@ export function pathText(path: ConfigPath): string {
   return formatPath(path as PropertyKey[])
 }
 
-// Reading and writing a field's value: the one config-path module.
-export { valueAtPath as valueAt, setValueAtPath as setValueAt } from './paths'
-
 // ---------------------------------------------------------------------------------------------
 // vCPU lists
 // ---------------------------------------------------------------------------------------------

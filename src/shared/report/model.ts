@@ -8,7 +8,7 @@
  */
 import { formatParameterValue, type CatalogLocale } from '../config/catalog'
 import { defaultConfig } from '../config/parse'
-import { valueAtPath } from '../config/paths'
+import { splitConfigPath, valueAtPath } from '../config/paths'
 import { capabilitiesSchema, guestSchema, networkSchema, parametersSchema } from '../config/schema'
 import type { ExperimentRecord, RunRecord, Summary, ThroughputPoints } from '../history'
 import type { MigrationResult, ProgressSample, SyncRecord } from '../result'
@@ -218,8 +218,12 @@ export function comparisonVariedPaths(
 
 /** The value of a dotted path in a run's config, as a table cell shows it. */
 export function configValueAt(config: Record<string, unknown>, path: string): ConfigLeaf | undefined {
-  for (const [p, v] of flattenConfig(config)) if (p === path) return v
-  return undefined
+  const value = valueAtPath(config, splitConfigPath(path) ?? [])
+  if (value === undefined) return undefined
+  // A list of leaves (vCPU indexes) is one value, as flattenConfig has it: `0,1`.
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'))
+    return value.map(String).join(',')
+  return value !== null && typeof value === 'object' ? undefined : (value as ConfigLeaf)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { kvmUsable, qemuBinaryVersion, resolveQemuBinary } from '../../measure/q
 import { measureSupport } from '../../measure/support'
 import type { HistoryDb } from '../../storage'
 import { HostPresetStore } from '../host-presets'
-import { runMigration } from '../run'
+import { runParsedMigration } from '../run'
 import type { LabHandlers, LabService } from '../service'
 import { openHistoryOf } from './history'
 import { TelemetryForwarder } from './runs'
@@ -227,7 +227,7 @@ async function calibrate(
   const fit = await calibrateHost(
     runs,
     maxEvaluations !== undefined ? { maxEvaluations } : {},
-    async (config) => (await runMigration(config, { host })).result
+    async (config) => (await runParsedMigration(config, { host })).result
   )
   return {
     start: runs[0]!.config.host,

@@ -20,7 +20,7 @@ import type {
 } from '../../../shared/result'
 import type { HistoryDb } from '../../storage'
 import { beginRunRecording, withRunSeed, type RecordedRunEngine, type RunRecording } from '../recorded-run'
-import { runMigration, type RunMigrationOptions, type RunOutput } from '../run'
+import { runParsedMigration, type RunMigrationOptions, type RunOutput } from '../run'
 import type { LabHandlers, LabService } from '../service'
 
 /**
@@ -58,7 +58,7 @@ const MEMORY_RUNS_KEPT = 16
 export type RunEngine = (config: LabConfig, opts: RunMigrationOptions) => Promise<RunOutput>
 
 export interface RunHandlerOptions {
-  /** Default: runMigration (src/main/lab/run.ts). */
+  /** Default: runParsedMigration (src/main/lab/run.ts): the config was parsed by start. */
   readonly engine?: RunEngine
   /**
    * Memory the machine has for runs, bytes; default what the OS reports available. A new run is
@@ -133,7 +133,7 @@ class RunManager {
     private readonly service: LabService,
     private readonly options: RunHandlerOptions
   ) {
-    this.engine = options.engine ?? ((config, opts) => runMigration(config, opts))
+    this.engine = options.engine ?? runParsedMigration
     this.availableMemoryBytes = options.availableMemoryBytes ?? defaultAvailableMemoryBytes
   }
 

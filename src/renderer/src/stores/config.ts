@@ -10,11 +10,10 @@ import {
   SECTIONS,
   WORKLOAD_FIELDS,
   pathText,
-  setValueAt,
-  valueAt,
   type CapabilityName,
   type ConfigPath
 } from '../../../shared/config/fields'
+import { setValueAtPath, valueAtPath } from '../../../shared/config/paths'
 
 /**
  * The Configure screen's state: the config being edited (a sparse JSON object — what it leaves
@@ -139,7 +138,7 @@ export const useConfigStore = defineStore('config', () => {
 
   /** The workload entries the form shows: the draft's, or the single default entry. */
   const workloads = computed<readonly Record<string, unknown>[]>(() => {
-    const list = valueAt(draft.value, ['guest', 'workloads'])
+    const list = valueAtPath(draft.value, ['guest', 'workloads'])
     if (!Array.isArray(list)) return [{}]
     return list.map((w) => (w !== null && typeof w === 'object' ? (w as Record<string, unknown>) : {}))
   })
@@ -163,7 +162,8 @@ export const useConfigStore = defineStore('config', () => {
   /** Which vCPUs each workload entry drives (the first entry naming a vCPU wins). */
   const vcpusByWorkload = computed<number[][]>(() => {
     const vcpuCount =
-      resolved.value?.guest.vcpus ?? Number(valueAt(draft.value, ['guest', 'vcpus']) ?? defaults.guest.vcpus)
+      resolved.value?.guest.vcpus ??
+      Number(valueAtPath(draft.value, ['guest', 'vcpus']) ?? defaults.guest.vcpus)
     const entries = workloads.value.map((w) => ({
       vcpus: Array.isArray(w.vcpus) ? (w.vcpus as number[]) : ('all' as const)
     }))
@@ -176,21 +176,21 @@ export const useConfigStore = defineStore('config', () => {
   })
 
   function get(path: ConfigPath): unknown {
-    return valueAt(draft.value, path)
+    return valueAtPath(draft.value, path)
   }
 
   /** The value QEMU (or the lab) uses when the field is left out. */
   function defaultAt(path: ConfigPath): unknown {
     if (path[0] === 'guest' && path[1] === 'workloads')
-      return valueAt(defaults.guest.workloads[0], path.slice(3))
-    return valueAt(defaults, path)
+      return valueAtPath(defaults.guest.workloads[0], path.slice(3))
+    return valueAtPath(defaults, path)
   }
 
   /** The value the run will use: the draft's, or what parseConfig filled in. */
   function effectiveAt(path: ConfigPath): unknown {
     const own = get(path)
     if (own !== undefined) return own
-    if (resolved.value) return valueAt(resolved.value, path)
+    if (resolved.value) return valueAtPath(resolved.value, path)
     return defaultAt(path)
   }
 
@@ -214,30 +214,30 @@ export const useConfigStore = defineStore('config', () => {
       if (
         path[0] === 'guest' &&
         path[1] === 'workloads' &&
-        !Array.isArray(valueAt(next, ['guest', 'workloads']))
+        !Array.isArray(valueAtPath(next, ['guest', 'workloads']))
       )
-        setValueAt(next, ['guest', 'workloads'], [{}])
-      setValueAt(next, path, value)
+        setValueAtPath(next, ['guest', 'workloads'], [{}])
+      setValueAtPath(next, path, value)
     })
   }
 
   function addWorkload(): void {
     const vcpuCount = resolved.value?.guest.vcpus ?? defaults.guest.vcpus
     edit((next) => {
-      const list = valueAt(next, ['guest', 'workloads'])
+      const list = valueAtPath(next, ['guest', 'workloads'])
       // A new entry for the last vCPU: entries are matched in order, so an `all` entry added
       // after another `all` would drive nothing.
       const entry = { vcpus: [Math.max(0, vcpuCount - 1)], pattern: 'uniform' }
-      setValueAt(next, ['guest', 'workloads'], [...(Array.isArray(list) ? list : [{}]), entry])
+      setValueAtPath(next, ['guest', 'workloads'], [...(Array.isArray(list) ? list : [{}]), entry])
     })
   }
 
   function removeWorkload(index: number): void {
     edit((next) => {
-      const list = valueAt(next, ['guest', 'workloads'])
+      const list = valueAtPath(next, ['guest', 'workloads'])
       const entries = Array.isArray(list) ? [...list] : [{}]
       entries.splice(index, 1)
-      setValueAt(next, ['guest', 'workloads'], entries)
+      setValueAtPath(next, ['guest', 'workloads'], entries)
     })
   }
 
