@@ -233,6 +233,33 @@ describe('measured runs from the LabApi', () => {
     expect(resources.history!.listRuns({}).total).toBe(runsBefore)
   }, 240_000)
 
+  it('the lab host shutting down mid-measurement cancels it, stops both QEMUs and records it first', async () => {
+    events = []
+    const s = service()
+    const started = value<MeasureStarted>(
+      await s.handle('measure.start', { config: SLOW, accel: 'tcg' }, ctx)
+    )
+    const deadline = Date.now() + 120_000
+    while (
+      !events.some(
+        (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error('the migration never became active')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    await s.shutdown()
+    // shutdown() resolved: the measurement had ended, both QEMUs were gone, and it was recorded.
+    expect(qemuPids()).toEqual([])
+    const last = events.find(
+      (m) => m.event === 'measure.finished' && m.payload.measurementId === started.measurementId
+    )
+    expect(last?.event).toBe('measure.finished')
+    const finished = last!.payload as MeasureFinishedEvent
+    expect(finished.result.status).toBe('cancelled')
+    expect(resources.history!.getRunRecord(finished.runId!).status).toBe('cancelled')
+  }, 240_000)
+
   it('calibrate: the fitted host model, each figure before and after, saved as a host preset', async () => {
     events = []
     const s = service()

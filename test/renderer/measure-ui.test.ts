@@ -205,6 +205,24 @@ describe('Measure on QEMU in Configure', () => {
     await flushPromises()
     expect(w.get('[data-testid="run-failed"]').text()).toContain('exited (9) during the measurement')
   })
+  it('a measurement cancelled before the migration began ends as cancelled, saying nothing was measured', async () => {
+    const w = mountIt(LiveRunView)
+    const run = useRunStore()
+    await run.startMeasured({})
+    await run.cancel()
+    fake.push({
+      event: 'measure.failed',
+      payload: {
+        measurementId: 3,
+        error: { kind: 'Cancelled', message: 'cancelled before the migration started' }
+      }
+    })
+    await flushPromises()
+    expect(run.phase).toBe('cancelled')
+    expect(w.get('[data-testid="run-status"]').text()).toBe('Cancelled')
+    expect(w.find('[data-testid="run-failed"]').exists()).toBe(false)
+    expect(w.text()).toContain('cancelled before the migration started')
+  })
 })
 
 describe('calibrate from a measured run', () => {

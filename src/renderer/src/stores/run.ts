@@ -253,6 +253,11 @@ export const useRunStore = defineStore('run', () => {
       endWith(message.payload.result)
       // The recorded run holds the whole mapping (the guest's write rate, every sync record).
       if (recorded !== null) void reloadRecorded(recorded, current)
+    } else if (message.payload.error.kind === 'Cancelled') {
+      // Cancelled before `migrate` (the guest build, the boot): nothing was measured or recorded.
+      error.value = message.payload.error
+      phase.value = 'cancelled'
+      cancelling.value = false
     } else failWith(message.payload.error)
     advance()
     ensureLoop()
