@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -197,6 +197,19 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
       }
       if (!names.some((n) => n.startsWith('cpu-throttle-increment')))
         problems.push(`no sweep label among ${names}`)
+      // A Chinese word in a column header stays on one line (重复次/数 broke).
+      for (const th of document.querySelectorAll<HTMLElement>('.table-wrap thead th')) {
+        const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT)
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of (node.textContent ?? '').matchAll(/[\u4e00-\u9fff]+/g)) {
+            const range = document.createRange()
+            range.setStart(node, match.index)
+            range.setEnd(node, match.index + match[0].length)
+            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+            if (lines.size > 1) problems.push(`header "${match[0]}" broken over ${lines.size} lines`)
+          }
+        }
+      }
       for (const word of document.querySelectorAll<HTMLElement>('.table-wrap .status'))
         if (word.getClientRects().length > 1) problems.push(`status "${word.textContent}" on two lines`)
       return problems
@@ -218,6 +231,44 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
       }
     }
   })
+
+  it('takes screenshots of Live, Compare and History in both languages and both themes (to look at)', async () => {
+    const shots = process.env.LAB_SHOTS_DIR ?? join(ROOT, 'test-results')
+    mkdirSync(shots, { recursive: true })
+    // The sweep's comparison (Compare keeps what it shows across screens).
+    await lab.page.goto(`${lab.host.url}#/history/experiments`)
+    await connected()
+    await lab.page.locator('[data-testid^="compare-experiment-"]').first().click()
+    await expect.poll(() => lab.page.getByTestId('compare-summary-row').count(), { timeout: 15_000 }).toBe(4)
+    const taken: string[] = []
+    for (const language of ['en', 'zh-CN'] as const) {
+      for (const theme of ['light', 'dark'] as const) {
+        await lab.page.getByTestId('locale-select').selectOption(language)
+        await lab.page.getByTestId('theme-select').selectOption(theme)
+        await expect.poll(() => lab.page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme)
+        for (const screen of ['live', 'compare', 'history'] as const) {
+          await lab.page.getByTestId(`screen-${screen}`).click()
+          if (screen === 'history') await lab.page.getByRole('tab').first().click()
+          if (screen === 'live')
+            await expect
+              .poll(() => lab.page.getByTestId('run-summary').isVisible(), { timeout: 15_000 })
+              .toBe(true)
+          if (screen === 'compare')
+            await expect.poll(() => lab.page.getByTestId('compare-summary-row').count()).toBe(4)
+          if (screen === 'history')
+            await expect.poll(() => lab.page.locator('.table-wrap tbody tr').count()).toBeGreaterThan(0)
+          // Charts draw on the next frames.
+          await lab.page.waitForTimeout(700)
+          const file = join(shots, `ui-${screen}-${language}-${theme}.png`)
+          await lab.page.screenshot({ path: file, fullPage: true })
+          taken.push(file)
+        }
+      }
+    }
+    expect(taken).toHaveLength(12)
+    await lab.page.getByTestId('locale-select').selectOption('en')
+    await lab.page.getByTestId('theme-select').selectOption('system')
+  }, 120_000)
 
   it('shows no console errors', () => {
     expect(lab.consoleErrors).toEqual([])

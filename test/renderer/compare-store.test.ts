@@ -226,6 +226,15 @@ describe('chart options', () => {
     const bytes = metricBarOption(groups, 'transferredBytes', 'range', palette, LABELS)
     expect((bytes.yAxis as { name: string }).name).toBe('Downtime (MiB)')
     expect((bytes.series as { data: unknown[] }[])[0].data).toEqual([1024, 1024, 1024])
+    // Next to Chinese the unit's brackets are full-width, as in the tables ("停机时间 (ms)" before).
+    const zh = metricBarOption(groups, 'downtimeMs', 'range', palette, { ...LABELS, title: '停机时间' })
+    expect((zh.yAxis as { name: string }).name).toBe('停机时间（ms）')
+  })
+
+  it('keeps a bar chart’s legend on one paging row, clear of the axis name (issue 12)', () => {
+    const groups = groupsOfRuns([makeRun(1).record, makeRun(2).record]).map((g, i) => ({ ...g, series: i }))
+    const option = metricBarOption(groups, 'downtimeMs', 'range', palette, LABELS)
+    expect(option.legend).toMatchObject({ show: true, type: 'scroll' })
   })
 
   it('labels a configuration that holds measured runs', () => {

@@ -381,6 +381,9 @@ describe('the live chart option', () => {
     expect(formatMs(0.5, 'zh-CN')).toBe('0.5 毫秒')
     expect(formatMs(37_770, 'en')).toBe('37.77 s')
     expect(formatMs(39.44, 'en')).toBe('39.4 ms')
+    // The time axis too: "10 s" beside "1 秒" on the same chart before.
+    expect(formatSecondsTick(10_000, 'zh-CN')).toBe('10 秒')
+    expect(formatSecondsTick(10_000, 'en')).toBe('10 s')
   })
 
   it('gives ticks the digits they have', () => {

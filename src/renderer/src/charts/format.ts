@@ -9,12 +9,14 @@ export { formatBytes, formatCount, formatDecimal, formatMs } from '../../../shar
 
 /** Axis labels of virtual time: seconds with just enough digits. */
 export function formatSecondsTick(ms: number, locale = 'en'): string {
+  // Chinese says 秒, as every other duration on its screens does.
+  const unit = locale.startsWith('zh') ? '秒' : 's'
   const s = ms / 1000
   let digits = Math.abs(s) < 10 ? 2 : Math.abs(s) < 100 ? 1 : 0
   // A zoomed axis puts ticks closer than that (37.45 s beside 37.5 s): show the digits a tick
   // has, so that no two ticks read alike.
   while (digits < 4 && Math.abs(Number(s.toFixed(digits)) - s) > 1e-9 * Math.max(1, Math.abs(s))) digits++
-  return `${formatDecimal(s, locale, digits)} s`
+  return `${formatDecimal(s, locale, digits)} ${unit}`
 }
 
 /** Bytes per second in MiB/s. */

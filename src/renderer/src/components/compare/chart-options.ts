@@ -147,6 +147,14 @@ function categoryLabel(group: CompareGroup, labels: ChartLabels, full = false): 
   return group.sources.includes('measured') ? `${short} ${labels.measured}` : short
 }
 
+/**
+ * An axis name with its unit: "Downtime (ms)"; next to Chinese the brackets are full-width,
+ * "停机时间（ms）", as in the tables (issue 12: "停机时间 (ms)" mixed the two).
+ */
+export function withUnit(name: string, unit: string): string {
+  return /[\u4e00-\u9fff]/.test(name) ? `${name}（${unit}）` : `${name} (${unit})`
+}
+
 /** The value axis every comparison chart has: its name (with the unit) above it, on the left. */
 function valueAxis(palette: ChartPalette, name: string) {
   return {
@@ -234,6 +242,9 @@ export function metricBarOption(
     legend: {
       ...(option.legend as LegendComponentOption),
       show: multi,
+      // One row that pages: in a card a third of the page wide, a wrapped legend lay over the
+      // axis name.
+      type: 'scroll',
       data: series.filter((s) => s.type === 'bar').map((s) => String(s.name))
     },
     tooltip: {
@@ -257,7 +268,7 @@ export function metricBarOption(
       },
       axisLine: { lineStyle: { color: palette.axis } }
     },
-    yAxis: valueAxis(palette, `${labels.title} (${scale.unit})`),
+    yAxis: valueAxis(palette, withUnit(labels.title, scale.unit)),
     series
   }
 }
@@ -410,7 +421,7 @@ export function parameterLineOption(
       axisLine: { lineStyle: { color: palette.axis } },
       splitLine: { lineStyle: { color: palette.grid } }
     },
-    yAxis: valueAxis(palette, `${labels.title} (${scale.unit})`),
+    yAxis: valueAxis(palette, withUnit(labels.title, scale.unit)),
     series
   }
 }
@@ -499,14 +510,14 @@ export function progressOverlayOption(
     },
     xAxis: {
       type: 'value',
-      name: `${labels.time} (s)`,
+      name: withUnit(labels.time, 's'),
       nameLocation: 'middle',
       nameGap: 28,
       axisLabel: { color: palette.muted },
       axisLine: { lineStyle: { color: palette.axis } },
       splitLine: { lineStyle: { color: palette.grid } }
     },
-    yAxis: { ...valueAxis(palette, `${labels.remaining} (MiB)`), type: 'log', logBase: 10 },
+    yAxis: { ...valueAxis(palette, withUnit(labels.remaining, 'MiB')), type: 'log', logBase: 10 },
     series
   }
 }
