@@ -13,6 +13,7 @@
  * `detail`), and as JSON they stay exact and readable with SQLite's json functions.
  */
 import {
+  PROGRESS_CAPABILITY_FIELDS,
   PROGRESS_NUMBER_FIELDS,
   type ProgressSample,
   type SyncRecord,
@@ -68,22 +69,78 @@ const progressStatusCode = new Map<string, number>(PROGRESS_STATUS_CODES.map((s,
 /** Numeric fields of ProgressSample in stored column order; `status` is column 1. */
 const PROGRESS_NUMERIC = PROGRESS_NUMBER_FIELDS
 
+/** Columns of a chunk of samples without capability fields (every run before issue 9). */
 export const PROGRESS_COLUMNS = 2 + PROGRESS_NUMERIC.length
+
+/**
+ * A chunk with the capabilities' fields (issue 9) is wider: after the PROGRESS_COLUMNS base
+ * columns come the number of multifd channels C and of dirty-limit vCPUs V (the same in every
+ * row), the PROGRESS_CAPABILITY_FIELDS, then C columns of multifd-channel-bytes and V of
+ * dirty-limit-throttle-us-per-full. A field a sample lacks is NaN. Samples without any of them
+ * keep the base layout, so those runs are stored byte for byte as before; a reader tells the
+ * layouts apart by the chunk's size.
+ */
+const CHANNELS_COLUMN = PROGRESS_COLUMNS
+const VCPUS_COLUMN = PROGRESS_COLUMNS + 1
+const CAPABILITY_FIRST = PROGRESS_COLUMNS + 2
+const EXTENDED_FIXED_COLUMNS = CAPABILITY_FIRST + PROGRESS_CAPABILITY_FIELDS.length
+
+function hasCapabilityFields(s: ProgressSample): boolean {
+  return (
+    PROGRESS_CAPABILITY_FIELDS.some((f) => s[f] !== undefined) ||
+    s['multifd-channel-bytes'] !== undefined ||
+    s['dirty-limit-throttle-us-per-full'] !== undefined
+  )
+}
 
 export function encodeProgress(samples: readonly ProgressSample[]): Buffer {
   const n = samples.length
-  const columns: Float64Array[] = Array.from({ length: PROGRESS_COLUMNS }, () => new Float64Array(n))
+  const extended = samples.some(hasCapabilityFields)
+  let channels = 0
+  let vcpus = 0
+  if (extended)
+    for (const s of samples) {
+      channels = Math.max(channels, s['multifd-channel-bytes']?.length ?? 0)
+      vcpus = Math.max(vcpus, s['dirty-limit-throttle-us-per-full']?.length ?? 0)
+    }
+  const width = extended ? EXTENDED_FIXED_COLUMNS + channels + vcpus : PROGRESS_COLUMNS
+  const columns: Float64Array[] = Array.from({ length: width }, () => new Float64Array(n))
   for (let i = 0; i < n; i++) {
     const s = samples[i]
     columns[0][i] = s['time-ms']
     columns[1][i] = progressStatusCode.get(s.status) ?? -1
     for (let f = 0; f < PROGRESS_NUMERIC.length; f++) columns[2 + f][i] = s[PROGRESS_NUMERIC[f]]
+    if (!extended) continue
+    columns[CHANNELS_COLUMN][i] = channels
+    columns[VCPUS_COLUMN][i] = vcpus
+    PROGRESS_CAPABILITY_FIELDS.forEach((f, k) => (columns[CAPABILITY_FIRST + k][i] = s[f] ?? NaN))
+    const bytes = s['multifd-channel-bytes']
+    for (let c = 0; c < channels; c++) columns[EXTENDED_FIXED_COLUMNS + c][i] = bytes?.[c] ?? NaN
+    const throttle = s['dirty-limit-throttle-us-per-full']
+    for (let v = 0; v < vcpus; v++) columns[EXTENDED_FIXED_COLUMNS + channels + v][i] = throttle?.[v] ?? NaN
   }
   return encodeColumns(columns, n)
 }
 
+/**
+ * Decodes a progress chunk of either layout; null when damaged (a size that fits neither, or
+ * channel and vCPU counts that do not add up to its width).
+ */
+export function decodeProgressColumns(blob: Uint8Array, rows: number): Float64Array[] | null {
+  if (rows <= 0) return decodeColumns(blob, PROGRESS_COLUMNS, rows)
+  const width = blob.byteLength / (rows * 8)
+  if (width === PROGRESS_COLUMNS) return decodeColumns(blob, PROGRESS_COLUMNS, rows)
+  if (!Number.isInteger(width) || width < EXTENDED_FIXED_COLUMNS) return null
+  const columns = decodeColumns(blob, width, rows)
+  if (!columns) return null
+  const channels = columns[CHANNELS_COLUMN][0]
+  const vcpus = columns[VCPUS_COLUMN][0]
+  if (!Number.isInteger(channels) || !Number.isInteger(vcpus) || channels < 0 || vcpus < 0) return null
+  return EXTENDED_FIXED_COLUMNS + channels + vcpus === width ? columns : null
+}
+
 export function decodeProgress(blob: Uint8Array, n: number): ProgressSample[] | null {
-  const columns = decodeColumns(blob, PROGRESS_COLUMNS, n)
+  const columns = decodeProgressColumns(blob, n)
   if (!columns) return null
   const samples: ProgressSample[] = new Array(n)
   for (let i = 0; i < n; i++) {
@@ -94,11 +151,15 @@ export function decodeProgress(blob: Uint8Array, n: number): ProgressSample[] | 
   return samples
 }
 
-/** The sample in row `i` of decoded progress columns; null for an unknown status code. */
+/**
+ * The sample in row `i` of decoded progress columns; null for an unknown status code. Columns
+ * past the base ones are a wide chunk's (see encodeProgress); a row whose channel count is NaN
+ * (a narrow chunk read beside wide ones) has no capability fields.
+ */
 export function progressSampleAt(columns: readonly ArrayLike<number>[], i: number): ProgressSample | null {
   const status = PROGRESS_STATUS_CODES[columns[1][i]]
   if (status === undefined) return null
-  return {
+  const sample: ProgressSample = {
     'time-ms': columns[0][i],
     status,
     'transferred-bytes': columns[2][i],
@@ -111,6 +172,34 @@ export function progressSampleAt(columns: readonly ArrayLike<number>[], i: numbe
     'dirty-sync-count': columns[9][i],
     'cpu-throttle-percentage': columns[10][i]
   }
+  if (columns.length <= CHANNELS_COLUMN || Number.isNaN(columns[CHANNELS_COLUMN][i])) return sample
+  PROGRESS_CAPABILITY_FIELDS.forEach((f, k) => {
+    const v = columns[CAPABILITY_FIRST + k][i]
+    if (!Number.isNaN(v)) sample[f] = v
+  })
+  const channels = columns[CHANNELS_COLUMN][i]
+  const vcpus = columns[VCPUS_COLUMN][i]
+  const bytes = readRow(columns, EXTENDED_FIXED_COLUMNS, channels, i)
+  if (bytes) sample['multifd-channel-bytes'] = bytes
+  const throttle = readRow(columns, EXTENDED_FIXED_COLUMNS + channels, vcpus, i)
+  if (throttle) sample['dirty-limit-throttle-us-per-full'] = throttle
+  return sample
+}
+
+/** `count` columns from `first` in row `i`; undefined when there are none or the row has NaN. */
+function readRow(
+  columns: readonly ArrayLike<number>[],
+  first: number,
+  count: number,
+  i: number
+): number[] | undefined {
+  if (count === 0) return undefined
+  const values: number[] = new Array(count)
+  for (let k = 0; k < count; k++) {
+    values[k] = columns[first + k][i]
+    if (Number.isNaN(values[k])) return undefined
+  }
+  return values
 }
 
 /** Whether every sample's status has a code (unknown ones would be unreadable later). */

@@ -139,7 +139,7 @@ const migrationResultSchema = z.looseObject({
 // would be silently dropped, which an exact round trip cannot allow.
 const progressSampleSchema = z.strictObject({
   'time-ms': num,
-  status: z.enum(['setup', 'active', 'device', 'completed', 'cancelled', 'failed']),
+  status: z.enum(['setup', 'active', 'device', 'completed', 'cancelled', 'failed', 'postcopy-active']),
   'transferred-bytes': num,
   'remaining-bytes': num,
   'dirty-pages-rate': num,
@@ -148,7 +148,15 @@ const progressSampleSchema = z.strictObject({
   'threshold-bytes': num,
   'expected-downtime-ms': num,
   'dirty-sync-count': num,
-  'cpu-throttle-percentage': num
+  'cpu-throttle-percentage': num,
+  // The capabilities' counters (issue 9), stored in a progress chunk's wide layout.
+  'xbzrle-pages': num.optional(),
+  'xbzrle-cache-miss': num.optional(),
+  'xbzrle-overflow': num.optional(),
+  'xbzrle-bytes': num.optional(),
+  'multifd-channel-bytes': z.array(num).optional(),
+  'postcopy-requests': num.optional(),
+  'dirty-limit-throttle-us-per-full': z.array(num).optional()
 })
 
 const strictSyncRecordSchema = z.strictObject(syncRecordSchema.shape)

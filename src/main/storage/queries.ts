@@ -34,7 +34,7 @@ import type {
 } from '../../shared/result'
 import type { VariedParameter } from '../../shared/sweep'
 import {
-  decodeColumns,
+  decodeProgressColumns,
   decodeSyncRecords,
   decodeTimeline,
   decodeValues,
@@ -422,7 +422,10 @@ function damaged(runId: number, what: string): LabFailure {
   )
 }
 
-/** All progress samples of a run as columns (see codec.ts), in time order. */
+/**
+ * All progress samples of a run as columns (see codec.ts), in time order. Chunks with the
+ * capabilities' columns are wider; narrower chunks beside them read NaN there (no such fields).
+ */
 export function readProgressColumns(
   db: Database.Database,
   runId: number
@@ -430,13 +433,22 @@ export function readProgressColumns(
   const chunks = db
     .prepare('SELECT points, data FROM progress_chunk WHERE run_id = ? ORDER BY seq')
     .all(runId) as { points: number; data: Buffer }[]
-  const count = chunks.reduce((n, c) => n + c.points, 0)
-  const columns = Array.from({ length: PROGRESS_COLUMNS }, () => new Float64Array(count))
+  const decoded = chunks.map((chunk) => {
+    const columns = decodeProgressColumns(chunk.data, chunk.points)
+    if (!columns) throw damaged(runId, 'progress samples')
+    return { points: chunk.points, columns }
+  })
+  const count = decoded.reduce((n, c) => n + c.points, 0)
+  const width = decoded.reduce((w, c) => Math.max(w, c.columns.length), PROGRESS_COLUMNS)
+  // Wide chunks of one run must agree on their layout (the same channels and vCPUs).
+  if (decoded.some((c) => c.columns.length !== PROGRESS_COLUMNS && c.columns.length !== width))
+    throw damaged(runId, 'progress samples')
+  const columns = Array.from({ length: width }, (_, c) =>
+    new Float64Array(count).fill(c < PROGRESS_COLUMNS ? 0 : NaN)
+  )
   let at = 0
-  for (const chunk of chunks) {
-    const decoded = decodeColumns(chunk.data, PROGRESS_COLUMNS, chunk.points)
-    if (!decoded) throw damaged(runId, 'progress samples')
-    decoded.forEach((column, c) => columns[c].set(column, at))
+  for (const chunk of decoded) {
+    chunk.columns.forEach((column, c) => columns[c].set(column, at))
     at += chunk.points
   }
   return { count, columns }
@@ -579,7 +591,9 @@ export function getRunDetail(
     // Every column but time is a value whose extremes must survive; status (column 1) too, so
     // the short stop-and-copy `device` phase stays visible.
     const kept =
-      maxPoints !== undefined ? minMaxBucketIndices(count, columns.slice(1), maxPoints) : range(count)
+      maxPoints !== undefined
+        ? minMaxBucketIndices(count, columns.slice(1, PROGRESS_COLUMNS), maxPoints)
+        : range(count)
     const progress = progressAt(runId, columns, kept)
 
     let throughputPoints = 0
