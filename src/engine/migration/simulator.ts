@@ -839,15 +839,18 @@ export class MigrationSimulator {
       // How many pages may go before the budget or MAX_WAIT stops the loop; the run of dirty
       // pages is searched only that far.
       let cap = (zero ? this.totalPages : this.nonZeroPages) - p
-      // Budget: a page goes out while the window has not exceeded the budget before it.
-      if (limit !== Infinity && bytes > 0) cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
       let stopForWait = false
       let n: number
-      // A short run (it ends within MAX_WAIT_CHECK_PAGES) that ends before 51 ms cannot reach the
-      // MAX_WAIT break (pagesBeforeMaxWait would allow more pages than it has): the common case
-      // once the first pass is over, so it skips that computation.
+      // A short run (it ends within MAX_WAIT_CHECK_PAGES pages) that the budget lets out whole
+      // and that ends before 51 ms cannot reach the MAX_WAIT break either (pagesBeforeMaxWait
+      // would allow more pages than it has): the common case once the first pass is over, so
+      // it skips both computations.
       const short = dirty.runEnd(p, p + Math.min(cap, MAX_WAIT_CHECK_PAGES)) - p
-      if (short < cap && short < MAX_WAIT_CHECK_PAGES) {
+      if (
+        short < cap &&
+        short < MAX_WAIT_CHECK_PAGES &&
+        (limit === Infinity || bytes <= 0 || (short - 1) * bytes <= limit - windowBytes)
+      ) {
         n = short
         // A page that costs no time (multifd zero page with a free scan) never reaches MAX_WAIT.
         if (maxWait && costUs > 0 && elapsedUs + n * costUs >= MAX_WAIT_BREAK_US) {
@@ -858,6 +861,9 @@ export class MigrationSimulator {
           }
         }
       } else {
+        // Budget: a page goes out while the window has not exceeded the budget before it.
+        if (limit !== Infinity && bytes > 0)
+          cap = Math.min(cap, Math.floor((limit - windowBytes) / bytes) + 1)
         if (maxWait && costUs > 0) {
           const waitCount = pagesBeforeMaxWait(loopIndex, elapsedUs, costUs)
           if (waitCount <= cap) {
