@@ -35,7 +35,6 @@ import {
   SECTION_HEADER_BYTES,
   SETUP_BYTES,
   MAX_WAIT_BREAK_US,
-  averageMbps,
   destinationLoadTailUs,
   dirtyPagesRate,
   needsExactPending,
@@ -51,10 +50,11 @@ import {
   expectedBandwidthBytesPerMs,
   syncExpectedDowntimeMs
 } from '../../shared/engine/rules'
-import { ENGINE_VERSION } from '../../shared/engine/version'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
+import { BqlLedger } from './bql'
 import { DirtyBitmap } from './dirty-bitmap'
+import { buildResult, round3, type SwitchoverTimesUs } from './result'
 import { SendTimes } from './send-times'
 import { PostcopyDestination, SOCKET_SEND_BUFFER_BYTES } from './postcopy'
 import { RateLimitWindow } from './rate-limit-window'
@@ -222,10 +222,7 @@ export class MigrationSimulator {
   private readonly bytesPerWrite: readonly number[]
 
   // --- BQL (§1.6)
-  private bqlFreeAtUs = 0
-  private bqlHeldUs = 0
-  private bqlHolds = 0
-  private bqlLongestUs = 0
+  private readonly bql = new BqlLedger()
 
   // --- auto-converge 5 s dirty-sync timer (§5.4)
   private acTimerUs = Infinity
@@ -407,7 +404,7 @@ export class MigrationSimulator {
     const deviceBytes = Math.round(c.guest['device-state-kib'] * 1024) + EOF_BYTES
     const deviceEndUs = ramEndUs + Math.ceil(this.sendBytes(deviceBytes, false))
     this.nowUs = deviceEndUs
-    this.recordBqlHold(stopAtUs, deviceEndUs)
+    this.bql.recordHold(stopAtUs, deviceEndUs)
     // Destination: the last byte arrives one way later; a load slower than the link leaves a
     // tail; then block activation and vm_start (§10.1).
     const oneWayUs = this.oneWayUs()
@@ -548,7 +545,7 @@ export class MigrationSimulator {
     })
     this.sender.transferred += discardBytes + deviceBytes + POSTCOPY_PACKAGE_OVERHEAD_BYTES
     const downtimeEndUs = stopAtUs + downtimeUs
-    this.recordBqlHold(stopAtUs, downtimeEndUs)
+    this.bql.recordHold(stopAtUs, downtimeEndUs)
     // The package reaches the destination one way later; POSTCOPY_RUN starts the guest there
     // (loadvm_postcopy_handle_run_bh → vm_start).
     const dstStartUs = downtimeEndUs + Math.ceil(this.oneWayUs() + c.host['resume-ms'] * US_PER_MS)
@@ -1026,7 +1023,7 @@ export class MigrationSimulator {
    */
   private async autoConvergeTick(): Promise<void> {
     const dueUs = this.acTimerUs
-    const holdStartUs = Math.max(dueUs, this.bqlFreeAtUs)
+    const holdStartUs = Math.max(dueUs, this.bql.freeAtUs)
     let endUs = holdStartUs
     const count = this.dirtySyncCount
     if (this.phase === 'active' && count > 1 && count === this.acPrevSyncCount) {
@@ -1054,7 +1051,7 @@ export class MigrationSimulator {
     this.dirtySyncCount++
     if (this.periodStartUs < 0) this.periodStartUs = holdStartUs
     const holdEndUs = harvestUs + this.syncCostUs
-    if (!inCompletion) this.pendingEvents.push({ kind: 'bql', startUs: holdStartUs, endUs: holdEndUs })
+    if (!inCompletion) this.pendingEvents.push(this.bql.scheduleHold(holdStartUs, holdEndUs))
     if (trigger === 'lazy' || trigger === 'throttle-timer')
       this.timeline('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
     const replies = await this.harvestAll(harvestUs, true)
@@ -1103,7 +1100,7 @@ export class MigrationSimulator {
       'bql-hold-ms': (holdEndUs - harvestUs + (harvestUs - holdStartUs)) / US_PER_MS
     })
     this.pagesSentSinceSync = 0
-    if (!inCompletion) this.recordBqlHold(holdStartUs, holdEndUs)
+    if (!inCompletion) this.bql.recordHold(holdStartUs, holdEndUs)
     if (trigger === 'lazy' || trigger === 'throttle-timer') this.timeline('migration', holdEndUs, 'iterating')
     this.nowUs = Math.max(this.nowUs, holdEndUs)
     this.flushBatch()
@@ -1188,15 +1185,6 @@ export class MigrationSimulator {
     this.dirtyLimitPeriodStartUs = atUs
     this.dirtyLimitPeriodStartWrites = writes
     this.dirtyLimitTimerUs = atUs + this.config.migration.parameters['x-vcpu-dirty-limit-period'] * US_PER_MS
-  }
-
-  private recordBqlHold(startUs: number, endUs: number): void {
-    const held = endUs - startUs
-    if (held <= 0) return
-    this.bqlHolds++
-    this.bqlHeldUs += held
-    if (held > this.bqlLongestUs) this.bqlLongestUs = held
-    this.bqlFreeAtUs = Math.max(this.bqlFreeAtUs, endUs)
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1388,85 +1376,47 @@ export class MigrationSimulator {
     reason: string,
     outcome: RunOutcome,
     verdict: OracleVerdict | undefined,
-    switchover: { downtimeUs: number; guestPauseUs: number; breakdownUs: SwitchoverBreakdownUs } | undefined
+    switchover: SwitchoverTimesUs | undefined
   ): MigrationResult {
-    const totalMs = endUs / US_PER_MS
-    const setupMs = this.setupEndUs / US_PER_MS
-    const vcpuWaitUs = this.vcpuStats.reduce((sum, s) => sum + s.bqlWaitUs, 0)
-    const longestStallUs = this.vcpuStats.reduce((m, s) => Math.max(m, s.longestStallUs), 0)
-    const b = switchover?.breakdownUs
-    const result: MigrationResult = {
+    const st = this.dirtyLimitState
+    return buildResult({
       status,
-      'total-time': totalMs,
-      'setup-time': setupMs,
-      'expected-downtime': round3(this.expectedDowntimeMs),
-      ram: {
-        transferred: this.sender.transferred,
-        remaining: status === 'completed' ? 0 : pendingBytes(this.dirty.dirtyPages, this.pageSize),
-        total: this.totalPages * this.pageSize,
-        duplicate: this.sender.duplicatePages,
-        normal: this.sender.normalPages,
-        'normal-bytes': this.sender.normalPages * this.pageSize,
-        // query-migrate drops dirty-pages-rate once completed (§11); it reads 0 there.
-        'dirty-pages-rate': status === 'completed' ? 0 : this.dirtyPagesRateValue,
-        mbps: round3(averageMbps(this.sender.transferred, totalMs, setupMs)),
-        'dirty-sync-count': this.dirtySyncCount,
-        'page-size': this.pageSize,
-        'pages-per-second': round3(this.pagesPerSecond),
-        'precopy-bytes': this.sender.precopyBytes,
-        'downtime-bytes': this.sender.downtimeBytes,
-        'postcopy-bytes': this.sender.postcopyBytes,
-        'multifd-bytes': this.sender.multifdBytes,
-        ...(this.config.migration.capabilities['postcopy-ram']
-          ? { 'postcopy-requests': this.postcopy?.requests ?? 0 }
-          : {})
-      },
-      lab: {
-        verified: verdict?.verified ?? false,
-        seed: this.seed,
-        'engine-version': ENGINE_VERSION,
-        reason,
-        outcome,
-        converged: status === 'completed',
-        'guest-pause-ms': switchover ? switchover.guestPauseUs / US_PER_MS : 0,
-        'downtime-breakdown': {
-          'stop-ms': b ? b.stop / US_PER_MS : 0,
-          'final-sync-ms': b ? b.finalSync / US_PER_MS : 0,
-          'ram-ms': b ? b.ram / US_PER_MS : 0,
-          'device-state-ms': b ? b.deviceState / US_PER_MS : 0,
-          'resume-ms': b ? b.resume / US_PER_MS : 0
-        },
-        iterations: this.iterations,
-        bql: {
-          'held-ms': this.bqlHeldUs / US_PER_MS,
-          holds: this.bqlHolds,
-          'longest-hold-ms': this.bqlLongestUs / US_PER_MS,
-          'vcpu-wait-ms': vcpuWaitUs / US_PER_MS,
-          'longest-vcpu-stall-ms': longestStallUs / US_PER_MS
-        },
-        'wall-time-ms': 0,
-        'virtual-time-ms': totalMs,
-        source: 'simulated'
-      }
-    }
-    if (verdict) result.lab['mismatched-pages'] = verdict.mismatchedPages
-    if (switchover) result.downtime = switchover.downtimeUs / US_PER_MS
-    if (this.throttleEverActive) result['cpu-throttle-percentage'] = this.throttlePct
-    if (this.xbzrle !== undefined) result['xbzrle-cache'] = this.xbzrle.stats()
-    const channels = this.sender.channelStats()
-    if (channels !== undefined) result.lab['multifd-channels'] = channels
-    if (this.dirtyLimitQuotaMbps !== null) {
-      // populate_ram_info (migration/migration.c): reported while the limit is in service.
-      const st = this.dirtyLimitState
-      result['dirty-limit-throttle-time-per-round'] = dirtyLimitThrottleTimePerRoundUs(st.throttleUsPerFull)
-      result['dirty-limit-ring-full-time'] = dirtyLimitRingFullTimeUs(
-        st.ratesMbps,
-        this.config.guest['dirty-ring-size'],
-        this.pageSize,
-        st.maxDirtyRateSeenMbps
-      ).ringFullTimeUs
-    }
-    return result
+      endUs,
+      setupEndUs: this.setupEndUs,
+      seed: this.seed,
+      reason,
+      outcome,
+      verdict,
+      switchover,
+      sender: this.sender,
+      pageSize: this.pageSize,
+      totalPages: this.totalPages,
+      remainingBytes: pendingBytes(this.dirty.dirtyPages, this.pageSize),
+      expectedDowntimeMs: this.expectedDowntimeMs,
+      dirtyPagesRate: this.dirtyPagesRateValue,
+      dirtySyncCount: this.dirtySyncCount,
+      pagesPerSecond: this.pagesPerSecond,
+      postcopyRequests: this.config.migration.capabilities['postcopy-ram']
+        ? (this.postcopy?.requests ?? 0)
+        : undefined,
+      iterations: this.iterations,
+      bql: this.bql.stats(this.vcpuStats),
+      throttlePct: this.throttleEverActive ? this.throttlePct : undefined,
+      xbzrleCache: this.xbzrle?.stats(),
+      multifdChannels: this.sender.channelStats(),
+      dirtyLimit:
+        this.dirtyLimitQuotaMbps === null
+          ? undefined
+          : {
+              throttleTimePerRoundUs: dirtyLimitThrottleTimePerRoundUs(st.throttleUsPerFull),
+              ringFullTimeUs: dirtyLimitRingFullTimeUs(
+                st.ratesMbps,
+                this.config.guest['dirty-ring-size'],
+                this.pageSize,
+                st.maxDirtyRateSeenMbps
+              ).ringFullTimeUs
+            }
+    })
   }
 }
 
@@ -1484,18 +1434,6 @@ function checkOracleClock(us: number): void {
 
 function eventTimeUs(e: VcpuScheduleEvent): number {
   return e.kind === 'bql' ? e.startUs : e.atUs
-}
-
-interface SwitchoverBreakdownUs {
-  readonly stop: number
-  readonly finalSync: number
-  readonly ram: number
-  readonly deviceState: number
-  readonly resume: number
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000
 }
 
 function mb(bytes: number): string {
