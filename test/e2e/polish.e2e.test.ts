@@ -158,6 +158,8 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
     expect(history).toEqual(live)
     // What ran it, in Chinese word order ("node on vm" before).
     expect(await lab.page.getByTestId('detail-host').textContent()).toMatch(/^\S+ 上的 node$/)
+    // Full-width brackets next to Chinese (it read 标签 (用逗号分隔)).
+    expect(await lab.page.getByTestId('run-detail').textContent()).toContain('标签（用逗号分隔）')
   })
 
   /** What overflows in the History tables: the table past its frame, names broken at a hyphen, status words on two lines. */

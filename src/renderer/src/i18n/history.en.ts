@@ -165,6 +165,7 @@ const historyEn = {
     notes: 'Notes',
     notesPlaceholder: 'What this run shows, what to try next…',
     tags: 'Tags',
+    tagsLabel: '{tags} ({hint})',
     tagsHint: 'Comma-separated',
     saved: 'Saved',
     noSyncs: 'No sync was recorded for this run.',

@@ -161,6 +161,7 @@ const historyZhCN: HistoryMessages = {
     notes: '备注',
     notesPlaceholder: '这次运行说明了什么，下一步尝试什么…',
     tags: '标签',
+    tagsLabel: '{tags}（{hint}）',
     tagsHint: '用逗号分隔',
     saved: '已保存',
     noSyncs: '这次运行没有记录任何同步。',

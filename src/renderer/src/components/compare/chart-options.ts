@@ -460,7 +460,15 @@ function limitSeries(
     symbol: 'none',
     silent: true,
     lineStyle: { type: 'dashed', width: 1.5, color: palette.muted },
-    endLabel: { show: true, formatter: limit.name, color: palette.muted },
+    // Above the line's end, inside the plot: to its right it was cut at the card's edge ("dc").
+    endLabel: {
+      show: true,
+      formatter: limit.name,
+      color: palette.muted,
+      align: 'right',
+      verticalAlign: 'bottom',
+      offset: [-6, -4]
+    },
     data,
     tooltip: { show: false }
   }
