@@ -5,7 +5,6 @@ import {
   CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
   GIB,
   MAX_WAIT_CHECK_PAGES,
-  TELEMETRY_TICK_US,
   US_PER_MS
 } from '../../shared/engine/constants'
 import {
@@ -53,6 +52,7 @@ import {
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
 import { layoutGuest } from '../../shared/engine/workload'
 import { BqlLedger } from './bql'
+import { TelemetryBatcher } from './telemetry-batcher'
 import { DirtyBitmap } from './dirty-bitmap'
 import { buildResult, round3, type SwitchoverTimesUs } from './result'
 import { SendTimes } from './send-times'
@@ -75,14 +75,7 @@ import type {
   VcpuStats,
   VcpuTimelineEntry
 } from '../../shared/protocol/vcpu'
-import type {
-  MigrationResult,
-  ProgressSample,
-  RunOutcome,
-  SyncRecord,
-  TimelineEvent,
-  VcpuThroughputSeries
-} from '../../shared/result'
+import type { MigrationResult, ProgressSample, RunOutcome, SyncRecord } from '../../shared/result'
 
 /** How the migration thread reaches one vCPU: over a port, or directly in tests. */
 export interface VcpuLink {
@@ -138,8 +131,6 @@ const ORACLE_MAX_US = 0xffff_fffe
 const ADVANCE_EVERY_US = 1000 * US_PER_MS
 /** Let the host's event loop in this often (loop passes), so `cancel` can arrive. */
 const YIELD_EVERY_PASSES = 32
-/** A telemetry batch is sent at each sync and at least this often. */
-const BATCH_EVERY_SAMPLES = 10
 
 /**
  * QEMU's migration thread, the wire and the destination, in virtual time
@@ -150,7 +141,6 @@ export class MigrationSimulator {
   private readonly seed: number
   private readonly links: readonly VcpuLink[]
   private readonly hooks: MigrationHooks
-  private readonly emitBatch: (batch: TelemetryBatch) => void
   private readonly cancelRequested: (nowMs: number) => string | undefined
   private readonly yieldToHost: () => Promise<void>
   private readonly wallClockMs: () => number
@@ -236,10 +226,8 @@ export class MigrationSimulator {
 
   // --- outputs
   private readonly iterations: SyncRecord[] = []
-  private nextSampleUs = 0
-  private batchProgress: ProgressSample[] = []
-  private batchThroughput: VcpuThroughputSeries[] = []
-  private batchTimeline: TimelineEvent[] = []
+  /** Progress samples, lanes and vCPU throughput sent to the host (telemetry-batcher.ts). */
+  private readonly telemetry: TelemetryBatcher
 
   constructor(opts: MigrationSimOptions) {
     const c = opts.config
@@ -247,7 +235,6 @@ export class MigrationSimulator {
     this.seed = opts.seed
     this.links = opts.links
     this.hooks = opts.hooks ?? {}
-    this.emitBatch = opts.emit ?? (() => {})
     this.cancelRequested = opts.cancelRequested ?? (() => undefined)
     this.yieldToHost = opts.yieldToHost ?? (() => Promise.resolve())
     this.wallClockMs = opts.wallClockMs ?? (() => 0)
@@ -257,6 +244,11 @@ export class MigrationSimulator {
     this.totalPages = layout.totalPages
     this.nonZeroPages = layout.nonZeroPages
     this.sender = new PageSender(c, this.pageSize)
+    this.telemetry = new TelemetryBatcher(
+      opts.emit ?? (() => {}),
+      (t) => this.progressSample(t),
+      this.pageSize
+    )
     this.linkBytesPerS = this.sender.linkBytesPerS
     this.usPerByte = this.sender.usPerByte
     this.window = new RateLimitWindow(rateLimitBytesPerWindow(c.migration.parameters['max-bandwidth']))
@@ -301,7 +293,7 @@ export class MigrationSimulator {
     let passes = 0
     let cancelReason: { reason: string; outcome: RunOutcome } | undefined
     for (;;) {
-      this.sampleUpTo(this.nowUs)
+      this.telemetry.sampleUpTo(this.nowUs, this.nowUs)
       cancelReason = this.policyCheck()
       if (cancelReason !== undefined) break
       await this.fireDueTimers()
@@ -344,9 +336,9 @@ export class MigrationSimulator {
 
   /** migration_thread setup (§1.3): header, dirty log start and the first sync under the BQL. */
   private async setup(): Promise<void> {
-    this.timeline('migration', 0, 'setup')
-    this.timeline('destination', 0, 'idle')
-    for (let v = 0; v < this.links.length; v++) this.timeline(`vcpu-${v}`, 0, 'running')
+    this.telemetry.event('migration', 0, 'setup')
+    this.telemetry.event('destination', 0, 'idle')
+    for (let v = 0; v < this.links.length; v++) this.telemetry.event(`vcpu-${v}`, 0, 'running')
     // Auto-converge's 5 s dirty-sync timer starts before qemu_savevm_state_setup (§1.3 step 5).
     if (this.autoConverge) this.acTimerUs = CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
     // Header, RAM block list and EOS go out at link speed.
@@ -360,10 +352,10 @@ export class MigrationSimulator {
     await this.sync('setup', holdStartUs, harvestUs)
     this.nowUs = Math.max(this.nowUs, setupBytesUs)
     this.setupEndUs = this.nowUs
-    this.sampleUpTo(this.setupEndUs)
+    this.telemetry.sampleUpTo(this.setupEndUs, this.nowUs)
     this.phase = 'active'
-    this.timeline('migration', this.nowUs, 'iterating')
-    this.timeline('destination', Math.round(this.oneWayUs()), 'loading')
+    this.telemetry.event('migration', this.nowUs, 'iterating')
+    this.telemetry.event('destination', Math.round(this.oneWayUs()), 'loading')
     // switchover-ack (§2.3): the destination acknowledges once it has the setup section, the ACK
     // travels back; without the capability switchover is always allowed.
     this.canSwitchoverAtUs = this.config.migration.capabilities['switchover-ack']
@@ -378,9 +370,9 @@ export class MigrationSimulator {
   private async complete(pendingAtDecision: number): Promise<MigrationResult> {
     const c = this.config
     const stopAtUs = this.nowUs
-    this.sampleUpTo(stopAtUs)
+    this.telemetry.sampleUpTo(stopAtUs, this.nowUs)
     this.phase = 'device'
-    this.timeline('migration', stopAtUs, 'stop-and-copy')
+    this.telemetry.event('migration', stopAtUs, 'stop-and-copy')
     const thresholdAtDecision = this.thresholdBytes
     const syncCountAtDecision = this.dirtySyncCount
     // migration_stop_vm: downtime_start, vm_stop_force_state (§1.5 step 2).
@@ -428,18 +420,18 @@ export class MigrationSimulator {
     const downtimeUs = outcome.downtimeUs
     const endUs = stopAtUs + downtimeUs
     this.nowUs = endUs
-    this.sampleUpTo(endUs)
+    this.telemetry.sampleUpTo(endUs, this.nowUs)
     this.phase = 'completed'
-    this.timeline('destination', dstStartUs, 'resumed')
-    this.timeline('migration', endUs, 'done')
+    this.telemetry.event('destination', dstStartUs, 'resumed')
+    this.telemetry.event('migration', endUs, 'done')
 
     const finishes = await this.finishVcpus(endUs, true)
     const verdict = verifyDestination(
       this.sendTimes,
       finishes.map((f) => f.oracle).filter((o) => o !== undefined)
     )
-    this.pushSample(endUs)
-    this.flushBatch()
+    this.telemetry.sampleAt(endUs)
+    this.telemetry.flush(this.nowUs)
     const why =
       pendingAtDecision === 0
         ? `nothing known dirty was left to send (pending 0)`
@@ -466,10 +458,10 @@ export class MigrationSimulator {
   /** Lab policy or the user stopped the run (§13.4): QEMU's migrate_cancel, the guest runs on. */
   private async cancel(reason: string, outcome: RunOutcome): Promise<MigrationResult> {
     const endUs = this.nowUs
-    this.sampleUpTo(endUs)
+    this.telemetry.sampleUpTo(endUs, this.nowUs)
     this.phase = 'cancelled'
-    this.timeline('migration', endUs, 'done', 'cancelled')
-    this.timeline('destination', endUs, 'idle')
+    this.telemetry.event('migration', endUs, 'done', 'cancelled')
+    this.telemetry.event('destination', endUs, 'idle')
     const finishes = await this.finishVcpus(endUs, true)
     // No switchover: check that the destination lags only where the migration thread knows it
     // does (dirty bitmap, or written since the last harvest) — see oracle.ts.
@@ -478,8 +470,8 @@ export class MigrationSimulator {
       finishes.map((f) => f.oracle).filter((o) => o !== undefined),
       { bmap: this.dirty.bmap, lastHarvestUs: this.lastHarvestUs }
     )
-    this.pushSample(endUs)
-    this.flushBatch()
+    this.telemetry.sampleAt(endUs)
+    this.telemetry.flush(this.nowUs)
     const checked = verdict.verified
       ? ''
       : `; ORACLE: ${describeVerdict(verdict, 'are stale on the destination without being marked dirty')}`
@@ -496,7 +488,7 @@ export class MigrationSimulator {
     const after = this.config.migration.policy['postcopy-after-syncs']
     if (shouldSendStartPostcopy(this.dirtySyncCount, after, this.startPostcopy)) {
       this.startPostcopy = true
-      this.timeline('migration', this.nowUs, 'iterating', 'migrate-start-postcopy')
+      this.telemetry.event('migration', this.nowUs, 'iterating', 'migrate-start-postcopy')
     }
     if (!this.startPostcopy) return false
     return (
@@ -522,9 +514,9 @@ export class MigrationSimulator {
     const c = this.config
     const stopAtUs = this.nowUs
     const syncCountAtSwitch = this.dirtySyncCount
-    this.sampleUpTo(stopAtUs)
+    this.telemetry.sampleUpTo(stopAtUs, this.nowUs)
     this.phase = 'device'
-    this.timeline('migration', stopAtUs, 'stop-and-copy', 'postcopy_start')
+    this.telemetry.event('migration', stopAtUs, 'stop-and-copy', 'postcopy_start')
     // migration_stop_vm, then the sync inside ram_postcopy_send_discard_bitmap.
     this.pendingEvents.push({ kind: 'stop', atUs: stopAtUs })
     this.vmRunning = false
@@ -570,8 +562,8 @@ export class MigrationSimulator {
     this.nowUs = downtimeEndUs
     this.phase = 'postcopy-active'
     this.sender.inPostcopy = true
-    this.timeline('migration', downtimeEndUs, 'postcopy-active')
-    this.timeline('destination', dstStartUs, 'resumed', 'postcopy')
+    this.telemetry.event('migration', downtimeEndUs, 'postcopy-active')
+    this.telemetry.event('destination', dstStartUs, 'resumed', 'postcopy')
     // postcopy_start: from now on the rate limit is max-postcopy-bandwidth (0 = none).
     this.window = new RateLimitWindow(
       rateLimitBytesPerWindow(c.migration.parameters['max-postcopy-bandwidth'])
@@ -597,7 +589,7 @@ export class MigrationSimulator {
           pc.burst(fromUs, this.nowUs)
         }
         await this.rateLimit()
-        this.sampleUpTo(this.nowUs)
+        this.telemetry.sampleUpTo(this.nowUs, this.nowUs)
       }
       const done = this.dirty.dirtyPages === 0
       await this.postcopyVcpus(pc, done ? Math.max(pc.lastArrivalUs + 1, this.nowUs) : this.nowUs)
@@ -606,9 +598,9 @@ export class MigrationSimulator {
     }
     const endUs = Math.max(this.nowUs, pc.lastArrivalUs + 1)
     this.nowUs = endUs
-    this.sampleUpTo(endUs)
+    this.telemetry.sampleUpTo(endUs, this.nowUs)
     this.phase = 'completed'
-    this.timeline('migration', endUs, 'done', 'every page on the destination')
+    this.telemetry.event('migration', endUs, 'done', 'every page on the destination')
     await this.finishVcpus(endUs, false)
     const touches = await Promise.all(this.links.map((l) => l.postcopyTouches()))
     // The oracle: at the end every page holds the source's last version, and no page was read
@@ -624,8 +616,8 @@ export class MigrationSimulator {
       unsentPages: atEnd.unsentPages,
       examples: [...atEnd.examples, ...reads.examples].slice(0, 8)
     }
-    this.pushSample(endUs)
-    this.flushBatch()
+    this.telemetry.sampleAt(endUs)
+    this.telemetry.flush(this.nowUs)
     const blocktime = pc.blocktime(this.links.length)
     const oracleText = verdict.verified
       ? ''
@@ -813,7 +805,7 @@ export class MigrationSimulator {
       if (p < 0) {
         // End of the block list: wrap, a round is complete (find_dirty_block, §3.4).
         if (!this.firstRoundComplete && this.xbzrle !== undefined)
-          this.timeline('migration', Math.round(t0 + elapsedUs), 'iterating', 'xbzrle started')
+          this.telemetry.event('migration', Math.round(t0 + elapsedUs), 'iterating', 'xbzrle started')
         this.firstRoundComplete = true
         // find_dirty_block: with multifd (multifd-flush-after-each-section off, QEMU's default)
         // a wrap syncs the channels and puts RAM_SAVE_FLAG_MULTIFD_FLUSH.
@@ -1053,7 +1045,7 @@ export class MigrationSimulator {
     const holdEndUs = harvestUs + this.syncCostUs
     if (!inCompletion) this.pendingEvents.push(this.bql.scheduleHold(holdStartUs, holdEndUs))
     if (trigger === 'lazy' || trigger === 'throttle-timer')
-      this.timeline('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
+      this.telemetry.event('migration', holdStartUs, 'syncing', `dirty-sync-count ${this.dirtySyncCount}`)
     const replies = await this.harvestAll(harvestUs, true)
     if (this.xbzrle !== undefined)
       for (const r of replies)
@@ -1101,9 +1093,10 @@ export class MigrationSimulator {
     })
     this.pagesSentSinceSync = 0
     if (!inCompletion) this.bql.recordHold(holdStartUs, holdEndUs)
-    if (trigger === 'lazy' || trigger === 'throttle-timer') this.timeline('migration', holdEndUs, 'iterating')
+    if (trigger === 'lazy' || trigger === 'throttle-timer')
+      this.telemetry.event('migration', holdEndUs, 'iterating')
     this.nowUs = Math.max(this.nowUs, holdEndUs)
-    this.flushBatch()
+    this.telemetry.flush(this.nowUs)
   }
 
   /** migration_trigger_throttle + mig_throttle_guest_down (§5.2, §5.3), at the end of a sync. */
@@ -1151,7 +1144,7 @@ export class MigrationSimulator {
     const starting = this.dirtyLimitQuotaMbps === null
     this.dirtyLimitQuotaMbps = quota
     if (!starting) return
-    this.timeline('migration', atUs, 'iterating', `dirty-limit ${quota} MB/s per vCPU`)
+    this.telemetry.event('migration', atUs, 'iterating', `dirty-limit ${quota} MB/s per vCPU`)
     this.dirtyLimitPeriodStartUs = atUs
     this.dirtyLimitPeriodStartWrites = this.vcpuStats.map((s) => s.writes)
     this.dirtyLimitTimerUs = atUs + this.config.migration.parameters['x-vcpu-dirty-limit-period'] * US_PER_MS
@@ -1265,51 +1258,15 @@ export class MigrationSimulator {
     timeline: readonly VcpuTimelineEntry[]
   ): void {
     this.vcpuStats[vcpu] = stats
-    if (throughput.writes.length > 0) {
-      const mibPerWrite = this.pageSize / (1024 * 1024)
-      const perSecond = 1_000_000 / TELEMETRY_TICK_US
-      this.batchThroughput.push({
-        vcpu,
-        'bucket-ms': TELEMETRY_TICK_US / US_PER_MS,
-        'start-ms': (throughput.startBucket * TELEMETRY_TICK_US) / US_PER_MS,
-        'mib-per-s': throughput.writes.map((w) => round3(w * mibPerWrite * perSecond))
-      })
-    }
-    for (const e of timeline) {
-      // The initial 'running' is announced by the migration thread at setup.
-      if (e.timeUs === 0 && e.state === 'running') continue
-      this.timeline(`vcpu-${vcpu}`, e.timeUs, e.state, e.detail)
-    }
+    this.telemetry.vcpu(vcpu, throughput, timeline)
   }
 
   // ------------------------------------------------------------------------------------------
   // Telemetry
 
-  private timeline(
-    lane: TimelineEvent['lane'],
-    timeUs: number,
-    state: TimelineEvent['state'],
-    detail?: string
-  ): void {
-    const event: TimelineEvent = { 'time-ms': timeUs / US_PER_MS, lane, state }
-    if (detail !== undefined) event.detail = detail
-    this.batchTimeline.push(event)
-  }
-
-  /**
-   * A progress sample at every 100 ms mark before `beforeUs` (DESIGN.md §4, guestperf §13.5);
-   * the run's end adds a last sample of its own.
-   */
-  private sampleUpTo(beforeUs: number): void {
-    while (this.nextSampleUs < beforeUs) {
-      this.pushSample(this.nextSampleUs)
-      this.nextSampleUs += TELEMETRY_TICK_US
-    }
-    if (this.batchProgress.length >= BATCH_EVERY_SAMPLES) this.flushBatch()
-  }
-
-  private pushSample(timeUs: number): void {
-    this.batchProgress.push({
+  /** The progress sample of virtual time `timeUs`: the counters as they are now. */
+  private progressSample(timeUs: number): ProgressSample {
+    return {
       'time-ms': timeUs / US_PER_MS,
       status: this.phase,
       'transferred-bytes': this.sender.transferred,
@@ -1322,7 +1279,7 @@ export class MigrationSimulator {
       'dirty-sync-count': this.dirtySyncCount,
       'cpu-throttle-percentage': this.throttlePct,
       ...this.capabilitySampleFields()
-    })
+    }
   }
 
   /** The capabilities' counters of a progress sample (absent without the capability). */
@@ -1342,25 +1299,6 @@ export class MigrationSimulator {
     if (this.config.migration.capabilities['dirty-limit'])
       fields['dirty-limit-throttle-us-per-full'] = [...this.dirtyLimitState.throttleUsPerFull]
     return fields
-  }
-
-  private flushBatch(): void {
-    if (
-      this.batchProgress.length === 0 &&
-      this.batchThroughput.length === 0 &&
-      this.batchTimeline.length === 0
-    )
-      return
-    const batch: TelemetryBatch = {
-      'time-ms': this.nowUs / US_PER_MS,
-      progress: this.batchProgress,
-      throughput: this.batchThroughput,
-      timeline: this.batchTimeline
-    }
-    this.batchProgress = []
-    this.batchThroughput = []
-    this.batchTimeline = []
-    this.emitBatch(batch)
   }
 
   private oneWayUs(): number {
