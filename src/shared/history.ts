@@ -316,23 +316,26 @@ export interface ExperimentShard {
   indices: number[]
 }
 
-export interface ExportedRun {
+/** What an exported run keeps of its record, as RunRecord has it. */
+type ExportedRunFields =
+  | 'label'
+  | 'status'
+  | 'reason'
+  | 'source'
+  | 'seed'
+  | 'engineVersion'
+  | 'host'
+  | 'startedAtMs'
+  | 'endedAtMs'
+  | 'tags'
+  | 'notes'
+  | 'starred'
+
+export interface ExportedRun extends Pick<RunRecord, ExportedRunFields> {
   /** Id in the exporting database. Importing assigns new ids. */
   id: number
   /** An `id` of `experiments` in the same document, or null. */
   experimentId: number | null
-  label: string
-  status: RunStatus
-  reason: string | null
-  source: RunSource
-  seed: number
-  engineVersion: string
-  host: string
-  startedAtMs: number
-  endedAtMs: number | null
-  tags: string[]
-  notes: string
-  starred: boolean
   config: Record<string, unknown>
   result: MigrationResult | null
   /** Sync records streamed before the run ended (the result repeats them when it exists). */

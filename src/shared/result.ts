@@ -107,6 +107,21 @@ export interface SyncRecord {
   'bql-hold-ms': number
 }
 
+/** SyncRecord fields, in the contract's order: CSV columns, the history's stored sync records. */
+export const SYNC_RECORD_FIELDS = [
+  'dirty-sync-count',
+  'time-ms',
+  'trigger',
+  'pages-sent',
+  'dirty-pages',
+  'remaining-pages',
+  'bandwidth-bytes-per-ms',
+  'threshold-bytes',
+  'expected-downtime-ms',
+  'cpu-throttle-percentage',
+  'bql-hold-ms'
+] as const satisfies readonly (keyof SyncRecord)[]
+
 export interface BqlStats {
   /** Total time the migration thread held the BQL, ms. */
   'held-ms': number

@@ -15,6 +15,7 @@
 import {
   PROGRESS_CAPABILITY_FIELDS,
   PROGRESS_NUMBER_FIELDS,
+  SYNC_RECORD_FIELDS,
   type ProgressSample,
   type SyncRecord,
   type TimelineEvent
@@ -213,18 +214,10 @@ export function progressStatusesKnown(samples: readonly ProgressSample[]): boole
 const SYNC_TRIGGER_CODES = ['setup', 'lazy', 'throttle-timer', 'final'] as const
 const syncTriggerCode = new Map<string, number>(SYNC_TRIGGER_CODES.map((s, i) => [s, i]))
 
-const SYNC_NUMERIC = [
-  'dirty-sync-count',
-  'time-ms',
-  'pages-sent',
-  'dirty-pages',
-  'remaining-pages',
-  'bandwidth-bytes-per-ms',
-  'threshold-bytes',
-  'expected-downtime-ms',
-  'cpu-throttle-percentage',
-  'bql-hold-ms'
-] as const satisfies readonly (keyof SyncRecord)[]
+/** The numeric SyncRecord fields, in the contract's order (the trigger is column 0, as a code). */
+const SYNC_NUMERIC = SYNC_RECORD_FIELDS.filter(
+  (f): f is Exclude<(typeof SYNC_RECORD_FIELDS)[number], 'trigger'> => f !== 'trigger'
+)
 
 const SYNC_COLUMNS = 1 + SYNC_NUMERIC.length
 

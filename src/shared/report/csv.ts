@@ -7,7 +7,7 @@
  * applicable (the downtime of a run that never switched over). Never 0 in its place. Numbers
  * are written in full (JavaScript's shortest round-trip form), booleans as true/false.
  */
-import { PROGRESS_NUMBER_FIELDS, type SyncRecord } from '../result'
+import { PROGRESS_NUMBER_FIELDS, SYNC_RECORD_FIELDS } from '../result'
 import { NOT_RECORDED_BY_GUESTPERF, isUnrecordedSyncField } from './measured'
 import { configValueAt, runIsMeasured, type ReportRun } from './model'
 
@@ -44,19 +44,7 @@ export const RUNS_COLUMNS = [
 ] as const
 
 /** SyncRecord fields, in the contract's order (src/shared/result.ts). */
-export const SYNC_FIELDS = [
-  'dirty-sync-count',
-  'time-ms',
-  'trigger',
-  'pages-sent',
-  'dirty-pages',
-  'remaining-pages',
-  'bandwidth-bytes-per-ms',
-  'threshold-bytes',
-  'expected-downtime-ms',
-  'cpu-throttle-percentage',
-  'bql-hold-ms'
-] as const satisfies readonly (keyof SyncRecord)[]
+export const SYNC_FIELDS = SYNC_RECORD_FIELDS
 
 /** ProgressSample fields, in the contract's order. */
 export const PROGRESS_FIELDS = ['time-ms', 'status', ...PROGRESS_NUMBER_FIELDS] as const
