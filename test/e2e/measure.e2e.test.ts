@@ -109,6 +109,41 @@ describe('measure on QEMU from the UI', () => {
     await page.screenshot({ path: await screenshotPath('measure-compare'), fullPage: true })
     expect(lab.consoleErrors).toEqual([])
   }, 120_000)
+  it('a reload mid-measurement picks it up again, and Cancel stops it: recorded as cancelled', async () => {
+    const page = lab.page
+    const slow = {
+      name: 'e2e measured, cancelled',
+      guest: { 'memory-mib': 256, vcpus: 1, workloads: [{ pattern: 'idle' }] },
+      migration: { parameters: { 'max-bandwidth': 4 * 2 ** 20 } }
+    }
+    await page.goto(`${lab.host.url}#/configure`)
+    await page.evaluate(([key, draft]) => localStorage.setItem(key, draft), [DRAFT_KEY, JSON.stringify(slow)])
+    await page.reload()
+    await expect.poll(() => page.getByTestId('measure').isEnabled(), { timeout: 20_000 }).toBe(true)
+    await page.getByTestId('measure-accel').selectOption('tcg')
+    await page.getByTestId('measure').click()
+    await expect
+      .poll(() => page.locator('.engine-note').textContent(), { timeout: 60_000 })
+      .toContain('measure: migration active')
+    await page.reload()
+    await expect
+      .poll(() => page.getByTestId('measured-badge').textContent())
+      .toMatch(/Measured on QEMU .* \(TCG\)/)
+    expect(await page.getByTestId('run-name').textContent()).toBe(slow.name)
+    expect(await page.getByTestId('run-status').textContent()).toBe('Measuring')
+    await page.getByTestId('cancel-run').click()
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 30_000 })
+      .toBe('Cancelled')
+    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#\/live\/\d+$/)
+    const runId = Number((await page.evaluate(() => location.hash)).split('/').pop())
+    await page.goto(`${lab.host.url}#/history`)
+    const row = page.getByTestId(`run-row-${runId}`)
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain(slow.name)
+    expect(await row.textContent()).toContain('Cancelled')
+    expect(await row.textContent()).toContain('Measured')
+    expect(lab.consoleErrors).toEqual([])
+  }, 180_000)
 })
 
 describe('measure on QEMU where QEMU is missing', () => {

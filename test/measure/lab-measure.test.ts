@@ -8,6 +8,7 @@ import { LabService } from '../../src/main/lab/service'
 import { NodeProcessHost } from '../../src/main/process/node-host'
 import type { LabEventMessage, LabOutcome } from '../../src/shared/protocol/lab-api'
 import type {
+  ActiveMeasurement,
   CalibrationOutcome,
   HostPreset,
   MeasureFinishedEvent,
@@ -181,11 +182,18 @@ describe('measured runs from the LabApi', () => {
       if (Date.now() > deadline) throw new Error('the migration never became active')
       await new Promise((r) => setTimeout(r, 100))
     }
+    // A page that comes now (a reload) gets the measurement and what it streamed so far.
+    const active = value<{ measurement: ActiveMeasurement | null }>(await s.handle('measure.active', {}, ctx))
+    expect(active.measurement?.measurementId).toBe(started.measurementId)
+    expect(active.measurement?.config).toMatchObject({ name: SLOW.name })
+    expect(active.measurement?.telemetry.progress.some((p) => p.status === 'active')).toBe(true)
+    expect(active.measurement?.line).toBe('measure: migration active')
     const cancelled = value<{ cancelled: boolean }>(
       await s.handle('measure.cancel', { measurementId: started.measurementId }, ctx)
     )
     expect(cancelled.cancelled).toBe(true)
     const last = await ended(started.measurementId)
+    expect(value<{ measurement: unknown }>(await s.handle('measure.active', {}, ctx)).measurement).toBeNull()
     await s.shutdown()
     expect(last.event).toBe('measure.finished')
     const finished = last.payload as MeasureFinishedEvent

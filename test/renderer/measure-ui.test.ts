@@ -14,6 +14,7 @@ import LiveRunView from '../../src/renderer/src/views/LiveRunView.vue'
 import { defaultConfig } from '../../src/shared/config'
 import type { LabMethod, LabOutcome, LabResult } from '../../src/shared/protocol/lab-api'
 import type {
+  ActiveMeasurement,
   CalibrationOutcome,
   HostPreset,
   MeasureSupport
@@ -67,6 +68,7 @@ const FIT: CalibrationOutcome = {
 class MeasureFakeClient extends RunFakeClient {
   support: MeasureSupport = SUPPORTED
   presets: HostPreset[] = []
+  active: ActiveMeasurement | null = null
 
   override async call<M extends LabMethod>(method: M, params?: unknown): Promise<LabOutcome<LabResult<M>>> {
     const answer = (value: unknown): LabOutcome<LabResult<M>> => {
@@ -77,6 +79,7 @@ class MeasureFakeClient extends RunFakeClient {
     if (method === 'measure.start')
       return answer({ measurementId: 3, qemuVersion: '10.0.2', accel: 'tcg', verify: true })
     if (method === 'measure.cancel') return answer({ measurementId: 3, cancelled: true })
+    if (method === 'measure.active') return answer({ measurement: this.active })
     if (method === 'measure.calibrate') return answer(FIT)
     if (method === 'hostPresets.list') return answer({ presets: this.presets })
     if (method === 'hostPresets.save') {
@@ -222,6 +225,29 @@ describe('Measure on QEMU in Configure', () => {
     expect(w.get('[data-testid="run-status"]').text()).toBe('Cancelled')
     expect(w.find('[data-testid="run-failed"]').exists()).toBe(false)
     expect(w.text()).toContain('cancelled before the migration started')
+  })
+  it('a reloaded Live page picks up the measurement the host is running, and can cancel it', async () => {
+    fake.active = {
+      measurementId: 9,
+      qemuVersion: '10.0.2',
+      accel: 'tcg',
+      verify: false,
+      config: { ...defaultConfig(), name: 'measured before the reload' },
+      line: 'measure: migration active',
+      telemetry: batch(0, 600)
+    }
+    window.history.replaceState(null, '', '#/live')
+    const w = mountIt(LiveRunView)
+    await flushPromises()
+    expect(w.get('[data-testid="measured-badge"]').text()).toBe('Measured on QEMU 10.0.2 (TCG)')
+    expect(w.get('[data-testid="run-name"]').text()).toBe('measured before the reload')
+    expect(w.get('[data-testid="run-status"]').text()).toBe('Measuring')
+    expect(w.text()).toContain('measure: migration active')
+    expect(useRunStore().data.reachedMs).toBe(600)
+    await w.get('[data-testid="cancel-run"]').trigger('click')
+    expect(fake.calls.filter((c) => c.method === 'measure.cancel')).toEqual([
+      { method: 'measure.cancel', params: { measurementId: 9 } }
+    ])
   })
 })
 

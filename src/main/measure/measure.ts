@@ -290,6 +290,9 @@ async function measureOnce(
       labError('Validation', '--accel kvm: /dev/kvm is missing or not usable by this user')
     )
   const guest = await ensureGuest(opts)
+  // Cancelled while the guest was built: no QEMU is started.
+  if (opts.signal?.aborted)
+    throw new LabFailure(labError('Cancelled', 'cancelled before the migration started'))
   const work = mkdtempSync(join(tmpdir(), 'migration-lab-measure-'))
   const processes: QemuProcess[] = []
   const clients: QmpClient[] = []

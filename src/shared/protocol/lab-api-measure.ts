@@ -40,6 +40,11 @@ export const measureMethodSchemas = {
     /** Default: KVM when /dev/kvm is usable and the guest boots under it, else TCG. */
     accel: z.enum(['kvm', 'tcg']).optional()
   }),
+  /**
+   * The measurement running on this lab host, if any, with what it has streamed so far: a page
+   * that was reloaded (or opened later) shows it and can cancel it.
+   */
+  'measure.active': z.strictObject({}),
   /** migrate_cancel on a running measurement; it then finishes as cancelled (both QEMUs stopped). */
   'measure.cancel': z.strictObject({ measurementId: measurementIdSchema }),
   /** Fits the host cost model to measured runs of the history (`migration-lab calibrate`). */
@@ -87,6 +92,16 @@ export interface MeasureStarted {
   readonly verify: boolean
 }
 
+/** A running measurement as a page picks it up (`measure.active`). */
+export interface ActiveMeasurement extends MeasureStarted {
+  /** The fully defaulted config it measures. */
+  readonly config: Record<string, unknown>
+  /** The latest progress line, null before the first. */
+  readonly line: string | null
+  /** Everything `measure.telemetry` has carried so far, as one batch. */
+  readonly telemetry: TelemetryBatch
+}
+
 export interface MeasureCancelled {
   readonly measurementId: number
   /** False when it had already ended: nothing was cancelled. */
@@ -121,6 +136,7 @@ export interface HostPreset {
 export interface MeasureMethodResults {
   'measure.support': MeasureSupport
   'measure.start': MeasureStarted
+  'measure.active': { readonly measurement: ActiveMeasurement | null }
   'measure.cancel': MeasureCancelled
   'measure.calibrate': CalibrationOutcome
   'hostPresets.list': { readonly presets: readonly HostPreset[] }

@@ -2,10 +2,12 @@ import { parseConfig, type LabConfig } from '../../../shared/config'
 import { LabFailure, labError, toLabError, type LabError } from '../../../shared/errors'
 import type { MeasuredRun } from '../../../shared/guestperf'
 import type {
+  ActiveMeasurement,
   CalibrationOutcome,
   MeasureCancelled,
   MeasureStarted
 } from '../../../shared/protocol/lab-api-measure'
+import type { ProgressSample, TimelineEvent } from '../../../shared/result'
 import { calibrateHost, loadMeasuredRuns } from '../../measure/calibrate'
 import { measureMigration, measureProblems, type MeasureOptions } from '../../measure/measure'
 import { kvmUsable, qemuBinaryVersion, resolveQemuBinary } from '../../measure/qemu'
@@ -44,15 +46,22 @@ type MeasureHandlers = Pick<
   LabHandlers,
   | 'measure.support'
   | 'measure.start'
+  | 'measure.active'
   | 'measure.cancel'
   | 'measure.calibrate'
   | 'hostPresets.list'
   | 'hostPresets.save'
 >
 
-interface ActiveMeasurement {
-  readonly measurementId: number
+interface RunningMeasurement {
+  readonly started: MeasureStarted
+  readonly config: LabConfig
   readonly abort: AbortController
+  /** What the pages were sent so far, for a page that comes later (measure.active). */
+  readonly progress: ProgressSample[]
+  readonly timeline: TimelineEvent[]
+  timeMs: number
+  line: string | null
   done: Promise<void>
 }
 
@@ -79,6 +88,7 @@ export function measureHandlers(service: LabService, options: MeasureHandlerOpti
         : support
     },
     'measure.start': (params) => measurements.start(params.config, params.verify === true, params.accel),
+    'measure.active': () => ({ measurement: measurements.current() }),
     'measure.cancel': (params) => measurements.cancel(params.measurementId),
     'measure.calibrate': async (params) => {
       if (calibrating)
@@ -98,7 +108,7 @@ export function measureHandlers(service: LabService, options: MeasureHandlerOpti
 }
 
 class MeasurementManager {
-  private readonly active = new Map<number, ActiveMeasurement>()
+  private readonly active = new Map<number, RunningMeasurement>()
   private nextId = 1
   private readonly measure: MeasureEngine
   /**
@@ -142,19 +152,51 @@ class MeasurementManager {
         labError('Validation', 'accel kvm: /dev/kvm is missing or not usable by this user')
       )
     const measurementId = this.nextId++
-    const run: ActiveMeasurement = { measurementId, abort: new AbortController(), done: Promise.resolve() }
-    this.active.set(measurementId, run)
     const chosen = accel ?? (this.kvmDidNotBoot ? 'tcg' : undefined)
+    const started: MeasureStarted = {
+      measurementId,
+      qemuVersion,
+      accel: chosen ?? (kvmUsable() ? 'kvm' : 'tcg'),
+      verify
+    }
+    const run: RunningMeasurement = {
+      started,
+      config,
+      abort: new AbortController(),
+      progress: [],
+      timeline: [],
+      timeMs: 0,
+      line: null,
+      done: Promise.resolve()
+    }
+    this.active.set(measurementId, run)
     run.done = this.execute(run, config, { qemu, verify, ...(chosen !== undefined ? { accel: chosen } : {}) })
-    return { measurementId, qemuVersion, accel: chosen ?? (kvmUsable() ? 'kvm' : 'tcg'), verify }
+    return started
+  }
+
+  /** The running measurement with what it streamed so far, or null. */
+  current(): ActiveMeasurement | null {
+    const run = [...this.active.values()][0]
+    if (!run) return null
+    return {
+      ...run.started,
+      config: run.config as unknown as Record<string, unknown>,
+      line: run.line,
+      telemetry: {
+        'time-ms': run.timeMs,
+        progress: [...run.progress],
+        throughput: [],
+        timeline: [...run.timeline]
+      }
+    }
   }
 
   private async execute(
-    run: ActiveMeasurement,
+    run: RunningMeasurement,
     config: LabConfig,
     opts: Pick<MeasureOptions, 'qemu' | 'verify' | 'accel'>
   ): Promise<void> {
-    const { measurementId } = run
+    const { measurementId } = run.started
     const forwarder = new TelemetryForwarder((batch) =>
       this.service.emit('measure.telemetry', { measurementId, batch })
     )
@@ -167,9 +209,16 @@ class MeasurementManager {
         ...(this.options.guestDir !== undefined ? { guestDir: this.options.guestDir } : {}),
         signal: run.abort.signal,
         onProgress: (line, kind) => {
-          if (kind === 'phase') this.service.emit('measure.progress', { measurementId, line })
+          if (kind !== 'phase') return
+          run.line = line
+          this.service.emit('measure.progress', { measurementId, line })
         },
-        onTelemetry: (batch) => forwarder.push(batch)
+        onTelemetry: (batch) => {
+          run.timeMs = Math.max(run.timeMs, batch['time-ms'])
+          run.progress.push(...batch.progress)
+          run.timeline.push(...batch.timeline)
+          forwarder.push(batch)
+        }
       })
       forwarder.close()
       if (opts.accel === undefined && kvmUsable() && measured.result.lab.accel === 'tcg')

@@ -340,6 +340,28 @@ export const useRunStore = defineStore('run', () => {
   }
 
   /**
+   * Picks up the measurement running on the lab host (measure.active), e.g. after a reload: what
+   * it streamed so far, then its events as they come. Resolves true when there was one.
+   */
+  async function attachMeasured(): Promise<boolean> {
+    listen()
+    const outcome = await client.call('measure.active', {})
+    if (!outcome.ok || !outcome.value.measurement || phase.value !== 'idle') return false
+    const { config: ran, line, telemetry, ...started } = outcome.value.measurement
+    const parsed = parseConfig(ran)
+    reset(parsed.ok ? parsed.config : null)
+    runId.value = null
+    measured.value = started
+    measureLine.value = line
+    speed.value = 'max'
+    appendBatch(telemetry)
+    phase.value = 'running'
+    ensureLoop()
+    advance()
+    return true
+  }
+
+  /**
    * Stops the run at the moment on screen (migrate_cancel): the engine has usually gone far
    * beyond it, so the host ends the run at that virtual time and records it as it was then; the
    * playhead waits there until the record arrives.
@@ -445,6 +467,7 @@ export const useRunStore = defineStore('run', () => {
     listen,
     start,
     startMeasured,
+    attachMeasured,
     cancel,
     open,
     setSpeed,
