@@ -79,6 +79,10 @@ describe('the HTML report in Chinese', () => {
     expect(statusCard(html)).toMatch(
       /^待发送的 [\d.]+ MiB 已低于阈值 [\d.]+ MiB（第 \d+ 次脏页同步）；停机时间/
     )
+    // The notes under the figures and the breakdown's meanings too.
+    expect(html).toContain('<dd class="note">从源端最后一条指令到目的端第一条指令</dd>')
+    expect(html).toContain('最后一次脏页位图同步，持有 BQL（§1.5）')
+    expect(html).not.toMatch(/last instruction on the source|the tick marks|no return-path/)
     // None of the English headings or labels is left.
     expect(html).not.toMatch(/What happened|<dt>Status<\/dt>|Downtime breakdown|>Environment</)
   })

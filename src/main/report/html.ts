@@ -168,14 +168,14 @@ function statusBadge(run: ReportRun, L: ReportStrings): string {
 function verifiedText(run: ReportRun, L: ReportStrings): { value: string; tone: CellClass; note?: string } {
   const result = run.result
   if (runIsMeasured(run) && !measuredRunWasVerified(result))
-    return { value: NOT_MEASURED, tone: 'muted', note: 'a real QEMU: no oracle compared memories' }
+    return { value: NOT_MEASURED, tone: 'muted', note: L.notes.noOracle }
   if (!result || result.status !== 'completed')
-    return { value: NOT_APPLICABLE, tone: 'muted', note: 'no switchover' }
-  if (result.lab.verified) return { value: L.yes, tone: 'good', note: 'destination = source at switchover' }
+    return { value: NOT_APPLICABLE, tone: 'muted', note: L.notes.noSwitchover }
+  if (result.lab.verified) return { value: L.yes, tone: 'good', note: L.notes.verifiedYes }
   return {
     value: L.verifiedNo,
     tone: 'bad',
-    note: `${formatInteger(result.lab['mismatched-pages'] ?? 0)} pages differ at switchover`
+    note: L.notes.pagesDiffer(formatInteger(result.lab['mismatched-pages'] ?? 0))
   }
 }
 
@@ -215,27 +215,25 @@ function runMetrics(run: ReportRun, L: ReportStrings): Metric[] {
       ? {
           label: L.metrics.downtime,
           value: ms(result.downtime ?? 0),
-          note: `downtime-limit ${ms(settings.downtimeLimitMs)}${settings.returnPath ? ', with return-path' : ', no return-path'}`
+          note: L.notes.downtime(ms(settings.downtimeLimitMs), settings.returnPath)
         }
       : {
           label: L.metrics.downtimeNoSwitchover,
           value: NOT_APPLICABLE,
-          note: `no switchover; expected-downtime ${ms(result['expected-downtime'])} at the end`,
+          note: L.notes.noSwitchoverExpected(ms(result['expected-downtime'])),
           tone: 'muted'
         },
     completed
       ? {
           label: L.metrics.guestPause,
           value: ms(result.lab['guest-pause-ms']),
-          note: measured
-            ? "estimated from the guest's own timings"
-            : 'last instruction on the source → first on the destination'
+          note: measured ? L.notes.pauseEstimated : L.notes.pause
         }
       : {
           label: L.metrics.guestPause,
           value: NOT_APPLICABLE,
           tone: 'muted',
-          note: 'the guest kept running on the source'
+          note: L.notes.keptRunning
         },
     { label: L.metrics.totalTime, value: ms(result['total-time']) },
     { label: L.metrics.setupTime, value: ms(result['setup-time']) },
@@ -271,13 +269,8 @@ function runMetrics(run: ReportRun, L: ReportStrings): Metric[] {
   return metrics
 }
 
-const BREAKDOWN = [
-  ['stop-ms', 'Stop', 'vm_stop_force_state: pause vCPUs, drain block I/O (§1.5)'],
-  ['final-sync-ms', 'Final sync', 'the last dirty bitmap sync, under the BQL (§1.5)'],
-  ['ram-ms', 'RAM', 'remaining dirty pages at link speed, rate limit lifted (§10.5)'],
-  ['device-state-ms', 'Device state', 'non-iterable device state, not counted in pending (§10.3)'],
-  ['resume-ms', 'Resume', 'destination: load tail, block activation, vm_start (§10.1)']
-] as const
+/** The parts of the guest's pause, in order (their names and meanings: strings.ts). */
+const BREAKDOWN = [['stop-ms'], ['final-sync-ms'], ['ram-ms'], ['device-state-ms'], ['resume-ms']] as const
 
 function breakdownHtml(run: ReportRun, L: ReportStrings): string {
   const ms = L.ms
@@ -290,7 +283,7 @@ function breakdownHtml(run: ReportRun, L: ReportStrings): string {
       `not its parts.</p>` +
       table(
         [L.breakdown.header.part, L.breakdown.header.duration, L.breakdown.header.what],
-        BREAKDOWN.map(([key, , what]) => [partName(key), NOT_MEASURED, what]),
+        BREAKDOWN.map(([key]) => [partName(key), NOT_MEASURED, L.breakdown.what[key]]),
         { numeric: [1], className: 'breakdown' }
       )
     )
@@ -303,17 +296,17 @@ function breakdownHtml(run: ReportRun, L: ReportStrings): string {
   ).join('')
   const downtime = result.downtime ?? 0
   const marker = total > 0 ? Math.min(100, (100 * downtime) / total) : 0
-  const rows = BREAKDOWN.map(([key, , what]) => [
+  const rows = BREAKDOWN.map(([key]) => [
     partName(key),
     ms(breakdown[key]),
     total > 0 ? `${formatNumber((100 * breakdown[key]) / total)} %` : NOT_APPLICABLE,
-    what
+    L.breakdown.what[key]
   ])
-  rows.push([L.breakdown.guestPause, ms(pause), '100 %', 'the five parts together'])
+  rows.push([L.breakdown.guestPause, ms(pause), '100 %', L.breakdown.together])
   return (
     `<div class="stack" aria-hidden="true">${bar}<span class="marker" style="left:${marker.toFixed(2)}%"></span></div>` +
     `<p class="legend">${BREAKDOWN.map(([key], i) => `<span class="swatch part-${i}"></span>${e(partName(key))}`).join(' ')} · ` +
-    `the tick marks where QEMU's downtime ends (${e(ms(downtime))})</p>` +
+    `${e(L.breakdown.tick(ms(downtime)))}</p>` +
     table(
       [
         L.breakdown.header.part,

@@ -57,8 +57,22 @@ export interface ReportStrings {
     averageRate: string
     averageRateNote: string
   }
+  readonly notes: {
+    noOracle: string
+    noSwitchover: string
+    verifiedYes: string
+    pagesDiffer: (pages: string) => string
+    downtime: (limit: string, returnPath: boolean) => string
+    noSwitchoverExpected: (expected: string) => string
+    pause: string
+    pauseEstimated: string
+    keptRunning: string
+  }
   readonly breakdown: {
-    parts: Record<'stop-ms' | 'final-sync-ms' | 'ram-ms' | 'device-state-ms' | 'resume-ms', string>
+    parts: Record<BreakdownPart, string>
+    what: Record<BreakdownPart, string>
+    together: string
+    tick: (downtime: string) => string
     guestPause: string
     header: { part: string; duration: string; share: string; what: string }
     noSwitchover: string
@@ -102,6 +116,8 @@ export interface ReportStrings {
   readonly groupsTable: readonly string[]
   readonly envTable: readonly string[]
 }
+
+type BreakdownPart = 'stop-ms' | 'final-sync-ms' | 'ram-ms' | 'device-state-ms' | 'resume-ms'
 
 const STATUS_EN = {
   completed: 'completed',
@@ -161,6 +177,18 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       averageRate: 'Average rate',
       averageRateNote: 'mbps over (total − setup) time'
     },
+    notes: {
+      noOracle: 'a real QEMU: no oracle compared memories',
+      noSwitchover: 'no switchover',
+      verifiedYes: 'destination = source at switchover',
+      pagesDiffer: (pages) => `${pages} pages differ at switchover`,
+      downtime: (limit, returnPath) =>
+        `downtime-limit ${limit}${returnPath ? ', with return-path' : ', no return-path'}`,
+      noSwitchoverExpected: (expected) => `no switchover; expected-downtime ${expected} at the end`,
+      pause: 'last instruction on the source → first on the destination',
+      pauseEstimated: "estimated from the guest's own timings",
+      keptRunning: 'the guest kept running on the source'
+    },
     breakdown: {
       parts: {
         'stop-ms': 'Stop',
@@ -169,6 +197,15 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
         'device-state-ms': 'Device state',
         'resume-ms': 'Resume'
       },
+      what: {
+        'stop-ms': 'vm_stop_force_state: pause vCPUs, drain block I/O (§1.5)',
+        'final-sync-ms': 'the last dirty bitmap sync, under the BQL (§1.5)',
+        'ram-ms': 'remaining dirty pages at link speed, rate limit lifted (§10.5)',
+        'device-state-ms': 'non-iterable device state, not counted in pending (§10.3)',
+        'resume-ms': 'destination: load tail, block activation, vm_start (§10.1)'
+      },
+      together: 'the five parts together',
+      tick: (downtime) => `the tick marks where QEMU's downtime ends (${downtime})`,
       guestPause: 'Guest pause',
       header: { part: 'part', duration: 'duration', share: 'share', what: 'what it is' },
       noSwitchover: 'No switchover happened, so there is no downtime to break down.'
@@ -292,6 +329,18 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       averageRate: '平均速率',
       averageRateNote: 'mbps，按（总时间 − 准备时间）计'
     },
+    notes: {
+      noOracle: '真实的 QEMU：没有预言机比较内存',
+      noSwitchover: '没有切换',
+      verifiedYes: '切换时目的端 = 源端',
+      pagesDiffer: (pages) => `切换时有 ${pages} 页不同`,
+      downtime: (limit, returnPath) =>
+        `downtime-limit ${limit}，${returnPath ? '开启 return-path' : '未开启 return-path'}`,
+      noSwitchoverExpected: (expected) => `没有切换；结束时 expected-downtime 为 ${expected}`,
+      pause: '从源端最后一条指令到目的端第一条指令',
+      pauseEstimated: '由客户机自身的计时估算',
+      keptRunning: '客户机一直在源端运行'
+    },
     breakdown: {
       parts: {
         'stop-ms': '停止',
@@ -300,6 +349,15 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
         'device-state-ms': '设备状态',
         'resume-ms': '恢复'
       },
+      what: {
+        'stop-ms': 'vm_stop_force_state：暂停 vCPU，排空块设备 I/O（§1.5）',
+        'final-sync-ms': '最后一次脏页位图同步，持有 BQL（§1.5）',
+        'ram-ms': '剩余脏页以链路速度发送，解除限速（§10.5）',
+        'device-state-ms': '不可迭代的设备状态，不计入 pending（§10.3）',
+        'resume-ms': '目的端：加载剩余数据、激活块设备、vm_start（§10.1）'
+      },
+      together: '五部分之和',
+      tick: (downtime) => `刻度线标出 QEMU 的停机时间结束处（${downtime}）`,
       guestPause: '客户机暂停',
       header: { part: '部分', duration: '时长', share: '占比', what: '含义' },
       noSwitchover: '没有发生切换，因此没有可分解的停机时间。'
