@@ -50,6 +50,7 @@ import {
   syncExpectedDowntimeMs
 } from '../../shared/engine/rules'
 import type { VcpuScheduleEvent } from '../../shared/engine/vcpu-clock'
+import { labReason } from '../../shared/engine/reason'
 import { layoutGuest } from '../../shared/engine/workload'
 import { BqlLedger } from './bql'
 import { TelemetryBatcher } from './telemetry-batcher'
@@ -291,11 +292,11 @@ export class MigrationSimulator {
     const wallStart = this.wallClockMs()
     await this.setup()
     let passes = 0
-    let cancelReason: { reason: string; outcome: RunOutcome } | undefined
+    let cancelOutcome: RunOutcome | undefined
     for (;;) {
       this.telemetry.sampleUpTo(this.nowUs, this.nowUs)
-      cancelReason = this.policyCheck()
-      if (cancelReason !== undefined) break
+      cancelOutcome = this.policyCheck()
+      if (cancelOutcome !== undefined) break
       await this.fireDueTimers()
       if (this.nowUs >= this.lastAdvanceUs + ADVANCE_EVERY_US) await this.advanceVcpus()
       if (++passes % YIELD_EVERY_PASSES === 0) await this.yieldToHost()
@@ -326,7 +327,7 @@ export class MigrationSimulator {
         await this.sleepUntil(Math.max(this.window.windowStartUs + BUFFER_DELAY_US, this.nowUs + 1))
       }
     }
-    const result = await this.cancel(cancelReason.reason, cancelReason.outcome)
+    const result = await this.cancel(cancelOutcome)
     result.lab['wall-time-ms'] = this.wallClockMs() - wallStart
     return result
   }
@@ -432,14 +433,6 @@ export class MigrationSimulator {
     )
     this.telemetry.sampleAt(endUs)
     this.telemetry.flush(this.nowUs)
-    const why =
-      pendingAtDecision === 0
-        ? `nothing known dirty was left to send (pending 0)`
-        : `pending ${mb(pendingAtDecision)} MB fell below the threshold ${mb(thresholdAtDecision)} MB`
-    const reason =
-      `completed: ${why} at dirty-sync-count ${syncCountAtDecision}; downtime ${ms(downtimeUs)} ms ` +
-      `(limit ${this.downtimeLimitMs} ms)` +
-      (verdict.verified ? '' : `; ORACLE: ${describeVerdict(verdict)}`)
     const runOutcome: RunOutcome = {
       kind: 'converged',
       'pending-bytes': pendingAtDecision,
@@ -448,7 +441,7 @@ export class MigrationSimulator {
       'downtime-ms': msValue(downtimeUs),
       'downtime-limit-ms': this.downtimeLimitMs
     }
-    return this.result('completed', endUs, reason, runOutcome, verdict, {
+    return this.result('completed', endUs, runOutcome, verdict, {
       downtimeUs,
       guestPauseUs: outcome.guestPauseUs,
       breakdownUs: outcome.breakdownUs
@@ -456,7 +449,7 @@ export class MigrationSimulator {
   }
 
   /** Lab policy or the user stopped the run (§13.4): QEMU's migrate_cancel, the guest runs on. */
-  private async cancel(reason: string, outcome: RunOutcome): Promise<MigrationResult> {
+  private async cancel(outcome: RunOutcome): Promise<MigrationResult> {
     const endUs = this.nowUs
     this.telemetry.sampleUpTo(endUs, this.nowUs)
     this.phase = 'cancelled'
@@ -472,10 +465,7 @@ export class MigrationSimulator {
     )
     this.telemetry.sampleAt(endUs)
     this.telemetry.flush(this.nowUs)
-    const checked = verdict.verified
-      ? ''
-      : `; ORACLE: ${describeVerdict(verdict, 'are stale on the destination without being marked dirty')}`
-    return this.result('cancelled', endUs, reason + checked, outcome, verdict, undefined)
+    return this.result('cancelled', endUs, outcome, verdict, undefined)
   }
 
   /**
@@ -619,15 +609,6 @@ export class MigrationSimulator {
     this.telemetry.sampleAt(endUs)
     this.telemetry.flush(this.nowUs)
     const blocktime = pc.blocktime(this.links.length)
-    const oracleText = verdict.verified
-      ? ''
-      : `; ORACLE: ${describeVerdict(verdict, 'differ or were read on the destination before their last version arrived')}`
-    const reason =
-      `completed in postcopy: migrate-start-postcopy at dirty-sync-count ${syncCountAtSwitch} ` +
-      `(postcopy-after-syncs); downtime ${ms(downtimeUs)} ms (limit ${this.downtimeLimitMs} ms); ` +
-      `${pc.requests} page requests, every vCPU blocked at once ${blocktime['postcopy-blocktime']} ms ` +
-      `(postcopy-blocktime)` +
-      oracleText
     const outcome: RunOutcome = {
       kind: 'postcopy',
       'dirty-sync-count': syncCountAtSwitch,
@@ -636,7 +617,7 @@ export class MigrationSimulator {
       'postcopy-requests': pc.requests,
       'postcopy-blocktime-ms': blocktime['postcopy-blocktime']
     }
-    const result = this.result('completed', endUs, reason, outcome, verdict, {
+    const result = this.result('completed', endUs, outcome, verdict, {
       downtimeUs,
       guestPauseUs: dstStartUs - stopAtUs,
       breakdownUs: {
@@ -710,41 +691,30 @@ export class MigrationSimulator {
   }
 
   /**
-   * guestperf's limits (§13.3, §13.4): why to stop, as text and as data; undefined while the run
-   * may go on.
+   * guestperf's limits (§13.3, §13.4): why to stop, as data (the reason is written from it);
+   * undefined while the run may go on.
    */
-  private policyCheck(): { reason: string; outcome: RunOutcome } | undefined {
+  private policyCheck(): RunOutcome | undefined {
     const expectedUs = this.expectedDowntimeMs * US_PER_MS
-    const expected = `expected-downtime ${ms(expectedUs)} ms vs downtime-limit ${this.downtimeLimitMs} ms`
     const downtime = {
       'expected-downtime-ms': msValue(expectedUs),
       'downtime-limit-ms': this.downtimeLimitMs
     }
     const user = this.cancelRequested(this.nowUs / US_PER_MS)
-    if (user !== undefined)
-      return {
-        reason: `cancelled: ${user}; ${expected}`,
-        outcome: { kind: 'user-cancel', detail: user, ...downtime }
-      }
+    if (user !== undefined) return { kind: 'user-cancel', detail: user, ...downtime }
     if (this.nowUs > this.maxTimeUs)
       return {
-        reason: `cancelled by lab policy: virtual time ${ms(this.nowUs)} ms exceeded max-time-ms ${this.maxTimeUs / US_PER_MS}; ${expected}`,
-        outcome: {
-          kind: 'max-time',
-          'virtual-time-ms': msValue(this.nowUs),
-          'max-time-ms': this.maxTimeUs / US_PER_MS,
-          ...downtime
-        }
+        kind: 'max-time',
+        'virtual-time-ms': msValue(this.nowUs),
+        'max-time-ms': this.maxTimeUs / US_PER_MS,
+        ...downtime
       }
     if (this.dirtySyncCount > this.maxIterations)
       return {
-        reason: `cancelled by lab policy: dirty-sync-count ${this.dirtySyncCount} exceeded max-iterations ${this.maxIterations}; ${expected}`,
-        outcome: {
-          kind: 'max-iterations',
-          'dirty-sync-count': this.dirtySyncCount,
-          'max-iterations': this.maxIterations,
-          ...downtime
-        }
+        kind: 'max-iterations',
+        'dirty-sync-count': this.dirtySyncCount,
+        'max-iterations': this.maxIterations,
+        ...downtime
       }
     return undefined
   }
@@ -1311,7 +1281,6 @@ export class MigrationSimulator {
   private result(
     status: 'completed' | 'cancelled',
     endUs: number,
-    reason: string,
     outcome: RunOutcome,
     verdict: OracleVerdict | undefined,
     switchover: SwitchoverTimesUs | undefined
@@ -1322,7 +1291,7 @@ export class MigrationSimulator {
       endUs,
       setupEndUs: this.setupEndUs,
       seed: this.seed,
-      reason,
+      reason: labReason(outcome, verdict),
       outcome,
       verdict,
       switchover,
@@ -1374,24 +1343,9 @@ function eventTimeUs(e: VcpuScheduleEvent): number {
   return e.kind === 'bql' ? e.startUs : e.atUs
 }
 
-function mb(bytes: number): string {
-  return (bytes / 1e6).toFixed(1)
-}
-
-function ms(us: number): string {
-  return (us / US_PER_MS).toFixed(1)
-}
-
-/** µs as ms rounded the way `ms` writes them in reasons, as a number (for `lab.outcome`). */
+/** µs as ms with one decimal, as `lab.outcome` holds them (and the reason states them). */
 function msValue(us: number): number {
-  return Number(ms(us))
-}
-
-function describeVerdict(v: OracleVerdict, what = 'differ at switchover'): string {
-  const parts: string[] = [`${v.mismatchedPages} page(s) ${what}`]
-  if (v.unsentPages > 0) parts.push(`${v.unsentPages} never sent`)
-  if (v.examples.length > 0) parts.push(`e.g. page ${v.examples.join(', ')}`)
-  return parts.join(', ')
+  return Number((us / US_PER_MS).toFixed(1))
 }
 
 /** Runs one migration over the given vCPU links (the migration process and tests use this). */
