@@ -20,6 +20,7 @@ export type PresetId =
   | 'xbzrle-small-writes'
   | 'guestperf-postcopy'
   | 'guestperf-postcopy-preempt'
+  | 'postcopy-out-dirtying'
   | 'idle-desktop'
   | 'database-hot-set'
   | 'memory-stress'
@@ -224,6 +225,29 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
         ...guestperfBase.migration,
         capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
         policy: { ...guestperfBase.migration?.policy, 'postcopy-after-syncs': 5 }
+      }
+    }
+  },
+  {
+    // The guest that out-dirties its link (test/engine/postcopy-run.test.ts), on two
+    // vCPUs: plain pre-copy never converges; after 3 syncs postcopy completes, and on the
+    // destination the vCPUs fault on pages not yet received (the stress guest of guestperf
+    // postcopy rewrites pages the background push has already placed, so it hardly faults).
+    id: 'postcopy-out-dirtying',
+    name: 'Postcopy, guest out-dirtying its link',
+    description:
+      'A 512 MiB guest on 2 vCPUs rewriting 64 MiB at 64 MiB/s over 32 MiB/s, switched to postcopy after 3 syncs: pre-copy alone never converges; on the destination the vCPUs fault on pages not yet there.',
+    config: {
+      name: 'Postcopy, guest out-dirtying its link',
+      guest: {
+        'memory-mib': 512,
+        vcpus: 2,
+        workloads: [{ pattern: 'uniform', 'dirty-rate-mibps': 32, 'working-set-mib': 64 }]
+      },
+      migration: {
+        capabilities: { 'postcopy-ram': true },
+        parameters: { 'max-bandwidth': 32 * 1024 * 1024 },
+        policy: { 'postcopy-after-syncs': 3 }
       }
     }
   },

@@ -78,20 +78,7 @@ describe('progress samples of a run with a capability', () => {
   })
 
   it('postcopy: page requests so far, 0 until the switch, ending at ram.postcopy-requests', async () => {
-    const parsed = parseConfig({
-      guest: {
-        'memory-mib': 512,
-        vcpus: 2,
-        workloads: [{ pattern: 'uniform', 'dirty-rate-mibps': 32, 'working-set-mib': 64 }]
-      },
-      migration: {
-        capabilities: { 'postcopy-ram': true },
-        parameters: { 'max-bandwidth': 32 * 1024 * 1024 },
-        policy: { 'postcopy-after-syncs': 3 }
-      }
-    })
-    if (!parsed.ok) throw new Error(parsed.error.message)
-    const { result, telemetry } = await runInThread(parsed.config)
+    const { result, telemetry } = await runPreset('postcopy-out-dirtying')
     const progress = telemetry.progress
     expect(presentKeys(progress)).toEqual(['postcopy-requests'])
     expect(nonDecreasing(progress.map((p) => p['postcopy-requests']!))).toBe(true)

@@ -5,8 +5,7 @@ import {
   buildLiveChart,
   switchoverZoom,
   MAX_VISIBLE_LANES,
-  switchoverWindow,
-  type LiveChartLabels
+  switchoverWindow
 } from '../../src/renderer/src/charts/live-options'
 import { formatMs, formatSecondsTick } from '../../src/renderer/src/charts/format'
 import { DARK_PALETTE, LIGHT_PALETTE } from '../../src/renderer/src/charts/palette'
@@ -14,46 +13,11 @@ import { RunData } from '../../src/renderer/src/charts/run-data'
 import { frameThrottle } from '../../src/renderer/src/charts/throttle'
 import type { TelemetryBatch } from '../../src/shared/protocol/migration'
 import type { TimelineEvent } from '../../src/shared/result'
-import { batch, sample } from './run-fixtures'
+import { batch, chartLabels as labels, sample } from './run-fixtures'
 
 // The live chart's option, checked as data and rendered by ECharts itself to SVG (no canvas in
 // Node): what the playhead has not reached is not drawn, series are downsampled without losing a
 // spike, 64 vCPUs scroll and are summarised, and both themes are honoured.
-
-const labels: LiveChartLabels = {
-  lane: (lane) =>
-    lane === 'migration'
-      ? 'Migration thread'
-      : lane === 'destination'
-        ? 'Destination'
-        : `vCPU ${lane.slice(5)}`,
-  state: (state) => state,
-  panels: {
-    timeline: 'Who runs when',
-    memory: 'Memory',
-    rates: 'Rates',
-    downtime: 'Downtime',
-    throttle: 'Throttle',
-    throughput: 'Throughput'
-  },
-  series: {
-    remaining: 'Remaining',
-    threshold: 'Threshold',
-    transferred: 'Transferred',
-    dirtyRate: 'Dirty rate',
-    guestWrites: 'Guest writes',
-    bandwidth: 'Bandwidth',
-    expectedDowntime: 'Expected downtime',
-    downtimeLimit: 'downtime-limit',
-    throttle: 'Throttle',
-    vcpu: (n) => `vCPU ${n}`,
-    vcpuMin: 'Slowest',
-    vcpuMean: 'Mean',
-    vcpuMax: 'Fastest'
-  },
-  marker: (m) => m.label,
-  time: 'Time'
-}
 
 const timeline: TimelineEvent[] = [
   { 'time-ms': 0, lane: 'migration', state: 'setup' },

@@ -2,6 +2,7 @@ import type { LabMethod, LabOutcome, LabResult } from '../../src/shared/protocol
 import type { RunSnapshot } from '../../src/shared/protocol/lab-api-runs'
 import type { TelemetryBatch } from '../../src/shared/protocol/migration'
 import type { MigrationResult, ProgressSample, TimelineEvent } from '../../src/shared/result'
+import type { LiveChartLabels } from '../../src/renderer/src/charts/live-options'
 import { FakeLabClient } from './fake-lab-client'
 
 /**
@@ -115,5 +116,53 @@ export function result(extra: Partial<MigrationResult> = {}): MigrationResult {
       source: 'simulated'
     },
     ...extra
+  }
+}
+
+/** The live chart's labels in English, as the tests read them. */
+export const chartLabels: LiveChartLabels = {
+  lane: (lane) =>
+    lane === 'migration'
+      ? 'Migration thread'
+      : lane === 'destination'
+        ? 'Destination'
+        : `vCPU ${lane.slice(5)}`,
+  state: (state) => state,
+  panels: {
+    timeline: 'Who runs when',
+    memory: 'Memory',
+    rates: 'Rates',
+    downtime: 'Downtime',
+    throttle: 'Throttle',
+    throughput: 'Throughput'
+  },
+  series: {
+    remaining: 'Remaining',
+    threshold: 'Threshold',
+    transferred: 'Transferred',
+    dirtyRate: 'Dirty rate',
+    guestWrites: 'Guest writes',
+    bandwidth: 'Bandwidth',
+    expectedDowntime: 'Expected downtime',
+    downtimeLimit: 'downtime-limit',
+    throttle: 'Throttle',
+    vcpu: (n) => `vCPU ${n}`,
+    vcpuMin: 'Slowest',
+    vcpuMean: 'Mean',
+    vcpuMax: 'Fastest'
+  },
+  marker: (m) => m.label,
+  time: 'Time',
+  capabilities: {
+    panels: { xbzrle: 'XBZRLE cache', multifd: 'multifd', postcopy: 'Postcopy', dirtyLimit: 'Dirty-limit' },
+    series: {
+      xbzrleHitRate: 'Cache hit rate',
+      xbzrleHits: 'Hits',
+      xbzrleMisses: 'Misses',
+      xbzrleOverflows: 'Overflows',
+      multifdChannel: (n) => `Channel ${n}`,
+      postcopyRequests: 'Page requests',
+      dirtyLimitVcpu: (n) => `vCPU ${n}`
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { CustomSeriesOption, LineSeriesOption } from 'echarts/charts'
 import { minMaxBucketIndices } from '../../../shared/downsample'
 import type { TimelineLane, TimelineState } from '../../../shared/result'
+import { capabilityPanels, type CapabilityAxis, type CapabilityPanelLabels } from './capability-panels'
 import { graphic, type LabChartOption } from './echarts'
 import { formatBytes, formatDecimal, formatMs, formatSecondsTick } from './format'
 import type { ChartPalette } from './palette'
@@ -55,6 +56,8 @@ export interface LiveChartLabels {
   }
   readonly marker: (marker: RunMarker) => string
   readonly time: string
+  /** The capabilities' panels (XBZRLE, multifd, postcopy, dirty-limit), drawn when a run has them. */
+  readonly capabilities: CapabilityPanelLabels
 }
 
 export interface LiveChartInput {
@@ -198,19 +201,22 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
   const scrollableLanes = lanes.length > MAX_VISIBLE_LANES
   const visibleLanes = Math.min(lanes.length, MAX_VISIBLE_LANES)
 
+  // ---- Data up to the playhead -------------------------------------------------------------
+  const n = data.progressCountAt(playhead)
+  // The capabilities' panels go below the five every run has, in the same layout.
+  const extraPanels = capabilityPanels(data, n, labels.capabilities, maxPoints)
+
   // ---- Layout (px) -------------------------------------------------------------------------
   const timelineLayout: PanelLayout = { titleTop: 6, top: 32, height: visibleLanes * LANE_HEIGHT }
   const panels: PanelLayout[] = []
   let cursor = timelineLayout.top + timelineLayout.height + PANEL_GAP
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 5 + extraPanels.length; i++) {
     panels.push({ titleTop: cursor, top: cursor + TITLE_GAP, height: PANEL_HEIGHT })
     cursor += TITLE_GAP + PANEL_HEIGHT + PANEL_GAP
   }
   const sliderTop = cursor - 10
   const height = sliderTop + 44
 
-  // ---- Data up to the playhead -------------------------------------------------------------
-  const n = data.progressCountAt(playhead)
   const indices = minMaxBucketIndices(
     n,
     [
@@ -307,6 +313,21 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     // 6: throughput MiB/s
     valueAxis(5, (v) => `${formatDecimal(v, locale, 0)} MiB/s`, { min: 0 })
   ]
+  // 7…: the capabilities' panels, grid 6 on; each panel's axes in its own order.
+  const capabilityAxisIndex = extraPanels.map((panel, k) =>
+    panel.axes.map((axis) => {
+      yAxes.push(
+        valueAxis(6 + k, (v) => formatAxisValue(axis.unit, v, locale), {
+          min: 0,
+          ...(axis.unit === 'percent' ? { max: 100, interval: 25 } : {}),
+          // Requests are whole: no 0.2-request ticks (all of them read "0" when there are none).
+          ...(axis.unit === 'count' ? { minInterval: 1 } : {}),
+          ...(axis.position === 'right' ? { position: 'right', splitLine: { show: false } } : {})
+        })
+      )
+      return yAxes.length - 1
+    })
+  )
 
   // ---- Markers -----------------------------------------------------------------------------
   // Phase markers carry no text: at the end of a long run stop-and-copy, done and resume lie a few
@@ -465,6 +486,19 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
   }
   if (throughputSeries.length > 0) throughputSeries[0].markLine = markLine()
 
+  const capabilitySeries: LineSeriesOption[] = extraPanels.flatMap((panel, k) =>
+    panel.series.map((spec, j) => {
+      const color = palette.series[spec.colorIndex % palette.series.length]
+      return line(spec.id, spec.name, 6 + k, capabilityAxisIndex[k][spec.axis], spec.points, color, {
+        connectNulls: false,
+        ...spec.extra,
+        lineStyle: { width: 1.5, color, ...spec.extra?.lineStyle },
+        ...(spec.extra?.areaStyle ? { areaStyle: { color, ...spec.extra.areaStyle } } : {}),
+        ...(j === 0 ? { markLine: markLine() } : {})
+      })
+    })
+  )
+
   const series: (LineSeriesOption | CustomSeriesOption)[] = [
     timeline,
     line(
@@ -560,7 +594,8 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
         markLine: markLine()
       }
     ),
-    ...throughputSeries
+    ...throughputSeries,
+    ...capabilitySeries
   ]
 
   // ---- Titles and legends per panel --------------------------------------------------------
@@ -571,7 +606,8 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     { text: labels.panels.rates, top: panels[1].titleTop },
     { text: labels.panels.downtime, top: panels[2].titleTop },
     { text: labels.panels.throttle, top: panels[3].titleTop },
-    { text: labels.panels.throughput, top: panels[4].titleTop }
+    { text: labels.panels.throughput, top: panels[4].titleTop },
+    ...extraPanels.map((panel, k) => ({ text: panel.title, top: panels[5 + k].titleTop }))
   ].map((t, i) => ({ id: `title-${i}`, left: 8, top: t.top, text: t.text, textStyle: titleStyle }))
 
   const legendCommon = {
@@ -593,7 +629,8 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
       top: panels[1].titleTop
     },
     { data: [labels.series.expectedDowntime], top: panels[2].titleTop },
-    { data: throughputSeries.map((s) => String(s.name)), top: panels[4].titleTop, width: '45%' }
+    { data: throughputSeries.map((s) => String(s.name)), top: panels[4].titleTop, width: '45%' },
+    ...extraPanels.map((panel, k) => ({ data: [...panel.legend], top: panels[5 + k].titleTop, width: '45%' }))
   ].map((l, i) => ({ id: `legend-${i}`, ...legendCommon, ...l }))
 
   const allX = grids.map((_, i) => i)
@@ -730,7 +767,26 @@ function laneTooltipText(
   return [`<strong>${head}</strong>`, ...(detail ? [escapeHtml(detail)] : []), span].join('<br/>')
 }
 
+function formatAxisValue(unit: CapabilityAxis['unit'], v: number, locale: string): string {
+  switch (unit) {
+    case 'percent':
+      return `${v} %`
+    case 'mibps':
+      return `${formatDecimal(v, locale, 0)} MiB/s`
+    case 'ms':
+      return formatMs(v, locale)
+    case 'per-second':
+      return `${formatDecimal(v, locale, 0)}/s`
+    case 'count':
+      return formatDecimal(v, locale, 0)
+  }
+}
+
 function formatSeriesValue(id: string, v: number, locale: string): string {
+  if (id === 'xbzrle-hit-rate') return `${formatDecimal(v, locale, 1)} %`
+  if (id.startsWith('xbzrle-')) return `${formatDecimal(v, locale, 0)}/s`
+  if (id === 'postcopy-requests') return formatDecimal(v, locale, 0)
+  if (id.startsWith('dirty-limit-')) return formatMs(v, locale)
   switch (id) {
     case 'remaining':
     case 'threshold':

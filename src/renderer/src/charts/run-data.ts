@@ -2,6 +2,7 @@ import type { ThroughputPoints } from '../../../shared/history'
 import type { RunSnapshot } from '../../../shared/protocol/lab-api-runs'
 import type { TelemetryBatch } from '../../../shared/protocol/migration'
 import type { ProgressSample, TimelineEvent, TimelineLane, TimelineState } from '../../../shared/result'
+import { CapabilitySeries } from './capability-data'
 
 /**
  * One run's telemetry as the live screen draws it: progress as parallel columns in chart units,
@@ -34,6 +35,8 @@ export class RunData {
   readonly throttlePercent: number[] = []
   readonly dirtySyncCount: number[] = []
   readonly status: ProgressSample['status'][] = []
+  /** XBZRLE, multifd, postcopy and dirty-limit over time (columns empty of data without them). */
+  readonly capabilities = new CapabilitySeries()
   readonly timeline: TimelineEvent[] = []
   readonly throughput = new Map<number, ThroughputColumn>()
   /**
@@ -65,6 +68,7 @@ export class RunData {
     this.throttlePercent.push(p['cpu-throttle-percentage'])
     this.dirtySyncCount.push(p['dirty-sync-count'])
     this.status.push(p.status)
+    this.capabilities.add(p)
     if (p['time-ms'] > this.reachedMs) this.reachedMs = p['time-ms']
   }
 
@@ -238,7 +242,7 @@ export function laneSegments(
 export interface RunMarker {
   readonly timeMs: number
   readonly kind: 'sync' | 'phase'
-  /** `dirty-sync-count 3`, `stop-and-copy`, `resumed`… */
+  /** `dirty-sync-count 3`, `stop-and-copy`, `postcopy-active`, `resumed`… */
   readonly label: string
 }
 
@@ -251,7 +255,10 @@ export function runMarkers(events: readonly TimelineEvent[], untilMs: number): R
     if (e.lane === 'migration') {
       if (e.state === 'syncing')
         markers.push({ timeMs: e['time-ms'], kind: 'sync', label: e.detail ?? 'sync' })
-      else if ((e.state === 'stop-and-copy' || e.state === 'done') && e.state !== lastMigrationState)
+      else if (
+        (e.state === 'stop-and-copy' || e.state === 'postcopy-active' || e.state === 'done') &&
+        e.state !== lastMigrationState
+      )
         markers.push({ timeMs: e['time-ms'], kind: 'phase', label: e.state })
       lastMigrationState = e.state
     } else if (e.lane === 'destination' && e.state === 'resumed')

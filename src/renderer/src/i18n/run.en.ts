@@ -63,6 +63,11 @@ const runEn = {
         description:
           'guestperf postcopy with postcopy-preempt: faulted pages skip the background push on their own channel, so the guest waits less (compare postcopy-blocktime).'
       },
+      'postcopy-out-dirtying': {
+        name: 'Postcopy, guest out-dirtying its link',
+        description:
+          'A 512 MiB guest on 2 vCPUs rewriting 64 MiB at 64 MiB/s over 32 MiB/s, switched to postcopy after 3 syncs: pre-copy alone never converges; on the destination the vCPUs fault on pages not yet there.'
+      },
       'idle-desktop': {
         name: 'Idle desktop',
         description:
@@ -183,7 +188,7 @@ const runEn = {
     legendLabel: 'Timeline colours',
     lanesScroll: '{count} vCPUs: scroll the lanes with the bar on the right of the timeline.',
     markersNote:
-      'Dashed lines: dirty syncs. Red lines: stop-and-copy, end of the migration, destination resume. Drag the bar under the charts to zoom.',
+      'Dashed lines: dirty syncs. Red lines: stop-and-copy, the start of postcopy, end of the migration, destination resume. Drag the bar under the charts to zoom.',
     zoomSwitchover: 'Zoom to the switchover',
     zoomAll: 'Show the whole run',
     time: 'Virtual time',
@@ -214,7 +219,11 @@ const runEn = {
       rates: 'Dirty rate (measured at each sync) and guest writes vs bandwidth estimate',
       downtime: 'Expected downtime vs downtime-limit · expected-downtime',
       throttle: 'Auto-converge throttle · cpu-throttle-percentage',
-      throughput: 'Guest memory throughput per vCPU'
+      throughput: 'Guest memory throughput per vCPU',
+      xbzrle: 'XBZRLE cache: hits, misses and overflows · xbzrle-cache',
+      multifd: 'Throughput per multifd channel (stacked: the top is their sum)',
+      postcopy: 'Postcopy page requests (vCPU faults) so far · postcopy-requests',
+      dirtyLimit: 'Dirty-limit sleep per full dirty ring, per vCPU'
     },
     series: {
       remaining: 'Remaining',
@@ -228,10 +237,17 @@ const runEn = {
       throttle: 'Throttle',
       vcpuMin: 'Slowest vCPU',
       vcpuMean: 'Mean of vCPUs',
-      vcpuMax: 'Fastest vCPU'
+      vcpuMax: 'Fastest vCPU',
+      xbzrleHitRate: 'Cache hit rate',
+      xbzrleHits: 'Hits',
+      xbzrleMisses: 'Misses',
+      xbzrleOverflows: 'Overflows',
+      multifdChannel: 'Channel {n}',
+      postcopyRequests: 'Page requests'
     },
     markers: {
       'stop-and-copy': 'stop-and-copy',
+      'postcopy-active': 'postcopy-active',
       done: 'done',
       resumed: 'resumed'
     },

@@ -61,6 +61,11 @@ const runZhCN: RunMessages = {
         description:
           '启用 postcopy-preempt 的 guestperf 后拷贝：缺页请求的页面走独立通道，不排在后台推送之后，客户机等待更少（对比 postcopy-blocktime）。'
       },
+      'postcopy-out-dirtying': {
+        name: '后拷贝：脏页速度超过链路的客户机',
+        description:
+          '2 个 vCPU 的 512 MiB 客户机以 64 MiB/s 改写 64 MiB，带宽 32 MiB/s，3 次同步后切换到后拷贝：仅靠预拷贝无法收敛；在目的端，vCPU 访问尚未到达的页面时发生缺页。'
+      },
       'idle-desktop': {
         name: '空闲桌面',
         description: '一台基本空闲的 4 GiB 桌面：60 % 的内存仍为零页，在较小的工作集上少量写入。'
@@ -171,7 +176,8 @@ const runZhCN: RunMessages = {
     waiting: '正在等待第一批遥测数据…',
     legendLabel: '时间线颜色',
     lanesScroll: '{count} 个 vCPU：用时间线右侧的滚动条浏览各条泳道。',
-    markersNote: '虚线：脏页同步。红线：停机拷贝、迁移结束、目的端恢复。拖动图表下方的滑块可缩放。',
+    markersNote:
+      '虚线：脏页同步。红线：停机拷贝、后拷贝开始、迁移结束、目的端恢复。拖动图表下方的滑块可缩放。',
     zoomSwitchover: '放大到切换时刻',
     zoomAll: '显示整个运行',
     time: '虚拟时间',
@@ -202,7 +208,11 @@ const runZhCN: RunMessages = {
       rates: '脏页速率（每次同步时测得）和客户机写入与带宽估计',
       downtime: '预计停机时间与 downtime-limit · expected-downtime',
       throttle: '自动收敛节流 · cpu-throttle-percentage',
-      throughput: '每个 vCPU 的内存写入吞吐'
+      throughput: '每个 vCPU 的内存写入吞吐',
+      xbzrle: 'XBZRLE 缓存：命中、未命中与溢出 · xbzrle-cache',
+      multifd: '每个 multifd 通道的吞吐（堆叠：顶边为总和）',
+      postcopy: '后拷贝页面请求（vCPU 缺页）累计 · postcopy-requests',
+      dirtyLimit: '脏页限速：每个 vCPU 每次脏环写满后的休眠时间'
     },
     series: {
       remaining: '剩余',
@@ -216,10 +226,17 @@ const runZhCN: RunMessages = {
       throttle: '节流',
       vcpuMin: '最慢的 vCPU',
       vcpuMean: 'vCPU 平均',
-      vcpuMax: '最快的 vCPU'
+      vcpuMax: '最快的 vCPU',
+      xbzrleHitRate: '缓存命中率',
+      xbzrleHits: '命中',
+      xbzrleMisses: '未命中',
+      xbzrleOverflows: '溢出',
+      multifdChannel: '通道 {n}',
+      postcopyRequests: '页面请求'
     },
     markers: {
       'stop-and-copy': '停机拷贝',
+      'postcopy-active': '后拷贝开始',
       done: '完成',
       resumed: '已恢复'
     },
