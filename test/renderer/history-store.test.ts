@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { readFileSync } from 'node:fs'
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
@@ -9,17 +10,21 @@ import {
   emptyFilterForm,
   useHistoryStore
 } from '../../src/renderer/src/stores/history'
-import { FakeHistoryClient, makeRun } from './history-fake-client'
+import { GUESTPERF_FIXTURE } from '../report/helpers'
+import { ServiceLabClient } from './service-lab-client'
 
-let fake: FakeHistoryClient
+// The store against the real lab host: a LabService over a history database in this process
+// (service-lab-client.ts); only the connection is a stand-in.
+let fake: ServiceLabClient
 
 beforeEach(() => {
-  fake = new FakeHistoryClient()
+  fake = new ServiceLabClient()
   installLabClient(fake)
   setActivePinia(createPinia())
 })
 afterEach(() => {
   vi.useRealTimers()
+  fake.dispose()
 })
 
 describe('building the run list query', () => {
@@ -71,7 +76,7 @@ describe('building the run list query', () => {
 
 describe('history store', () => {
   function seed(count: number): void {
-    fake.runs = Array.from({ length: count }, (_, i) => makeRun(i + 1))
+    for (let i = 0; i < count; i++) fake.addRun()
   }
 
   it('loads the newest runs first, a page at a time', async () => {
@@ -105,11 +110,8 @@ describe('history store', () => {
   })
 
   it('applies a filter from the first page, and does not query while a condition is wrong', async () => {
-    fake.runs = [
-      makeRun(1, { config: { migration: { parameters: { 'downtime-limit': 100 } } } }),
-      makeRun(2, { config: { migration: { parameters: { 'downtime-limit': 300 } } } }),
-      makeRun(3, { config: { migration: { parameters: { 'downtime-limit': 500 } } } })
-    ]
+    for (const ms of [100, 300, 500])
+      fake.addRun({ config: { migration: { parameters: { 'downtime-limit': ms } } } })
     const history = useHistoryStore()
     await history.refresh()
     history.form.conditionsText = 'migration.parameters.downtime-limit >= 300'
@@ -201,20 +203,17 @@ describe('history store', () => {
     expect(history.error?.message).toMatch(/^broken\.json is not JSON/)
     expect(fake.callsOf('history.import')).toHaveLength(0)
 
-    expect(
-      await history.importText(
-        'report.json',
-        JSON.stringify({ hardware: {}, scenario: {}, progress_history: [] })
-      )
-    ).toBe(true)
+    const report = readFileSync(GUESTPERF_FIXTURE, 'utf8')
+    expect(await history.importText('report.json', report)).toBe(true)
     expect(history.notice).toMatchObject({
       kind: 'imported',
       fileName: 'report.json',
       outcome: { format: 'guestperf' }
     })
     expect(fake.callsOf('history.import')).toEqual([
-      { document: { hardware: {}, scenario: {}, progress_history: [] }, fileName: 'report.json' }
+      { document: JSON.parse(report), fileName: 'report.json' }
     ])
+    expect(history.total).toBe(1)
   })
 
   it('opens a run and closes it when the run is deleted', async () => {
@@ -225,7 +224,7 @@ describe('history store', () => {
     expect(history.detail?.run.id).toBe(2)
     await history.remove({ runIds: [2] })
     expect(history.detail).toBeNull()
-    await history.openDetail(2)
+    await history.openDetail(99)
     expect(history.detailError?.kind).toBe('NotFound')
   })
 
