@@ -73,6 +73,19 @@ async function ended(measurementId: number, timeoutMs = 180_000): Promise<LabEve
   }
 }
 
+/** Resolves once a live sample says the migration is active (past setup). */
+async function untilActive(): Promise<void> {
+  const deadline = Date.now() + 120_000
+  while (
+    !events.some(
+      (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
+    )
+  ) {
+    if (Date.now() > deadline) throw new Error('the migration never became active')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 /**
  * QEMU processes this file's measurements started (none may outlive a measurement): their QMP
  * sockets lie in this file's temporary directory (TMPDIR is set to it in beforeAll).
@@ -173,15 +186,7 @@ describe('measured runs from the LabApi', () => {
     const second = await s.handle('measure.start', { config: SMALL_IDLE, accel: 'tcg' }, ctx)
     expect(second.ok).toBe(false)
     if (!second.ok) expect(second.error.kind).toBe('ResourceLimit')
-    const deadline = Date.now() + 120_000
-    while (
-      !events.some(
-        (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
-      )
-    ) {
-      if (Date.now() > deadline) throw new Error('the migration never became active')
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await untilActive()
     // A page that comes now (a reload) gets the measurement and what it streamed so far.
     const active = value<{ measurement: ActiveMeasurement | null }>(await s.handle('measure.active', {}, ctx))
     expect(active.measurement?.measurementId).toBe(started.measurementId)
@@ -210,15 +215,7 @@ describe('measured runs from the LabApi', () => {
     const started = value<MeasureStarted>(
       await s.handle('measure.start', { config: SLOW, accel: 'tcg' }, ctx)
     )
-    const deadline = Date.now() + 120_000
-    while (
-      !events.some(
-        (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
-      )
-    ) {
-      if (Date.now() > deadline) throw new Error('the migration never became active')
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await untilActive()
     // The source QEMU is the one whose QMP socket is src.qmp.
     const source = execFileSync('pgrep', ['-f', `qemu-system-x86_64.*${dir}.*src\\.qmp`], {
       encoding: 'utf8'
@@ -247,15 +244,7 @@ describe('measured runs from the LabApi', () => {
     const started = value<MeasureStarted>(
       await s.handle('measure.start', { config: SLOW, accel: 'tcg' }, ctx)
     )
-    const deadline = Date.now() + 120_000
-    while (
-      !events.some(
-        (m) => m.event === 'measure.telemetry' && m.payload.batch.progress.some((p) => p.status === 'active')
-      )
-    ) {
-      if (Date.now() > deadline) throw new Error('the migration never became active')
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    await untilActive()
     await s.shutdown()
     // shutdown() resolved: the measurement had ended, both QEMUs were gone, and it was recorded.
     expect(qemuPids()).toEqual([])
