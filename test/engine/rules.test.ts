@@ -18,6 +18,8 @@ import {
   throttleSleepUs,
   throttleStep,
   throttleTrigger,
+  throttleTimerSyncs,
+  nextThrottleTimerTickUs,
   windowCounters,
   expectedBandwidthBytesPerMs,
   syncExpectedDowntimeMs,
@@ -284,5 +286,23 @@ describe('downtime (§10)', () => {
   it('reports the final mbps as QEMU does: bytes × 8 / (total − setup) / 1000', () => {
     // 5,541,966,495 B over 41,043.436 − 8 ms → 1,080.426 Mbit/s.
     expect(averageMbps(5_541_966_495, 41_043.436, 8)).toBeCloseTo(1080.426, 3)
+  })
+})
+
+describe('the auto-converge 5 s dirty-sync timer (§5.4, cpu_throttle_dirty_sync_timer_tick)', () => {
+  it.each([
+    // active, dirty-sync-count, count at the last tick, syncs?
+    [true, 5, 5, true], // no sync since the last tick, first pass over (5 > 1): sync
+    [true, 6, 5, false], // a sync happened since the last tick: none needed
+    [true, 1, 1, false], // still in the first pass (count 1): never
+    [false, 5, 5, false] // not active (stop-and-copy, postcopy): never
+  ])('active %s, count %i, count at last tick %i → %s', (active, count, prev, syncs) => {
+    expect(throttleTimerSyncs(active, count, prev)).toBe(syncs)
+  })
+  it('ticks every 5000 ms after the last tick ended', () => {
+    // started before setup at 0 → first tick at 5 000 000 µs; a tick whose sync ended at 5 012 000
+    // µs → next at 10 012 000 µs
+    expect(nextThrottleTimerTickUs(0)).toBe(5_000_000)
+    expect(nextThrottleTimerTickUs(5_012_000)).toBe(10_012_000)
   })
 })

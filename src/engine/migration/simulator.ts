@@ -1,12 +1,6 @@
 import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError } from '../../shared/errors'
-import {
-  BUFFER_DELAY_US,
-  CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
-  GIB,
-  MAX_WAIT_CHECK_PAGES,
-  US_PER_MS
-} from '../../shared/engine/constants'
+import { BUFFER_DELAY_US, GIB, MAX_WAIT_CHECK_PAGES, US_PER_MS } from '../../shared/engine/constants'
 import {
   dirtyLimitInitialState,
   dirtyLimitOnTrigger,
@@ -43,7 +37,9 @@ import {
   rateLimitBytesPerWindow,
   shouldComplete,
   switchoverOutcome,
+  nextThrottleTimerTickUs,
   throttleStep,
+  throttleTimerSyncs,
   throttleTrigger,
   windowCounters,
   expectedBandwidthBytesPerMs,
@@ -341,7 +337,7 @@ export class MigrationSimulator {
     this.telemetry.event('destination', 0, 'idle')
     for (let v = 0; v < this.links.length; v++) this.telemetry.event(`vcpu-${v}`, 0, 'running')
     // Auto-converge's 5 s dirty-sync timer starts before qemu_savevm_state_setup (§1.3 step 5).
-    if (this.autoConverge) this.acTimerUs = CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
+    if (this.autoConverge) this.acTimerUs = nextThrottleTimerTickUs(0)
     // Header, RAM block list and EOS go out at link speed.
     this.sender.transferred += SETUP_BYTES
     // ram_save_setup ends with multifd_send_sync_main (multifd only; 0 µs without).
@@ -988,12 +984,12 @@ export class MigrationSimulator {
     const holdStartUs = Math.max(dueUs, this.bql.freeAtUs)
     let endUs = holdStartUs
     const count = this.dirtySyncCount
-    if (this.phase === 'active' && count > 1 && count === this.acPrevSyncCount) {
+    if (throttleTimerSyncs(this.phase === 'active', count, this.acPrevSyncCount)) {
       await this.sync('throttle-timer', holdStartUs, Math.max(holdStartUs, this.nowUs))
       endUs = this.nowUs
     }
     this.acPrevSyncCount = this.dirtySyncCount
-    this.acTimerUs = endUs + CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
+    this.acTimerUs = nextThrottleTimerTickUs(endUs)
   }
 
   // ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  */
 import {
   BUFFER_DELAY_US,
+  CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US,
   CPU_THROTTLE_PCT_MAX,
   CPU_THROTTLE_PCT_MIN,
   CPU_THROTTLE_TIMESLICE_US,
@@ -118,9 +119,10 @@ export function expectedBandwidthBytesPerMs(
 }
 
 /**
- * The expected downtime the lab records for one dirty sync: what is pending after the sync over
- * expected_bw_per_ms (the formula of migration_update_counters applied at the sync), or the last
- * expected_downtime when no bandwidth has been measured yet.
+ * expected_downtime = dirty_bytes_last_sync / expected_bw_per_ms (migration_update_counters,
+ * §2.1), ms — the one copy of the formula: windowCounters refreshes QEMU's figure with it, and
+ * the lab records it for each dirty sync (what is pending after the sync). With no bandwidth
+ * measured yet it keeps the last expected_downtime.
  */
 export function syncExpectedDowntimeMs(
   dirtyBytesLastSync: number,
@@ -144,7 +146,9 @@ export function windowCounters(w: WindowInput): WindowCounters {
   // expected_downtime is refreshed only when pages are being dirtied and the window moved data.
   const refresh =
     w.dirtyPagesRate !== 0 && w.transferredBytes > EXPECTED_DOWNTIME_MIN_WINDOW_BYTES && expectedBwPerMs > 0
-  const expectedDowntimeMs = refresh ? w.dirtyBytesLastSync / expectedBwPerMs : w.expectedDowntimeMs
+  const expectedDowntimeMs = refresh
+    ? syncExpectedDowntimeMs(w.dirtyBytesLastSync, expectedBwPerMs, w.expectedDowntimeMs)
+    : w.expectedDowntimeMs
   return { bandwidthBytesPerMs, thresholdBytes, mbps, pagesPerSecond, expectedDowntimeMs }
 }
 
@@ -256,6 +260,25 @@ export function throttleStep(s: ThrottleStepInput): number {
     inc = Math.min(cpuNow - cpuIdeal, s.incrementPct)
   }
   return clampThrottlePct(Math.min(s.throttlePct + inc, s.maxPct))
+}
+
+/**
+ * cpu_throttle_dirty_sync_timer_tick (migration/cpu-throttle.c, §5.4): every 5 s while
+ * auto-converge is on, a migration_bitmap_sync when none happened since the last tick
+ * (dirty-sync-count unchanged) and the first pass is over (dirty-sync-count > 1), while the
+ * migration is active.
+ */
+export function throttleTimerSyncs(
+  active: boolean,
+  dirtySyncCount: number,
+  countAtLastTick: number
+): boolean {
+  return active && dirtySyncCount > 1 && dirtySyncCount === countAtLastTick
+}
+
+/** The next tick of that timer: CPU_THROTTLE_DIRTY_SYNC_TIMESLICE (5 s) after this one ends, µs. */
+export function nextThrottleTimerTickUs(tickEndUs: number): number {
+  return tickEndUs + CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_US
 }
 
 /** The throttle timer period, `10 ms / (1 − p)`, µs (§5.4). */
