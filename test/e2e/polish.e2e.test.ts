@@ -255,8 +255,22 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
             await expect
               .poll(() => lab.page.getByTestId('run-summary').isVisible(), { timeout: 15_000 })
               .toBe(true)
-          if (screen === 'compare')
+          if (screen === 'compare') {
             await expect.poll(() => lab.page.getByTestId('compare-summary-row').count()).toBe(4)
+            // The per-configuration table names its column "downtime-limit · cpu-throttle-increment":
+            // never broken at a hyphen.
+            const broken = await lab.page.evaluate(() =>
+              [...document.querySelectorAll('.hyphenated .word')]
+                .filter((w) => w.closest('thead'))
+                .map((w) => {
+                  const range = document.createRange()
+                  range.selectNodeContents(w)
+                  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size
+                })
+            )
+            expect(broken.length).toBeGreaterThan(0)
+            expect(broken.every((lines) => lines === 1)).toBe(true)
+          }
           if (screen === 'history')
             await expect.poll(() => lab.page.locator('.table-wrap tbody tr').count()).toBeGreaterThan(0)
           // Charts draw on the next frames.
