@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   barPointCount,
   formatNumber,
@@ -20,13 +20,12 @@ import {
   useCompareStore,
   variedValues
 } from '../../src/renderer/src/stores/compare'
-import { metricStats, type ExperimentRecord } from '../../src/shared/history'
-import { FakeHistoryClient, makeRun, summaryOf } from './history-fake-client'
+import { metricStats } from '../../src/shared/history'
+import type { VariedParameter } from '../../src/shared/sweep'
+import { makeRun, summaryOf } from './history-fake-client'
+import { ServiceLabClient } from './service-lab-client'
 
-let fake: FakeHistoryClient
 beforeEach(() => {
-  fake = new FakeHistoryClient()
-  installLabClient(fake)
   setActivePinia(createPinia())
 })
 
@@ -48,26 +47,6 @@ const limit = (ms: number, extra: Record<string, unknown> = {}) => ({
   guest: { 'memory-mib': 4096 },
   migration: { parameters: { 'downtime-limit': ms, 'max-bandwidth': 134217728, ...extra } }
 })
-
-function experiment(id: number, varied: ExperimentRecord['varied'], repetitions: number): ExperimentRecord {
-  return {
-    id,
-    name: 'limit sweep',
-    description: '',
-    baseConfig: {},
-    varied,
-    repetitions,
-    status: 'completed',
-    tags: [],
-    notes: '',
-    starred: false,
-    createdAtMs: 0,
-    updatedAtMs: 0,
-    deletedAtMs: null,
-    runCount: 0,
-    finishedRunCount: 0
-  }
-}
 
 describe('which config fields differ', () => {
   it('flattens a config to dotted paths, array items by index', () => {
@@ -100,17 +79,26 @@ describe('which config fields differ', () => {
   })
 })
 
+// The store against the real lab host: a LabService over a history database in this process
+// (service-lab-client.ts); only the connection is a stand-in.
 describe('compare store', () => {
+  let host: ServiceLabClient
+  beforeEach(() => {
+    host = new ServiceLabClient()
+    installLabClient(host)
+  })
+  afterEach(() => host.dispose())
+
+  const sweep = (varied: VariedParameter[], repetitions: number): number =>
+    host.history.createExperiment({ name: 'limit sweep', baseConfig: {}, varied, repetitions })
+
   it('groups an experiment by its varied parameter, with the spread of its repetitions', async () => {
-    fake.experiments = [
-      experiment(7, [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }], 2)
-    ]
-    let id = 1
+    const experimentId = sweep([{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }], 2)
     for (const ms of [100, 300, 500])
       for (const downtime of [ms * 0.5, ms * 0.7])
-        fake.runs.push(makeRun(id++, { experimentId: 7, config: limit(ms), downtimeMs: downtime }))
+        host.addRun({ experimentId, config: limit(ms), downtimeMs: downtime })
     const compare = useCompareStore()
-    await compare.open({ kind: 'experiment', experimentId: 7 })
+    await compare.open({ kind: 'experiment', experimentId })
     expect(compare.error).toBeNull()
     expect(compare.groupBy).toBe('migration.parameters.downtime-limit')
     expect(compare.groups.map((g) => g.key)).toEqual([100, 300, 500])
@@ -122,24 +110,18 @@ describe('compare store', () => {
   })
 
   it('makes one series per value of a second varied parameter', async () => {
-    fake.experiments = [
-      experiment(
-        8,
-        [
-          { path: 'migration.parameters.downtime-limit', values: [100, 300] },
-          { path: 'migration.parameters.max-bandwidth', range: '1..2:1' }
-        ],
-        1
-      )
-    ]
-    let id = 1
+    const experimentId = sweep(
+      [
+        { path: 'migration.parameters.downtime-limit', values: [100, 300] },
+        { path: 'migration.parameters.max-bandwidth', range: '1..2:1' }
+      ],
+      1
+    )
     for (const ms of [100, 300])
       for (const bw of [1, 2])
-        fake.runs.push(
-          makeRun(id++, { experimentId: 8, config: limit(ms, { 'max-bandwidth': bw }), downtimeMs: ms / bw })
-        )
+        host.addRun({ experimentId, config: limit(ms, { 'max-bandwidth': bw }), downtimeMs: ms / bw })
     const compare = useCompareStore()
-    await compare.open({ kind: 'experiment', experimentId: 8 })
+    await compare.open({ kind: 'experiment', experimentId })
     expect(compare.seriesBy).toBe('migration.parameters.max-bandwidth')
     expect(compare.groups.map((g) => [g.series, g.key, g.stats.downtimeMs.mean])).toEqual([
       [1, 100, 100],
@@ -150,11 +132,9 @@ describe('compare store', () => {
   })
 
   it('compares hand-picked runs one by one, and can group them by a parameter that differs', async () => {
-    fake.runs = [
-      makeRun(1, { config: limit(100), downtimeMs: 40 }),
-      makeRun(2, { config: limit(100), downtimeMs: 60 }),
-      makeRun(3, { config: limit(300), downtimeMs: 90, source: 'measured' })
-    ]
+    host.addRun({ config: limit(100), downtimeMs: 40, label: 'run 1' })
+    host.addRun({ config: limit(100), downtimeMs: 60, label: 'run 2' })
+    host.addRun({ config: limit(300), downtimeMs: 90, label: 'run 3', source: 'measured' })
     const compare = useCompareStore()
     await compare.open({ kind: 'runs', runIds: [1, 2, 3, 3] })
     expect(compare.groupBy).toBeNull()
@@ -174,12 +154,14 @@ describe('compare store', () => {
   })
 
   it('reports a run that cannot be read', async () => {
-    fake.runs = [makeRun(1)]
+    host.addRun()
     const compare = useCompareStore()
     await compare.open({ kind: 'runs', runIds: [1, 404] })
     expect(compare.error?.kind).toBe('NotFound')
   })
+})
 
+describe('varied values', () => {
   it('expands the values of a varied parameter given as a range', () => {
     expect(variedValues({ path: 'x', range: '100..500:200' })).toEqual([100, 300, 500])
     expect(variedValues({ path: 'x', values: [true, false] })).toEqual([true, false])

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { HISTORY_OPTIONS } from '../../src/main/lab/resources'
 import { LabService } from '../../src/main/lab/service'
 import { openHistory, type HistoryDb } from '../../src/main/storage'
-import type { ExperimentRecord, RunRecord } from '../../src/shared/history'
+import type { ExperimentRecord, RunRecord, RunSource } from '../../src/shared/history'
 import type { LabMethod, LabOutcome, LabResult } from '../../src/shared/protocol/lab-api'
 import type { MigrationResult } from '../../src/shared/result'
 import { FakeLabClient } from './fake-lab-client'
@@ -55,6 +55,7 @@ export class ServiceLabClient extends FakeLabClient {
       label?: string
       downtimeMs?: number
       experimentId?: number
+      source?: RunSource
       result?: Partial<MigrationResult>
     } = {}
   ): RunRecord {
@@ -65,7 +66,8 @@ export class ServiceLabClient extends FakeLabClient {
       engineVersion: '1.0.0',
       label: opts.label ?? '',
       startedAtMs: this.nextStartedAtMs,
-      ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {})
+      ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {}),
+      ...(opts.source !== undefined ? { source: opts.source } : {})
     })
     this.history.finish(id, result({ downtime: opts.downtimeMs ?? 100 + id, ...opts.result }))
     return this.history.getRunRecord(id)
