@@ -256,8 +256,11 @@ describe('the Live run screen', () => {
     const run = useRunStore()
     await run.start({})
     run.setSpeed(1)
-    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1500, timeline) } })
-    fake.push({ event: 'run.finished', payload: { runId: 7, result: result({ 'total-time': 1540 }) } })
+    // A minute of virtual time, so at 1× the replay is still running when the test looks, however
+    // slowly a loaded machine gets there (1.5 s was not always enough).
+    const minute = timeline.map((e) => ({ ...e, 'time-ms': e['time-ms'] * 40 }))
+    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 60_000, minute) } })
+    fake.push({ event: 'run.finished', payload: { runId: 7, result: result({ 'total-time': 61_600 }) } })
     await flushPromises()
     expect(w.get('[data-testid="speed-1"]').attributes('aria-checked')).toBe('true')
     // The speeds are one Tab stop (the chosen one); the arrow keys choose another.
