@@ -222,6 +222,12 @@ describe('postcopy: the lanes and the page requests', () => {
     expect(requests[0]).toBe(0)
     expect(requests[requests.length - 1]).toBe(pc.result.ram['postcopy-requests'])
     expect(pc.result.ram['postcopy-requests']).toBeGreaterThan(0)
+    // The faults at their own times: one step per page-fault lane segment, the first after the
+    // switch (the 100 ms samples see only the count at their own times).
+    const faultSteps = series(built.option, 'postcopy-faults').data as [number, number | null][]
+    expect(faultSteps[faultSteps.length - 1][1]).toBe(faults.length)
+    expect(faultSteps[1][0]).toBe(faults.map((s) => s.startMs).sort((a, b) => a - b)[0])
+    expect(faultSteps[1][0]).toBeGreaterThan(migration.find((s) => s.state === 'postcopy-active')!.startMs)
     // The start of postcopy is a phase marker on the charts.
     const marks = (series(built.option, 'remaining').markLine as { data: { xAxis?: number }[] }).data
     const start = migration.find((s) => s.state === 'postcopy-active')!.startMs

@@ -162,6 +162,7 @@ export const chartLabels: LiveChartLabels = {
       xbzrleOverflows: 'Overflows',
       multifdChannel: (n) => `Channel ${n}`,
       postcopyRequests: 'Page requests',
+      postcopyFaults: 'vCPU page faults',
       dirtyLimitVcpu: (n) => `vCPU ${n}`
     }
   }

@@ -9,8 +9,8 @@ import type { RunData } from './run-data'
  * - XBZRLE cache: hits, misses and overflows per second and the hit rate, from the cumulative
  *   xbzrle-cache counters of the progress samples;
  * - multifd channels: MiB/s each channel sent, stacked (the top edge is their sum);
- * - postcopy page requests: the destination's page requests received so far (each one a vCPU
- *   fault on a page not yet placed; the fault itself is the vCPU lane's "waiting for a page");
+ * - postcopy page requests: the page requests the source received so far, and the vCPU faults
+ *   so far at their own times (each a vCPU lane's "waiting for a page");
  * - dirty-limit: each vCPU's sleep per full dirty ring (throttle_us_per_full), ms.
  */
 
@@ -28,6 +28,8 @@ export interface CapabilityPanelLabels {
     readonly xbzrleOverflows: string
     readonly multifdChannel: (channel: number) => string
     readonly postcopyRequests: string
+    /** vCPU page faults so far, counted from the lanes' page-fault events. */
+    readonly postcopyFaults: string
     readonly dirtyLimitVcpu: (vcpu: number) => string
   }
 }
@@ -64,7 +66,8 @@ export function capabilityPanels(
   /** Progress samples the playhead has reached. */
   n: number,
   labels: CapabilityPanelLabels,
-  maxPoints: number
+  maxPoints: number,
+  playheadMs: number
 ): CapabilityPanel[] {
   const c = data.capabilities
   const x = data.timeMs
@@ -150,9 +153,19 @@ export function capabilityPanels(
     panels.push({
       id: 'postcopy',
       title: labels.panels.postcopy,
-      legend: [labels.series.postcopyRequests],
+      legend: [labels.series.postcopyRequests, labels.series.postcopyFaults],
       axes: [{ unit: 'count' }],
       series: [
+        {
+          // At each fault's own time (the vCPU lanes' events), not at the 100 ms samples: a
+          // postcopy phase may last only a few samples.
+          id: 'postcopy-faults',
+          name: labels.series.postcopyFaults,
+          axis: 0,
+          points: faultsSoFar(data, playheadMs, maxPoints),
+          colorIndex: 6,
+          extra: { step: 'end', lineStyle: { width: 1.5, type: 'dashed' } }
+        },
         {
           id: 'postcopy-requests',
           name: labels.series.postcopyRequests,
@@ -178,4 +191,26 @@ export function capabilityPanels(
   )
   if (dirtyLimit) panels.push(dirtyLimit)
   return panels
+}
+
+/**
+ * vCPU page faults up to the playhead as a step line: one step at each page-fault event of a
+ * vCPU lane (time order), thinned evenly beyond `maxPoints` (the count only grows).
+ */
+function faultsSoFar(data: RunData, playheadMs: number, maxPoints: number): [number, number | null][] {
+  const points: [number, number | null][] = [[0, 0]]
+  let faults = 0
+  for (const e of data.timeline) {
+    if (e['time-ms'] > playheadMs) break
+    if (e.state !== 'page-fault' || !e.lane.startsWith('vcpu-')) continue
+    faults++
+    points.push([e['time-ms'], faults])
+  }
+  if (points.length > 1) points.push([Math.max(playheadMs, points[points.length - 1][0]), faults])
+  if (points.length <= maxPoints) return points
+  const step = points.length / maxPoints
+  const thinned: [number, number | null][] = []
+  for (let k = 0; k < maxPoints - 1; k++) thinned.push(points[Math.floor(k * step)])
+  thinned.push(points[points.length - 1])
+  return thinned
 }

@@ -204,7 +204,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
   // ---- Data up to the playhead -------------------------------------------------------------
   const n = data.progressCountAt(playhead)
   // The capabilities' panels go below the five every run has, in the same layout.
-  const extraPanels = capabilityPanels(data, n, labels.capabilities, maxPoints)
+  const extraPanels = capabilityPanels(data, n, labels.capabilities, maxPoints, playhead)
 
   // ---- Layout (px) -------------------------------------------------------------------------
   const timelineLayout: PanelLayout = { titleTop: 6, top: 32, height: visibleLanes * LANE_HEIGHT }
@@ -785,7 +785,7 @@ function formatAxisValue(unit: CapabilityAxis['unit'], v: number, locale: string
 function formatSeriesValue(id: string, v: number, locale: string): string {
   if (id === 'xbzrle-hit-rate') return `${formatDecimal(v, locale, 1)} %`
   if (id.startsWith('xbzrle-')) return `${formatDecimal(v, locale, 0)}/s`
-  if (id === 'postcopy-requests') return formatDecimal(v, locale, 0)
+  if (id.startsWith('postcopy-')) return formatDecimal(v, locale, 0)
   if (id.startsWith('dirty-limit-')) return formatMs(v, locale)
   switch (id) {
     case 'remaining':

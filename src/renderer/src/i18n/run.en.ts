@@ -222,7 +222,7 @@ const runEn = {
       throughput: 'Guest memory throughput per vCPU',
       xbzrle: 'XBZRLE cache: hits, misses and overflows · xbzrle-cache',
       multifd: 'Throughput per multifd channel (stacked: the top is their sum)',
-      postcopy: 'Postcopy page requests (vCPU faults) so far · postcopy-requests',
+      postcopy: 'Postcopy: page requests and vCPU page faults so far · postcopy-requests',
       dirtyLimit: 'Dirty-limit sleep per full dirty ring, per vCPU'
     },
     series: {
@@ -243,7 +243,8 @@ const runEn = {
       xbzrleMisses: 'Misses',
       xbzrleOverflows: 'Overflows',
       multifdChannel: 'Channel {n}',
-      postcopyRequests: 'Page requests'
+      postcopyRequests: 'Page requests',
+      postcopyFaults: 'vCPU page faults'
     },
     markers: {
       'stop-and-copy': 'stop-and-copy',

@@ -211,7 +211,7 @@ const runZhCN: RunMessages = {
       throughput: '每个 vCPU 的内存写入吞吐',
       xbzrle: 'XBZRLE 缓存：命中、未命中与溢出 · xbzrle-cache',
       multifd: '每个 multifd 通道的吞吐（堆叠：顶边为总和）',
-      postcopy: '后拷贝页面请求（vCPU 缺页）累计 · postcopy-requests',
+      postcopy: '后拷贝：页面请求与 vCPU 缺页累计 · postcopy-requests',
       dirtyLimit: '脏页限速：每个 vCPU 每次脏环写满后的休眠时间'
     },
     series: {
@@ -232,7 +232,8 @@ const runZhCN: RunMessages = {
       xbzrleMisses: '未命中',
       xbzrleOverflows: '溢出',
       multifdChannel: '通道 {n}',
-      postcopyRequests: '页面请求'
+      postcopyRequests: '页面请求',
+      postcopyFaults: 'vCPU 缺页次数'
     },
     markers: {
       'stop-and-copy': '停机拷贝',
