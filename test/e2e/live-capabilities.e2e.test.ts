@@ -1,4 +1,3 @@
-import { copyFile, mkdir } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { findPreset, type PresetId } from '../../src/shared/presets'
@@ -36,12 +35,9 @@ async function chartBox(page: Page): Promise<{ x: number; y: number; width: numb
   return box
 }
 
-/** The screenshot the test keeps, also in /tmp/shots (the review's copy). */
+/** The screenshot the test keeps (test-results/). */
 async function shot(page: Page, name: string): Promise<void> {
-  const path = await screenshotPath(name)
-  await page.screenshot({ path, fullPage: true })
-  await mkdir('/tmp/shots', { recursive: true })
-  await copyFile(path, `/tmp/shots/${name}.png`)
+  await page.screenshot({ path: await screenshotPath(name), fullPage: true })
 }
 
 describe('the Live view of a run with a capability', () => {
