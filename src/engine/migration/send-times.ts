@@ -63,6 +63,19 @@ export class SendTimes implements SendTimeRecord {
    * them were received for the first time.
    */
   record(p: number, n: number, startUs: number, costUs: number): number {
+    const c = p >>> CHUNK_SHIFT
+    const d = this.dense[c]
+    if (d !== undefined && (p + n - 1) >>> CHUNK_SHIFT === c) {
+      // The common case after the first pass: a short run in a chunk kept page by page.
+      const off = p - (c << CHUNK_SHIFT)
+      let first = 0
+      for (let j = 0; j < n; j++) {
+        first += d[off + j] === 0 ? 1 : 0
+        d[off + j] = Math.floor(startUs + j * costUs) + 1
+      }
+      this.received += first
+      return first
+    }
     const end = p + n
     let firstTime = 0
     let from = p
