@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderReport } from '../../src/main/report'
-import { CONVERGING, HOT_SET, recordRun, tempHistory, type TempHistory } from './helpers'
+import { CONFIG_PRESETS } from '../../src/shared/presets'
+import { AUTO_CONVERGE, CONVERGING, HOT_SET, recordRun, tempHistory, type TempHistory } from './helpers'
 
 // The report says a run's end as the Live view and History do (issue 12, defect 10), and in
 // Chinese when the UI is (defect 5): the renderer takes a locale, the CLI `--lang zh-CN`.
@@ -12,11 +13,15 @@ const bin = resolve(__dirname, '../../bin/migration-lab.mjs')
 let t: TempHistory
 let runId: number
 let stalledId: number
+let autoConvergeId: number
+let xbzrleId: number
 
 beforeAll(async () => {
   t = tempHistory('lab-report-locale-')
   runId = await recordRun(t.history, CONVERGING, { label: 'small guest' })
   stalledId = await recordRun(t.history, HOT_SET)
+  autoConvergeId = await recordRun(t.history, AUTO_CONVERGE)
+  xbzrleId = await recordRun(t.history, CONFIG_PRESETS.find((p) => p.id === 'xbzrle-small-writes')!.config)
   t.history.flush()
 }, 120_000)
 afterAll(() => t.cleanup())
@@ -101,6 +106,106 @@ describe('the HTML report in Chinese', () => {
     expect(headline(html)).toBe('2 次运行中有 1 次切换到目的端。')
     expect(html).toContain('<th>来源</th><th>状态</th>')
     expect(html).toContain(`运行 #${runId}（small guest），停机时间`)
+  })
+})
+
+/**
+ * English sentences of the report that a Chinese report must not contain: the title line, chart
+ * titles and captions, the interpretation's paragraphs on auto-converge, XBZRLE and what to
+ * change, and the words around the QEMU commands (the commands themselves are QEMU's).
+ */
+const ENGLISH = [
+  'Run ',
+  'Comparison of runs',
+  'Remaining dirty memory',
+  'Bandwidth estimate and threshold',
+  'Expected downtime and downtime-limit',
+  'dirty-pages-rate and bandwidth',
+  'Auto-converge throttle',
+  'Guest throughput',
+  'Downtime per run',
+  'QEMU switches over when',
+  'The estimate is one unsmoothed',
+  'counts only pages that had been sent',
+  'every vCPU runs',
+  'MiB the guest program wrote',
+  'What was left to send',
+  'guest paused',
+  'The auto-converge capability',
+  'XBZRLE (cache',
+  'Small deltas are what make XBZRLE pay',
+  'would change that',
+  'In all,',
+  'To try this configuration on a real QEMU',
+  'is a placeholder',
+  'are set on both sides',
+  "the VM's shape is QEMU's command line",
+  'the link itself',
+  "the lab's own limits",
+  "the lab's cost model",
+  'random seed',
+  'One row per dirty bitmap sync',
+  'changed from the defaults',
+  'other settings are equal',
+  'made this report',
+  'use the estimate',
+  'no rate limit'
+]
+
+/** The report's text a reader sees (the charts' labels too), without the QEMU commands. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<style>[\s\S]*?<\/style>/g, '')
+    .replace(/<pre[\s\S]*?<\/pre>/g, '')
+    .replace(/<[^>]+>/g, '\n')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+}
+
+describe('the Chinese report has no English sentence left (auto-converge and XBZRLE runs)', () => {
+  const englishIn = (html: string) => ENGLISH.filter((s) => visibleText(html).includes(s))
+
+  it('the English reports contain the sentences the check looks for', async () => {
+    const found = new Set<string>()
+    const run = visibleText(await reportHtml([autoConvergeId]))
+    const xbzrle = visibleText(await reportHtml([xbzrleId]))
+    const comparison = visibleText(await reportHtml([autoConvergeId, xbzrleId]))
+    const stalled = visibleText(await reportHtml([stalledId]))
+    for (const s of ENGLISH)
+      if ([run, xbzrle, comparison, stalled].some((text) => text.includes(s))) found.add(s)
+    // Every sentence checked for is in one of them: the absence below means something.
+    expect(ENGLISH.filter((s) => !found.has(s))).toEqual([])
+  })
+
+  it('an auto-converge run report in zh-CN', async () => {
+    const html = await reportHtml([autoConvergeId], 'zh-CN')
+    expect(englishIn(html)).toEqual([])
+    expect(html).toMatch(/<h1>运行 \d+ — hot set, auto-converge<\/h1>/)
+    expect(html).toMatch(/auto-converge 能力从第 \d+ 次脏页同步（[^）]+）起以 \d+ % 限制 vCPU/)
+    expect(html).toContain('<strong>自动收敛限速</strong>')
+    expect(html).toContain('要在真实的 QEMU 上尝试这个配置')
+    // The commands stay QEMU's.
+    expect(html).toContain('migrate-set-capabilities')
+  })
+
+  it('an XBZRLE run report in zh-CN', async () => {
+    const html = await reportHtml([xbzrleId], 'zh-CN')
+    expect(englishIn(html)).toEqual([])
+    expect(html).toMatch(/XBZRLE（缓存 [\d.]+ MiB）：[\d,]+ 次缓存命中/)
+  })
+
+  it('a comparison of the two in zh-CN', async () => {
+    const html = await reportHtml([autoConvergeId, xbzrleId], 'zh-CN')
+    expect(englishIn(html)).toEqual([])
+    expect(html).toContain(`<h1>运行 ${autoConvergeId}, ${xbzrleId} 的比较</h1>`)
+    expect(html).toContain('<strong>每次运行的停机时间</strong>')
+  })
+
+  it('a stalled run in zh-CN says what would change it', async () => {
+    const html = await reportHtml([stalledId], 'zh-CN')
+    expect(html).toMatch(/开启 auto-converge，它限制 vCPU 直到它们写脏得更少（§5），都可以改变这一点。/)
+    expect(visibleText(html)).not.toContain('would change that')
   })
 })
 

@@ -11,6 +11,7 @@ import { GridComponent, LegendComponent, MarkAreaComponent, MarkLineComponent } 
 import * as echarts from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
 import { downsampleXy } from '../../shared/downsample'
+import { chartText, type ChartText } from './chart-text'
 import { onLogAxis } from '../../shared/log-axis'
 import type { SummaryGroup } from '../../shared/history'
 import type { ProgressSample } from '../../shared/result'
@@ -25,6 +26,7 @@ import {
   switchoverTimeMs,
   configValueAt,
   type ComparisonReportData,
+  type LabLocale,
   type ReportRun
 } from '../../shared/report'
 
@@ -163,7 +165,8 @@ function runEndMs(run: ReportRun): number | undefined {
   return ends.length > 0 ? Math.max(...ends) : undefined
 }
 
-export function runCharts(run: ReportRun): ReportChart[] {
+export function runCharts(run: ReportRun, locale: LabLocale = 'en'): ReportChart[] {
+  const T = chartText(locale)
   const charts: ReportChart[] = []
   const settings = migrationSettings(run.config)
   const page = settings.pageSizeBytes
@@ -173,10 +176,8 @@ export function runCharts(run: ReportRun): ReportChart[] {
     const syncPoints = run.iterations.map((s) => [seconds(s['time-ms']), (s['remaining-pages'] * page) / MIB])
     charts.push({
       id: 'remaining',
-      title: 'Remaining dirty memory and the threshold',
-      caption:
-        'QEMU switches over when what remains after a sync falls below the threshold = bandwidth × downtime-limit (§2.3). ' +
-        'Diamonds mark dirty syncs (remaining right after each).',
+      title: T.remaining.title,
+      caption: T.remaining.caption,
       svg: renderSvg({
         legend: LEGEND,
         grid: GRID,
@@ -203,12 +204,10 @@ export function runCharts(run: ReportRun): ReportChart[] {
     })
     charts.push({
       id: 'bandwidth',
-      title: 'Bandwidth estimate and threshold',
+      title: T.bandwidth.title,
       caption:
-        'The estimate is one unsmoothed 100 ms window (§2.1, §15.3): a sync inside a window lowers it, and the threshold with it.' +
-        (settings.availSwitchoverBandwidthBytesPerS > 0
-          ? ' avail-switchover-bandwidth is set, so the threshold uses it instead of the estimate.'
-          : ''),
+        T.bandwidth.caption +
+        (settings.availSwitchoverBandwidthBytesPerS > 0 ? T.bandwidth.availSwitchover : ''),
       svg: renderSvg({
         legend: LEGEND,
         grid: GRID,
@@ -232,10 +231,8 @@ export function runCharts(run: ReportRun): ReportChart[] {
     })
     charts.push({
       id: 'expected-downtime',
-      title: 'Expected downtime and downtime-limit',
-      caption:
-        'expected-downtime = dirty bytes at the last sync ÷ bandwidth (§2.1). It reads far above the real downtime, ' +
-        'which is sent at link speed (§10.5, §17).',
+      title: T.expectedDowntime.title,
+      caption: T.expectedDowntime.caption,
       svg: renderSvg({
         legend: LEGEND,
         grid: GRID,
@@ -265,10 +262,8 @@ export function runCharts(run: ReportRun): ReportChart[] {
     })
     charts.push({
       id: 'dirty-rate',
-      title: 'dirty-pages-rate and bandwidth',
-      caption:
-        'dirty-pages-rate counts only pages that had been sent and were dirtied again, over ≥ 1 s periods (§4.1, §15.4); ' +
-        'shown in MiB/s next to the bandwidth estimate. A rate near the bandwidth cannot converge.',
+      title: T.dirtyRate.title,
+      caption: T.dirtyRate.caption,
       svg: renderSvg({
         legend: LEGEND,
         grid: GRID,
@@ -294,9 +289,8 @@ export function runCharts(run: ReportRun): ReportChart[] {
     if (settings.autoConverge || maxThrottlePercent(run) > 0)
       charts.push({
         id: 'throttle',
-        title: 'Auto-converge throttle',
-        caption:
-          'cpu-throttle-percentage: every vCPU runs (100 − p) % of the time (§5.4); a step needs two "high" periods (§5.2).',
+        title: T.throttle.title,
+        caption: T.throttle.caption,
         svg: renderSvg({
           legend: LEGEND,
           grid: GRID,
@@ -315,12 +309,12 @@ export function runCharts(run: ReportRun): ReportChart[] {
         })
       })
   }
-  const throughput = throughputChart(run, endMs)
+  const throughput = throughputChart(run, endMs, T)
   if (throughput) charts.push(throughput)
   return charts
 }
 
-function throughputChart(run: ReportRun, endMs: number | undefined): ReportChart | null {
+function throughputChart(run: ReportRun, endMs: number | undefined, T: ChartText): ReportChart | null {
   const series = run.throughput.filter((t) => t['time-ms'].length > 0)
   if (series.length === 0) return null
   const at = switchoverTimeMs(run.result)
@@ -330,7 +324,7 @@ function throughputChart(run: ReportRun, endMs: number | undefined): ReportChart
       ? {
           silent: true,
           itemStyle: { color: 'rgba(194, 59, 59, 0.12)' },
-          label: { formatter: 'guest paused', fontSize: 10, color: '#c23b3b' },
+          label: { formatter: T.throughput.guestPaused, fontSize: 10, color: '#c23b3b' },
           data: [[{ xAxis: seconds(at) }, { xAxis: seconds(at + Math.max(pause, 1)) }]]
         }
       : undefined
@@ -373,12 +367,8 @@ function throughputChart(run: ReportRun, endMs: number | undefined): ReportChart
   const measured = runIsMeasured(run)
   return {
     id: 'throughput',
-    title: measured
-      ? "Guest memory-update speed per guest thread (guestperf's timings)"
-      : 'Guest throughput per vCPU',
-    caption:
-      'MiB the guest program wrote per second, in 100 ms buckets (guestperf plots the same as ms per GiB, §13.6): ' +
-      'throttling shows as a lower plateau, BQL stalls as dips, the switchover pause as a drop to zero.',
+    title: measured ? T.throughput.titleMeasured : T.throughput.title,
+    caption: T.throughput.caption,
     svg: renderSvg({
       legend: LEGEND,
       grid: GRID,
@@ -574,12 +564,13 @@ function overlayRuns(data: ComparisonReportData): ReportRun[] {
   return picked
 }
 
-function runLegend(run: ReportRun): string {
+function runLegend(run: ReportRun, T: ChartText): string {
   const name = runTitle(run.record).replace(/^Run /, '')
-  return `${name.length > 56 ? `${name.slice(0, 55)}…` : name}${runIsMeasured(run) ? ' (measured)' : ''}`
+  return `${name.length > 56 ? `${name.slice(0, 55)}…` : name}${runIsMeasured(run) ? T.measured : ''}`
 }
 
-export function comparisonCharts(data: ComparisonReportData): ReportChart[] {
+export function comparisonCharts(data: ComparisonReportData, locale: LabLocale = 'en'): ReportChart[] {
+  const T = chartText(locale)
   const charts: ReportChart[] = []
   const downtime = (run: ReportRun): number | null =>
     run.result?.status === 'completed' ? (run.result.downtime ?? null) : null
@@ -588,38 +579,34 @@ export function comparisonCharts(data: ComparisonReportData): ReportChart[] {
   if (path !== undefined) {
     charts.push({
       id: 'downtime-vs-parameter',
-      title: `Downtime vs ${shortPath(path)}`,
-      caption:
-        'Mean downtime as QEMU reports it (line), min–max over the runs (band) and each run (dots); runs that did not switch over have no downtime and are left out.',
+      title: T.downtimeVs(shortPath(path)),
+      caption: T.downtimeVsCaption,
       svg: metricVsParameter(data, 'downtimeMs', downtime, { name: 'ms', perMs: 1 })
     })
     charts.push({
       id: 'total-time-vs-parameter',
-      title: `Total time vs ${shortPath(path)}`,
-      caption: "Mean, range and runs; a cancelled run's total time is where the lab's policy stopped it.",
+      title: T.totalTimeVs(shortPath(path)),
+      caption: T.totalTimeVsCaption,
       svg: metricVsParameter(data, 'totalTimeMs', totalTime, { name: 's', perMs: 1000 })
     })
   } else {
     charts.push({
       id: 'downtime-per-run',
-      title: 'Downtime per run',
-      caption: 'Downtime as QEMU reports it; a run that did not switch over has no bar.',
+      title: T.downtimePerRun.title,
+      caption: T.downtimePerRun.caption,
       svg: metricPerRun(data, downtime, 'ms')
     })
   }
   const overlay = overlayRuns(data)
-  const shown =
-    overlay.length < data.runs.length
-      ? ` Showing ${overlay.length} of ${data.runs.length} runs (the first of each configuration).`
-      : ''
+  const shown = overlay.length < data.runs.length ? T.showing(overlay.length, data.runs.length) : ''
   const endMs = Math.max(...overlay.map((r) => runEndMs(r) ?? 0))
   const legendRows = (n: number): number => Math.ceil(n / 3)
   const overlayGrid = (n: number): Record<string, unknown> => ({ ...GRID, top: 44 + 22 * legendRows(n) })
   const overlayHeight = (n: number): number => CHART_HEIGHT + 22 * legendRows(n)
   charts.push({
     id: 'remaining-overlay',
-    title: 'Remaining dirty memory',
-    caption: `What was left to send over time, per run.${shown}`,
+    title: T.remainingOverlay.title,
+    caption: `${T.remainingOverlay.caption}${shown}`,
     svg: renderSvg(
       {
         legend: LEGEND,
@@ -629,7 +616,7 @@ export function comparisonCharts(data: ComparisonReportData): ReportChart[] {
         yAxis: valueAxis('MiB', { type: 'log', logBase: 10 }),
         series: overlay.map((run) =>
           line(
-            runLegend(run),
+            runLegend(run, T),
             progressSeries(run.progress, (p) => p['remaining-bytes'] / MIB).map(([t, v]) => [t, onLogAxis(v)])
           )
         )
@@ -642,15 +629,15 @@ export function comparisonCharts(data: ComparisonReportData): ReportChart[] {
   if (withThroughput.length > 0)
     charts.push({
       id: 'throughput-overlay',
-      title: 'Guest throughput (all vCPUs)',
-      caption: `MiB/s written by the guest, summed over its vCPUs: throttling and the switchover pause show as drops.${shown}`,
+      title: T.throughputOverlay.title,
+      caption: `${T.throughputOverlay.caption}${shown}`,
       svg: renderSvg(
         {
           legend: LEGEND,
           grid: overlayGrid(withThroughput.length),
           xAxis: timeAxis(endMs),
           yAxis: valueAxis('MiB/s', { min: 0 }),
-          series: withThroughput.map((run) => line(runLegend(run), summedThroughput(run)))
+          series: withThroughput.map((run) => line(runLegend(run, T), summedThroughput(run)))
         },
         CHART_WIDTH,
         overlayHeight(withThroughput.length)

@@ -72,7 +72,7 @@ const e = escapeHtml
 
 export function renderReportHtml(data: ReportData, locale: LabLocale = 'en'): string {
   const L = REPORT_STRINGS[locale]
-  const title = reportTitle(data)
+  const title = reportTitle(data, locale)
   const body = data.kind === 'run' ? runBody(data, L) : comparisonBody(data, L)
   return `<!doctype html>
 <html lang="${L.lang}">
@@ -366,7 +366,7 @@ function syncTableHtml(run: ReportRun, L: ReportStrings): string {
   return (
     note +
     table(L.syncTable.header, rows, { numeric: [0, 3, 4, 5, 6, 7, 8, 9, 10], className: 'syncs' }) +
-    '<p class="muted">One row per dirty bitmap sync (§4.1): pages sent since the previous sync, newly dirtied pages it found (only pages already sent count), pages known dirty after it, and the counters in force.</p>'
+    `<p class="muted">${e(L.prose.syncTableNote)}</p>`
   )
 }
 
@@ -377,7 +377,7 @@ function leafText(value: ConfigLeaf | undefined): string {
 }
 
 function configTableHtml(run: ReportRun, L: ReportStrings): string {
-  const rows = configRows(run.config)
+  const rows = configRows(run.config, L.lang)
   const body = rows
     .map(
       (r) =>
@@ -386,23 +386,18 @@ function configTableHtml(run: ReportRun, L: ReportStrings): string {
     .join('\n')
   const changed = rows.filter((r) => r.changed).length
   return (
-    `<p class="muted">${formatInteger(rows.length)} settings, ${formatInteger(changed)} changed from the defaults (QEMU's, and the lab's where QEMU has none). ` +
-    `Capability and parameter names and units are QEMU's (§12).</p>` +
+    `<p class="muted">${e(L.prose.configNote(formatInteger(rows.length), formatInteger(changed)))}</p>` +
     `<table class="config">\n<thead><tr><th>${e(L.configTable.setting)}</th><th class="num">${e(L.configTable.value)}</th><th>${e(L.configTable.readsAs)}</th><th></th></tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`
   )
 }
 
 function qemuHtml(run: ReportRun, L: ReportStrings): string {
-  const plan = qemuCommandPlan(run.config)
+  const plan = qemuCommandPlan(run.config, L.lang)
   if (plan.problems.length > 0)
-    return `<p class="muted">This run's config cannot be turned into QEMU commands:</p><ul>${plan.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`
+    return `<p class="muted">${e(L.prose.noQemuCommands)}</p><ul>${plan.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`
   return (
-    `<p>To try this configuration on a real QEMU: start the destination with the same <code>-m</code>, <code>-smp</code> and devices plus ` +
-    `<code>-incoming defer</code>, send the <code>destination-…</code> commands to its monitor, then the <code>source-…</code> ones to the source's. ` +
-    `<code>tcp:DESTINATION:4444</code> is a placeholder: put the destination's address in it.` +
-    (plan.bothSidesCapabilities.length
-      ? ` ${e(plan.bothSidesCapabilities.join(', '))} are set on both sides, because QEMU checks them on the destination too.`
-      : '') +
+    `<p>${L.prose.qemuIntro}` +
+    (plan.bothSidesCapabilities.length ? e(L.prose.bothSides(plan.bothSidesCapabilities.join(', '))) : '') +
     `</p>\n<h3>${L.qemu.qmp}</h3>\n<pre class="code">${e(formatQmpLines(plan))}</pre>\n` +
     `<h3>${e(L.qemu.hmp)}</h3>\n<pre class="code">${e(formatHmp(plan, runDisplayTitle(run)))}</pre>\n` +
     `<h3>${e(L.qemu.notQemu)}</h3>\n<ul>${plan.notQemu.map((n) => `<li>${e(n)}</li>`).join('')}</ul>`
@@ -438,11 +433,11 @@ function runBody(data: RunReportData, L: ReportStrings): string {
   const H = L.headings
   const interpretation = L.lang === 'en' ? interpretRun(run) : interpretRunIn(run, L.lang)
   const parts = [
-    `<header>\n<p class="kicker">${e(L.kicker.run)}</p>\n<h1>${e(runDisplayTitle(run))}</h1>\n<p class="sub">${statusBadge(run, L)} · ${e(L.started)} ${e(formatDate(run.record.startedAtMs))} · ${e(describeHost(run.record.host, L.lang))}</p>\n</header>`,
+    `<header>\n<p class="kicker">${e(L.kicker.run)}</p>\n<h1>${e(runDisplayTitle(run, L.lang))}</h1>\n<p class="sub">${statusBadge(run, L)} · ${e(L.started)} ${e(formatDate(run.record.startedAtMs))} · ${e(describeHost(run.record.host, L.lang))}</p>\n</header>`,
     section('interpretation', H.interpretation, interpretationHtml(interpretation, 'run')),
     section('summary', H.summary, metricsHtml(runMetrics(run, L))),
     section('downtime', H.downtime, breakdownHtml(run, L)),
-    section('charts', H.charts, chartsHtml(runCharts(run))),
+    section('charts', H.charts, chartsHtml(runCharts(run, L.lang))),
     section('syncs', H.syncs, syncTableHtml(run, L)),
     section('config', H.config, configTableHtml(run, L)),
     section('qemu', H.qemu, qemuHtml(run, L))
@@ -518,7 +513,7 @@ function runsTableHtml(data: ComparisonReportData, L: ReportStrings): string {
   const numeric = [0, ...Array.from({ length: varied.length + 6 }, (_, i) => firstValue + i)]
   return (
     table(header, rows, { numeric, className: 'runs' }) +
-    `<p class="muted">Downtime as QEMU reports it; "${NOT_APPLICABLE}" where a run has no such value (no switchover), "${NOT_MEASURED}" where a measured run did not record it.</p>`
+    `<p class="muted">${e(L.prose.runsTableNote(NOT_APPLICABLE, NOT_MEASURED))}</p>`
   )
 }
 
@@ -562,9 +557,9 @@ function groupsHtml(data: ComparisonReportData, L: ReportStrings): string {
     .join('\n')
 }
 
-function comparisonConfigHtml(data: ComparisonReportData): string {
+function comparisonConfigHtml(data: ComparisonReportData, L: ReportStrings): string {
   const diff = diffConfigs(data.runs.map((r) => r.config))
-  const equalNote = `<p class="muted">${formatInteger(diff.equalCount)} other settings are equal in every run and not shown; each run's single report lists them all.</p>`
+  const equalNote = `<p class="muted">${e(L.prose.equalSettings(formatInteger(diff.equalCount)))}</p>`
   if (diff.differing.length === 0) return `<p>All runs have the same config.</p>${equalNote}`
   if (diff.differing.length <= 6) {
     const rows = data.runs.map((run, i) => [
@@ -609,7 +604,7 @@ function comparisonEnvironmentHtml(data: ComparisonReportData, L: ReportStrings)
     table(L.envTable, rows, {
       numeric: [0],
       className: 'env'
-    }) + `<p class="muted">Migration Lab ${e(data.environment.labVersion)} made this report.</p>`
+    }) + `<p class="muted">${e(L.prose.madeBy(data.environment.labVersion))}</p>`
   )
 }
 
@@ -650,7 +645,7 @@ function comparisonBody(data: ComparisonReportData, L: ReportStrings): string {
       ` · ${experiment.repetitions} repetition${experiment.repetitions === 1 ? '' : 's'} per point`
     : `${formatInteger(data.runs.length)} runs${data.variedPaths.length ? ` · differing in ${data.variedPaths.join(' and ')}` : ''}`
   const parts = [
-    `<header>\n<p class="kicker">${e(L.kicker.comparison)}</p>\n<h1>${e(reportTitle(data))}</h1>\n<p class="sub">${e(sub)}</p>\n${experiment?.description ? `<p>${e(experiment.description)}</p>` : ''}\n</header>`,
+    `<header>\n<p class="kicker">${e(L.kicker.comparison)}</p>\n<h1>${e(reportTitle(data, L.lang))}</h1>\n<p class="sub">${e(sub)}</p>\n${experiment?.description ? `<p>${e(experiment.description)}</p>` : ''}\n</header>`,
     section('interpretation', H.comparisonInterpretation, interpretationHtml(interpretation, 'comparison')),
     section('runs', H.runs, runsTableHtml(data, L))
   ]
@@ -658,8 +653,8 @@ function comparisonBody(data: ComparisonReportData, L: ReportStrings): string {
   if (fidelity) parts.push(section('fidelity', H.fidelity, fidelity))
   const groups = groupsHtml(data, L)
   if (groups) parts.push(section('groups', H.groups(shortPath(data.variedPaths[0] as string)), groups))
-  parts.push(section('charts', H.comparisonCharts, chartsHtml(comparisonCharts(data))))
-  parts.push(section('config', H.configDiff, comparisonConfigHtml(data)))
+  parts.push(section('charts', H.comparisonCharts, chartsHtml(comparisonCharts(data, L.lang))))
+  parts.push(section('config', H.configDiff, comparisonConfigHtml(data, L)))
   if (experiment?.notes)
     parts.push(section('notes', H.notes, `<pre class="notes">${e(experiment.notes)}</pre>`))
   parts.push(section('environment', H.environment, comparisonEnvironmentHtml(data, L)))

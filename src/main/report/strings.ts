@@ -115,6 +115,18 @@ export interface ReportStrings {
   }
   readonly groupsTable: readonly string[]
   readonly envTable: readonly string[]
+  /** The sentences around the tables and QEMU's commands (the commands stay as QEMU spells them). */
+  readonly prose: {
+    syncTableNote: string
+    configNote: (settings: string, changed: string) => string
+    noQemuCommands: string
+    /** The words around the commands: HTML with QEMU's words in <code>. */
+    qemuIntro: string
+    bothSides: (capabilities: string) => string
+    runsTableNote: (notApplicable: string, notMeasured: string) => string
+    equalSettings: (count: string) => string
+    madeBy: (version: string) => string
+  }
 }
 
 type BreakdownPart = 'stop-ms' | 'final-sync-ms' | 'ram-ms' | 'device-state-ms' | 'resume-ms'
@@ -272,7 +284,26 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       'std. dev.',
       'mean total time'
     ],
-    envTable: ['run', 'source', 'engine', 'seed', 'host', 'started', 'ended']
+    envTable: ['run', 'source', 'engine', 'seed', 'host', 'started', 'ended'],
+    prose: {
+      syncTableNote:
+        'One row per dirty bitmap sync (§4.1): pages sent since the previous sync, newly dirtied pages it found (only pages already sent count), pages known dirty after it, and the counters in force.',
+      configNote: (settings, changed) =>
+        `${settings} settings, ${changed} changed from the defaults (QEMU's, and the lab's where QEMU has none). ` +
+        "Capability and parameter names and units are QEMU's (§12).",
+      noQemuCommands: "This run's config cannot be turned into QEMU commands:",
+      qemuIntro:
+        'To try this configuration on a real QEMU: start the destination with the same <code>-m</code>, <code>-smp</code> and devices plus ' +
+        "<code>-incoming defer</code>, send the <code>destination-…</code> commands to its monitor, then the <code>source-…</code> ones to the source's. " +
+        "<code>tcp:DESTINATION:4444</code> is a placeholder: put the destination's address in it.",
+      bothSides: (capabilities) =>
+        ` ${capabilities} are set on both sides, because QEMU checks them on the destination too.`,
+      runsTableNote: (na, nm) =>
+        `Downtime as QEMU reports it; "${na}" where a run has no such value (no switchover), "${nm}" where a measured run did not record it.`,
+      equalSettings: (count) =>
+        `${count} other settings are equal in every run and not shown; each run's single report lists them all.`,
+      madeBy: (version) => `Migration Lab ${version} made this report.`
+    }
   },
   'zh-CN': {
     lang: 'zh-CN',
@@ -415,6 +446,23 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       verified: '已验证'
     },
     groupsTable: ['运行', '状态', '已切换', '平均停机时间', '中位数', '最小 – 最大', '标准差', '平均总时间'],
-    envTable: ['运行', '来源', '引擎', '随机种子', '主机', '开始', '结束']
+    envTable: ['运行', '来源', '引擎', '随机种子', '主机', '开始', '结束'],
+    prose: {
+      syncTableNote:
+        '每次脏页位图同步一行（§4.1）：自上次同步以来发送的页、本次发现的新脏页（只计已发送过的页）、同步后已知的脏页，以及当时生效的计数器。',
+      configNote: (settings, changed) =>
+        `共 ${settings} 项设置，其中 ${changed} 项不同于默认值（QEMU 的默认值；QEMU 没有的，用实验室的）。能力和参数的名称与单位都是 QEMU 的（§12）。`,
+      noQemuCommands: '这次运行的配置无法转换为 QEMU 命令：',
+      qemuIntro:
+        '要在真实的 QEMU 上尝试这个配置：用相同的 <code>-m</code>、<code>-smp</code> 和设备加上 <code>-incoming defer</code> 启动目的端，' +
+        '把 <code>destination-…</code> 命令发到它的监视器，再把 <code>source-…</code> 命令发到源端的监视器。' +
+        '<code>tcp:DESTINATION:4444</code> 是占位符：请填入目的端的地址。',
+      bothSides: (capabilities) => `${capabilities} 在两端都要设置，因为 QEMU 也会在目的端检查它们。`,
+      runsTableNote: (na, nm) =>
+        `停机时间为 QEMU 报告值；没有该值的运行（未切换）显示“${na}”，实测运行未记录的显示“${nm}”。`,
+      equalSettings: (count) =>
+        `其余 ${count} 项设置在所有运行中都相同，未列出；每次运行的单独报告列出全部设置。`,
+      madeBy: (version) => `本报告由迁移实验室 ${version} 生成。`
+    }
   }
 }

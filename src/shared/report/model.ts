@@ -13,6 +13,7 @@ import { capabilitiesSchema, guestSchema, networkSchema, parametersSchema } from
 import type { ExperimentRecord, RunRecord, Summary, ThroughputPoints } from '../history'
 import type { MigrationResult, ProgressSample, SyncRecord } from '../result'
 import { isMeasuredRun } from './measured'
+import type { LabLocale } from './run-end'
 
 /** Most runs one report holds; an experiment of more is better read as CSV or JSON. */
 export const MAX_REPORT_RUNS = 500
@@ -72,23 +73,30 @@ export function reportRuns(data: ReportData): ReportRun[] {
 // ---------------------------------------------------------------------------------------------
 // Titles and names
 
-export function runTitle(record: RunRecord): string {
-  return `Run ${record.id}${record.label ? ` — ${record.label}` : ''}`
+export function runTitle(record: RunRecord, locale: LabLocale = 'en'): string {
+  return `${runWord(locale)} ${record.id}${record.label ? ` — ${record.label}` : ''}`
+}
+
+/** What a run is called in a title, in `locale`. */
+function runWord(locale: LabLocale): string {
+  return locale === 'zh-CN' ? '运行' : 'Run'
 }
 
 /** `Run 3 — hot set`: the label, else the config's name (a run started by hand has no label). */
-export function runDisplayTitle(run: Pick<ReportRun, 'record' | 'config'>): string {
-  if (run.record.label) return runTitle(run.record)
+export function runDisplayTitle(run: Pick<ReportRun, 'record' | 'config'>, locale: LabLocale = 'en'): string {
+  if (run.record.label) return runTitle(run.record, locale)
   const name = run.config.name
   return typeof name === 'string' && name !== '' && name !== 'unnamed'
-    ? `Run ${run.record.id} — ${name}`
-    : runTitle(run.record)
+    ? `${runWord(locale)} ${run.record.id} — ${name}`
+    : runTitle(run.record, locale)
 }
 
-export function reportTitle(data: ReportData): string {
-  if (data.kind === 'run') return runDisplayTitle(data.run)
-  if (data.experiment) return `Experiment e${data.experiment.id} — ${data.experiment.name}`
-  return `Comparison of runs ${data.runs.map((r) => r.record.id).join(', ')}`
+export function reportTitle(data: ReportData, locale: LabLocale = 'en'): string {
+  if (data.kind === 'run') return runDisplayTitle(data.run, locale)
+  const zh = locale === 'zh-CN'
+  if (data.experiment) return `${zh ? '实验' : 'Experiment'} e${data.experiment.id} — ${data.experiment.name}`
+  const ids = data.runs.map((r) => r.record.id).join(', ')
+  return zh ? `运行 ${ids} 的比较` : `Comparison of runs ${ids}`
 }
 
 /** File name without extension: `run-12`, `experiment-3`, `runs-4-5-9`. */

@@ -14,6 +14,7 @@
 import { valueAtPath } from '../config/paths'
 import { capabilitiesSchema, parametersSchema } from '../config/schema'
 import { formatBytesPerSecond, formatMbps } from './format'
+import type { LabLocale } from './run-end'
 
 /** A QMP command as QEMU reads it. `id` is QMP's own field, echoed in the reply. */
 export interface QmpCommand {
@@ -69,7 +70,7 @@ const DESTINATION_PARAMETERS: Record<string, string> = {
 const HMP_MIB_DEFAULT = new Set(['max-bandwidth', 'avail-switchover-bandwidth'])
 
 /** The commands for a stored run config (fully defaulted or partial: QEMU's defaults fill gaps). */
-export function qemuCommandPlan(config: Record<string, unknown>): QemuCommandPlan {
+export function qemuCommandPlan(config: Record<string, unknown>, locale: LabLocale = 'en'): QemuCommandPlan {
   const problems: string[] = []
   const read = <T>(
     schema: {
@@ -129,53 +130,81 @@ export function qemuCommandPlan(config: Record<string, unknown>): QemuCommandPla
     destination: withIds('destination', destination),
     source: withIds('source', source),
     bothSidesCapabilities: both.map((c) => c.capability),
-    notQemu: notQemuSettings(config),
+    notQemu: notQemuSettings(config, locale),
     problems
   }
 }
 
-/** The lab's settings that no migration command sets, described for a person. */
-function notQemuSettings(config: Record<string, unknown>): string[] {
+/**
+ * The lab's settings that no migration command sets, described for a person in `locale`. QEMU's
+ * command-line options and names (-m, -smp, migrate_cancel) read the same in every language.
+ */
+function notQemuSettings(config: Record<string, unknown>, locale: LabLocale): string[] {
+  const zh = locale === 'zh-CN'
   const out: string[] = []
   const guest = valueAtPath(config, ['guest']) as Record<string, unknown> | undefined
   if (guest) {
     const memory = guest['memory-mib']
     const vcpus = guest.vcpus
+    const shape =
+      typeof memory === 'number' && typeof vcpus === 'number'
+        ? zh
+          ? `（-m ${memory}M -smp ${vcpus}，两端相同）`
+          : ` (-m ${memory}M -smp ${vcpus}, the same on both sides)`
+        : ''
+    const ring =
+      typeof guest['dirty-ring-size'] === 'number' && guest['dirty-ring-size'] > 0
+        ? zh
+          ? `；脏页环用 -accel kvm,dirty-ring-size=${guest['dirty-ring-size']}`
+          : `; -accel kvm,dirty-ring-size=${guest['dirty-ring-size']} for the dirty ring`
+        : ''
     out.push(
-      `guest: the VM's shape is QEMU's command line, not a migration command` +
-        (typeof memory === 'number' && typeof vcpus === 'number'
-          ? ` (-m ${memory}M -smp ${vcpus}, the same on both sides)`
-          : '') +
-        (typeof guest['dirty-ring-size'] === 'number' && guest['dirty-ring-size'] > 0
-          ? `; -accel kvm,dirty-ring-size=${guest['dirty-ring-size']} for the dirty ring`
-          : '') +
-        `; the workloads, zero-fraction and device-state-kib describe what the guest does and holds.`
+      zh
+        ? `guest：虚拟机的形状由 QEMU 命令行决定，不是迁移命令${shape}${ring}；workloads、zero-fraction 和 device-state-kib 描述客户机做什么、保存什么。`
+        : `guest: the VM's shape is QEMU's command line, not a migration command${shape}${ring}; the workloads, zero-fraction and device-state-kib describe what the guest does and holds.`
     )
   }
   const network = valueAtPath(config, ['network']) as Record<string, unknown> | undefined
-  if (network && typeof network['bandwidth-mbps'] === 'number')
+  if (network && typeof network['bandwidth-mbps'] === 'number') {
+    const link =
+      `${formatMbps(network['bandwidth-mbps'])}, ${formatBytesPerSecond((network['bandwidth-mbps'] * 1e6) / 8)}` +
+      (typeof network['rtt-ms'] === 'number' ? `, RTT ${network['rtt-ms']} ms` : '')
     out.push(
-      `network: the link itself (${formatMbps(network['bandwidth-mbps'])}, ` +
-        `${formatBytesPerSecond((network['bandwidth-mbps'] * 1e6) / 8)}` +
-        (typeof network['rtt-ms'] === 'number' ? `, RTT ${network['rtt-ms']} ms` : '') +
-        `); QEMU only caps what it sends with max-bandwidth.`
+      zh
+        ? `network：链路本身（${link}）；QEMU 只用 max-bandwidth 限制它发送的速率。`
+        : `network: the link itself (${link}); QEMU only caps what it sends with max-bandwidth.`
     )
+  }
   const policy = valueAtPath(config, ['migration', 'policy']) as Record<string, unknown> | undefined
-  if (policy)
+  if (policy) {
+    const limits = `max-time-ms ${String(policy['max-time-ms'])}, max-iterations ${String(policy['max-iterations'])}`
+    const postcopy = policy['postcopy-after-syncs']
     out.push(
-      `migration.policy: the lab's own limits (max-time-ms ${String(policy['max-time-ms'])}, max-iterations ` +
-        `${String(policy['max-iterations'])}), like guestperf's max_time and max_iters; QEMU never gives up, so a ` +
-        `management tool must send migrate_cancel itself (§2.4).` +
-        (typeof policy['postcopy-after-syncs'] === 'number'
-          ? ` postcopy-after-syncs ${policy['postcopy-after-syncs']}: send migrate-start-postcopy (HMP ` +
-            `migrate_start_postcopy) once query-migrate's dirty-sync-count reaches it, as guestperf's ` +
-            `post_copy_iters does; QEMU never switches on its own.`
+      (zh
+        ? `migration.policy：实验室自己的限制（${limits}），如同 guestperf 的 max_time 和 max_iters；QEMU 从不放弃，管理工具必须自己发送 migrate_cancel（§2.4）。`
+        : `migration.policy: the lab's own limits (${limits}), like guestperf's max_time and max_iters; QEMU never gives up, so a ` +
+          `management tool must send migrate_cancel itself (§2.4).`) +
+        (typeof postcopy === 'number'
+          ? zh
+            ? `postcopy-after-syncs ${postcopy}：当 query-migrate 的 dirty-sync-count 达到该值时发送 migrate-start-postcopy（HMP migrate_start_postcopy），如同 guestperf 的 post_copy_iters；QEMU 从不自行切换。`
+            : ` postcopy-after-syncs ${postcopy}: send migrate-start-postcopy (HMP ` +
+              `migrate_start_postcopy) once query-migrate's dirty-sync-count reaches it, as guestperf's ` +
+              `post_copy_iters does; QEMU never switches on its own.`
           : '')
     )
+  }
   if (valueAtPath(config, ['host']) !== undefined)
-    out.push("host: the lab's cost model (sync, stop, resume, load and scan costs); a real host has its own.")
+    out.push(
+      zh
+        ? 'host：实验室的成本模型（同步、停止、恢复、加载和扫描的开销）；真实主机有它自己的。'
+        : "host: the lab's cost model (sync, stop, resume, load and scan costs); a real host has its own."
+    )
   if (typeof config.seed === 'number')
-    out.push(`seed ${config.seed}: the simulated workload's random seed; a real guest has none.`)
+    out.push(
+      zh
+        ? `seed ${config.seed}：模拟工作负载的随机种子；真实客户机没有。`
+        : `seed ${config.seed}: the simulated workload's random seed; a real guest has none.`
+    )
   return out
 }
 
