@@ -213,6 +213,9 @@ export class MigrationSimulator {
 
   // --- auto-converge 5 s dirty-sync timer (§5.4)
   private acTimerUs = Infinity
+  // 2, after a posted version of QEMU's patch; QEMU 10.0.2's cpu_throttle_dirty_sync_timer resets
+  // it to 0, so its first tick never syncs (docs/qemu-rules.md §18 item 1). Kept: the equality
+  // fixture pins the results.
   private acPrevSyncCount = 2
 
   // --- vCPUs
@@ -353,8 +356,10 @@ export class MigrationSimulator {
     this.phase = 'active'
     this.telemetry.event('migration', this.nowUs, 'iterating')
     this.telemetry.event('destination', Math.round(this.oneWayUs()), 'loading')
-    // switchover-ack (§2.3): the destination acknowledges once it has the setup section, the ACK
-    // travels back; without the capability switchover is always allowed.
+    // switchover-ack (§2.3): the lab lets switchover happen one round trip after setup; QEMU's
+    // destination acks when it opens the return path, before setup, when no device needs an ACK
+    // (migration/savevm.c loadvm_process_command; docs/qemu-rules.md §18 item 11). Without the
+    // capability switchover is always allowed.
     this.canSwitchoverAtUs = this.config.migration.capabilities['switchover-ack']
       ? this.setupEndUs + Math.round(2 * this.oneWayUs())
       : 0
@@ -491,10 +496,10 @@ export class MigrationSimulator {
 
   /**
    * postcopy_start (migration/migration.c) and the postcopy phase after it: stop the VM, the last
-   * bitmap sync and the discard bitmap (ram_postcopy_send_discard_bitmap), the device state in
-   * the package; the destination starts the guest, which faults on pages not yet placed; the
-   * source pushes the rest in the background at max-postcopy-bandwidth and serves page requests
-   * first (get_queued_page). Completes when every page has arrived.
+   * bitmap sync and the discard bitmap (migration/ram.c ram_postcopy_send_discard_bitmap), the
+   * device state in the package; the destination starts the guest, which faults on pages not yet
+   * placed; the source pushes the rest in the background at max-postcopy-bandwidth and serves page requests
+   * first (migration/ram.c get_queued_page). Completes when every page has arrived.
    */
   private async postcopyRun(): Promise<MigrationResult> {
     const c = this.config
@@ -1117,8 +1122,8 @@ export class MigrationSimulator {
   }
 
   /**
-   * dirtylimit_thread → dirtylimit_process (system/dirtylimit.c): after each stat period, every
-   * vCPU's dirty rate over it and its new throttle_us_per_full, told to that vCPU as a
+   * vcpu_dirty_rate_stat_thread → dirtylimit_process (system/dirtylimit.c): after each stat
+   * period, every vCPU's dirty rate over it and its new throttle_us_per_full, told to that vCPU as a
    * `dirty-limit` schedule entry. The vCPUs are read at the current time (the period ends no
    * earlier than it is due), so the rate is over the period actually measured.
    */
