@@ -234,6 +234,71 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
     }
   })
 
+  it("Compare's config-difference table fits at 1440×900 with names unbroken at hyphens, in both languages", async () => {
+    await lab.page.goto(`${lab.host.url}#/history/experiments`)
+    await connected()
+    await lab.page.locator('[data-testid^="compare-experiment-"]').first().click()
+    await expect.poll(() => lab.page.getByTestId('compare-summary-row').count(), { timeout: 15_000 }).toBe(4)
+    for (const language of ['zh-CN', 'en']) {
+      await lab.page.getByTestId('locale-select').selectOption(language)
+      // Every setting, not only the differences: the longest paths and labels.
+      const onlyDifferences = lab.page.getByTestId('differences-only')
+      if (await onlyDifferences.isChecked()) await onlyDifferences.uncheck()
+      await expect.poll(() => lab.page.getByTestId('config-diff-row').count()).toBeGreaterThan(20)
+      const problems = await lab.page.evaluate(() => {
+        const out: string[] = []
+        const section = document.querySelector<HTMLElement>('[data-testid="config-diff"]')
+        const wrap = section?.querySelector<HTMLElement>('.table-wrap')
+        const table = wrap?.querySelector('table')
+        if (!section || !wrap || !table) return ['no config-difference table']
+        // Cut at the right edge: wider than its frame (a horizontal scroll) or past the window.
+        if (table.scrollWidth > wrap.clientWidth + 1)
+          out.push(`table ${table.scrollWidth} px wide in a ${wrap.clientWidth} px frame`)
+        if (section.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          out.push(`section ends at ${section.getBoundingClientRect().right} px`)
+        let names = 0
+        for (const cell of table.querySelectorAll<HTMLElement>('th')) {
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
+          for (let node = walker.nextNode(); node; node = walker.nextNode())
+            for (const match of (node.textContent ?? '').matchAll(
+              /[A-Za-z0-9_.=:#]+(?:-[A-Za-z0-9_.=:#]+)+/g
+            )) {
+              const range = document.createRange()
+              range.setStart(node, match.index)
+              range.setEnd(node, match.index + match[0].length)
+              names++
+              const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+              if (lines.size > 1) out.push(`"${match[0]}" broken over ${lines.size} lines`)
+            }
+        }
+        if (names < 10) out.push(`only ${names} hyphenated names looked at`)
+        return out
+      })
+      expect({ language, problems }).toEqual({ language, problems: [] })
+    }
+    await lab.page.getByTestId('differences-only').check()
+    await lab.page.getByTestId('locale-select').selectOption('en')
+  })
+
+  it("History's search field looks like the other fields in both themes", async () => {
+    await lab.page.goto(`${lab.host.url}#/history/runs`)
+    await connected()
+    for (const theme of ['dark', 'light'] as const) {
+      await lab.page.getByTestId('theme-select').selectOption(theme)
+      await expect.poll(() => lab.page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme)
+      const look = (testId: string) =>
+        lab.page.getByTestId(testId).evaluate((el) => {
+          const style = getComputedStyle(el)
+          return { background: style.backgroundColor, color: style.color, border: style.borderTopColor }
+        })
+      expect({ theme, search: await look('filter-text') }).toEqual({
+        theme,
+        search: await look('filter-tags')
+      })
+    }
+    await lab.page.getByTestId('theme-select').selectOption('system')
+  })
+
   it('takes screenshots of Live, Compare and History in both languages and both themes (to look at)', async () => {
     const shots = process.env.LAB_SHOTS_DIR ?? join(ROOT, 'test-results')
     mkdirSync(shots, { recursive: true })
