@@ -498,8 +498,8 @@ export class MigrationSimulator {
    * postcopy_start (migration/migration.c) and the postcopy phase after it: stop the VM, the last
    * bitmap sync and the discard bitmap (migration/ram.c ram_postcopy_send_discard_bitmap), the
    * device state in the package; the destination starts the guest, which faults on pages not yet
-   * placed; the source pushes the rest in the background at max-postcopy-bandwidth and serves page requests
-   * first (migration/ram.c get_queued_page). Completes when every page has arrived.
+   * placed; the source pushes the rest in the background at max-postcopy-bandwidth and serves
+   * page requests first (migration/ram.c get_queued_page). Completes when every page has arrived.
    */
   private async postcopyRun(): Promise<MigrationResult> {
     const c = this.config
