@@ -571,6 +571,15 @@ export function parameterLabel(path: string | ConfigPath, locale: CatalogLocale)
   return parameter ? parameter.label[locale] : typeof path === 'string' ? path : dottedPath(path)
 }
 
+/**
+ * A name with its unit in the locale's brackets: "Downtime limit (ms)", "停机时间上限（毫秒）"
+ * (full-width next to Chinese, as the Chinese UI writes every bracket); the name alone without one.
+ */
+export function labelWithUnit(label: string, unit: string, locale: CatalogLocale): string {
+  if (unit === '') return label
+  return locale === 'zh-CN' ? `${label}（${unit}）` : `${label} (${unit})`
+}
+
 /** The config's own unit of a path ('bytes/s' for max-bandwidth), '' for counts and fractions. */
 export function storedUnitLabel(path: string | ConfigPath, locale: CatalogLocale = 'en'): string {
   return unitLabel(parameterAt(path)?.stored, locale)

@@ -1,6 +1,7 @@
 import { useI18n } from 'vue-i18n'
 import {
   formatParameterValue,
+  labelWithUnit,
   optionLabel,
   parameterAt,
   parameterLabel,
@@ -23,6 +24,8 @@ export function useCatalog() {
     help: (path: string | ConfigPath): string => parameterAt(path)?.help?.[lang()] ?? '',
     unit: (unit: UnitOption | undefined): string => unitLabel(unit, lang()),
     storedUnit: (path: string | ConfigPath): string => storedUnitLabel(path, lang()),
+    /** A name with its unit in the screen language's brackets: "停机时间上限（毫秒）". */
+    withUnit: (label: string, unit: string): string => labelWithUnit(label, unit, lang()),
     option: (path: string | ConfigPath, value: string): string => optionLabel(path, value, lang()),
     /** `134217728` at max-bandwidth → `128 MiB/s`, as Configure shows it. */
     value: (path: string | ConfigPath, value: unknown): string => formatParameterValue(path, value, lang())

@@ -5,6 +5,7 @@ import type { MetricStats, RunDetail, RunRecord } from '../../../../shared/histo
 import type { LabChartOption } from '../../charts/echarts'
 import type { ChartPalette } from '../../charts/palette'
 import { onLogAxis } from '../../../../shared/log-axis'
+import { labelWithUnit } from '../../../../shared/config/catalog'
 import { runMetric, type CompareGroup, type MetricKey } from '../../stores/compare'
 
 /**
@@ -152,7 +153,7 @@ function categoryLabel(group: CompareGroup, labels: ChartLabels, full = false): 
  * "停机时间（ms）", as in the tables (issue 12: "停机时间 (ms)" mixed the two).
  */
 export function withUnit(name: string, unit: string): string {
-  return /[\u4e00-\u9fff]/.test(name) ? `${name}（${unit}）` : `${name} (${unit})`
+  return labelWithUnit(name, unit, /[\u4e00-\u9fff]/.test(name) ? 'zh-CN' : 'en')
 }
 
 /** The value axis every comparison chart has: its name (with the unit) above it, on the left. */

@@ -3,7 +3,8 @@ import { useCatalog } from '../../composables/useCatalog'
 /**
  * "Downtime limit (ms) · downtime-limit": the catalog's label with the unit its values are
  * written in (the config's own: a sweep's values and a filter's bounds are config values) next to
- * QEMU's own name, or the dotted path itself for a path the catalog does not know.
+ * QEMU's own name, or the dotted path itself for a path the catalog does not know. In Chinese the
+ * brackets are full-width: "停机时间上限（毫秒） · downtime-limit" (the Compare chart's title too).
  */
 export function useParameterLabel(): (path: string) => string {
   const catalog = useCatalog()
@@ -12,6 +13,6 @@ export function useParameterLabel(): (path: string) => string {
     if (label === path) return path
     const unit = catalog.storedUnit(path)
     const name = path.split('.').pop() ?? path
-    return `${unit === '' ? label : `${label} (${unit})`} · ${name}`
+    return `${catalog.withUnit(label, unit)} · ${name}`
   }
 }
