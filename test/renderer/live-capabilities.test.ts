@@ -102,9 +102,9 @@ beforeAll(async () => {
 })
 
 describe('a run without a capability', () => {
-  it('draws the five panels every run has and no capability panel', () => {
+  it('draws the panels every run has and no capability panel (no throttle panel without auto-converge)', () => {
     const built = chart(plain.data)
-    expect(titles(built.option)).toHaveLength(6)
+    expect(titles(built.option)).toHaveLength(5)
     const ids = (built.option.series as LineSeriesOption[]).map((s) => String(s.id))
     expect(ids.filter((id) => /^(xbzrle|multifd|postcopy|dirty-limit)-/.test(id))).toEqual([])
   })
@@ -172,7 +172,7 @@ describe('XBZRLE cache chart', () => {
         return copy as ProgressSample
       })
       const oldChart = chart(RunData.fromSnapshot(snapshot(old)))
-      expect(titles(oldChart.option)).toHaveLength(6)
+      expect(titles(oldChart.option)).toHaveLength(5)
       expect(svgOf(oldChart)).toContain('<svg')
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -51,6 +51,47 @@ const seriesOf = (option: unknown): Series[] => (option as { series: Series[] })
 const byId = (option: unknown, id: string): Series => seriesOf(option).find((s) => s.id === id)!
 
 describe('the live chart option', () => {
+  // Issue 12: a run without auto-converge drew a throttle panel that reads 0 % from start to end.
+  it('draws the auto-converge throttle panel only with auto-converge on or once the throttle rose', () => {
+    const build = (data: RunData, autoConverge?: boolean) =>
+      buildLiveChart({
+        data,
+        playheadMs: 1500,
+        vcpuCount: 2,
+        downtimeLimitMs: 300,
+        palette: LIGHT_PALETTE,
+        labels,
+        locale: 'en',
+        ...(autoConverge !== undefined ? { autoConverge } : {})
+      })
+    const titles = (chart: ReturnType<typeof build>) =>
+      (chart.option.title as { text: string }[]).map((t) => t.text)
+    const plain = build(twoVcpuRun(), false)
+    expect(seriesOf(plain.option).some((s) => s.id === 'throttle')).toBe(false)
+    expect(titles(plain)).not.toContain(labels.panels.throttle)
+    // The throughput panel moves up into the room: the chart is one panel shorter.
+    const withAutoConverge = build(twoVcpuRun(), true)
+    expect(seriesOf(withAutoConverge.option).some((s) => s.id === 'throttle')).toBe(true)
+    expect(titles(withAutoConverge)).toContain(labels.panels.throttle)
+    expect(plain.height).toBeLessThan(withAutoConverge.height)
+    // Without the capability flag (a replayed run), a throttle that rose still shows.
+    const throttled = new RunData()
+    const base = batch(0, 900, timeline.slice(0, 7))
+    const rising = {
+      ...base,
+      progress: base.progress.map((p, i) => ({ ...p, 'cpu-throttle-percentage': i > 4 ? 20 : 0 }))
+    }
+    throttled.append(rising)
+    expect(seriesOf(build(throttled).option).some((s) => s.id === 'throttle')).toBe(true)
+    // Every series is on an axis that exists, and ECharts draws the option.
+    for (const chart of [plain, withAutoConverge]) {
+      const el = init(null, null, { renderer: 'svg', ssr: true, width: 900, height: chart.height })
+      el.setOption(chart.option)
+      expect(el.renderToSVGString()).toContain('<svg')
+      el.dispose()
+    }
+  })
+
   it('draws only what the playhead reached', () => {
     const chart = buildLiveChart({
       data: twoVcpuRun(),
@@ -326,7 +367,8 @@ describe('the live chart option', () => {
     expect(ticks.length).toBeGreaterThan(3)
     // Each of the panels' time axes shows the same ticks; within one no label appears twice
     // (it read 37.5 s, 37.5 s, 37.6 s, 37.6 s …).
-    const axes = (chart.option.xAxis as unknown[]).length
+    // (the hidden throttle panel's axis, a run without auto-converge, draws no labels)
+    const axes = (chart.option.xAxis as { show?: boolean }[]).filter((a) => a.show !== false).length
     const counts = new Map<string, number>()
     for (const tick of ticks) counts.set(tick, (counts.get(tick) ?? 0) + 1)
     expect(Math.max(...counts.values())).toBe(axes)

@@ -78,6 +78,20 @@ export interface LiveChartInput {
    * in (destination running, migration done) is visible rather than a sliver at the edge.
    */
   readonly ended?: boolean
+  /**
+   * The run has the auto-converge capability on: its throttle panel is drawn from the start. A run
+   * without it gets the panel only once the throttle rose (cpu-throttle-percentage stays 0 without
+   * auto-converge, QEMU's migration/ram.c mig_throttle_guest_down is never called): a flat 0 % line
+   * is a panel about nothing.
+   */
+  readonly autoConverge?: boolean
+}
+
+/** Whether the throttle panel is drawn: auto-converge on, or the throttle above 0 % up to sample n. */
+export function showsThrottlePanel(data: RunData, n: number, autoConverge: boolean): boolean {
+  if (autoConverge) return true
+  for (let i = 0; i < n; i++) if ((data.throttlePercent[i] ?? 0) > 0) return true
+  return false
 }
 
 export interface LiveChart {
@@ -205,15 +219,23 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
   const n = data.progressCountAt(playhead)
   // The capabilities' panels go below the five every run has, in the same layout.
   const extraPanels = capabilityPanels(data, n, labels.capabilities, maxPoints, playhead)
+  const throttleShown = showsThrottlePanel(data, n, input.autoConverge === true)
+  /** The throttle's grid (panel 3) when hidden: no height, no axes, no series, no title. */
+  const THROTTLE_PANEL = 3
 
   // ---- Layout (px) -------------------------------------------------------------------------
   const timelineLayout: PanelLayout = { titleTop: 6, top: 32, height: visibleLanes * LANE_HEIGHT }
   const panels: PanelLayout[] = []
   let cursor = timelineLayout.top + timelineLayout.height + PANEL_GAP
   for (let i = 0; i < 5 + extraPanels.length; i++) {
+    if (i === THROTTLE_PANEL && !throttleShown) {
+      panels.push({ titleTop: cursor, top: cursor, height: 0 })
+      continue
+    }
     panels.push({ titleTop: cursor, top: cursor + TITLE_GAP, height: PANEL_HEIGHT })
     cursor += TITLE_GAP + PANEL_HEIGHT + PANEL_GAP
   }
+  const hiddenGrid = throttleShown ? -1 : THROTTLE_PANEL + 1
   const sliderTop = cursor - 10
   const height = sliderTop + 44
 
@@ -254,6 +276,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
   const xAxes = grids.map((_, i) => ({
     type: 'value' as const,
     gridIndex: i,
+    show: i !== hiddenGrid,
     min: 0,
     max: xMax,
     ...axisCommon,
@@ -309,7 +332,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
       min: (extent: { min: number }) => downtimeAxisMin(input.downtimeLimitMs, extent.min)
     }),
     // 5: throttle %
-    valueAxis(4, (v) => `${v} %`, { min: 0, max: 100, interval: 25 }),
+    valueAxis(4, (v) => `${v} %`, { min: 0, max: 100, interval: 25, show: throttleShown }),
     // 6: throughput MiB/s
     valueAxis(5, (v) => `${formatDecimal(v, locale, 0)} MiB/s`, { min: 0 })
   ]
@@ -581,7 +604,12 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
         ]
       }
     }),
-    line(
+    ...(throttleShown ? [throttleSeries()] : []),
+    ...throughputSeries,
+    ...capabilitySeries
+  ]
+  function throttleSeries(): LineSeriesOption {
+    return line(
       'throttle',
       labels.series.throttle,
       4,
@@ -593,10 +621,8 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
         areaStyle: { color: palette.series[4], opacity: 0.15 },
         markLine: markLine()
       }
-    ),
-    ...throughputSeries,
-    ...capabilitySeries
-  ]
+    )
+  }
 
   // ---- Titles and legends per panel --------------------------------------------------------
   const titleStyle = { color: palette.text, fontSize: 13, fontWeight: 600 as const }
@@ -605,7 +631,7 @@ export function buildLiveChart(input: LiveChartInput): LiveChart {
     { text: labels.panels.memory, top: panels[0].titleTop },
     { text: labels.panels.rates, top: panels[1].titleTop },
     { text: labels.panels.downtime, top: panels[2].titleTop },
-    { text: labels.panels.throttle, top: panels[3].titleTop },
+    ...(throttleShown ? [{ text: labels.panels.throttle, top: panels[3].titleTop }] : []),
     { text: labels.panels.throughput, top: panels[4].titleTop },
     ...extraPanels.map((panel, k) => ({ text: panel.title, top: panels[5 + k].titleTop }))
   ].map((t, i) => ({ id: `title-${i}`, left: 8, top: t.top, text: t.text, textStyle: titleStyle }))
