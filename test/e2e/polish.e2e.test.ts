@@ -241,40 +241,68 @@ describe('issue 12: keyboard, one run told alike, History tables', () => {
     await expect.poll(() => lab.page.getByTestId('compare-summary-row').count(), { timeout: 15_000 }).toBe(4)
     for (const language of ['zh-CN', 'en']) {
       await lab.page.getByTestId('locale-select').selectOption(language)
-      // Every setting, not only the differences: the longest paths and labels.
-      const onlyDifferences = lab.page.getByTestId('differences-only')
-      if (await onlyDifferences.isChecked()) await onlyDifferences.uncheck()
-      await expect.poll(() => lab.page.getByTestId('config-diff-row').count()).toBeGreaterThan(20)
-      const problems = await lab.page.evaluate(() => {
-        const out: string[] = []
-        const section = document.querySelector<HTMLElement>('[data-testid="config-diff"]')
-        const wrap = section?.querySelector<HTMLElement>('.table-wrap')
-        const table = wrap?.querySelector('table')
-        if (!section || !wrap || !table) return ['no config-difference table']
-        // Cut at the right edge: wider than its frame (a horizontal scroll) or past the window.
-        if (table.scrollWidth > wrap.clientWidth + 1)
-          out.push(`table ${table.scrollWidth} px wide in a ${wrap.clientWidth} px frame`)
-        if (section.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-          out.push(`section ends at ${section.getBoundingClientRect().right} px`)
-        let names = 0
-        for (const cell of table.querySelectorAll<HTMLElement>('th')) {
-          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
-          for (let node = walker.nextNode(); node; node = walker.nextNode())
-            for (const match of (node.textContent ?? '').matchAll(
-              /[A-Za-z0-9_.=:#]+(?:-[A-Za-z0-9_.=:#]+)+/g
-            )) {
-              const range = document.createRange()
-              range.setStart(node, match.index)
-              range.setEnd(node, match.index + match[0].length)
-              names++
-              const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
-              if (lines.size > 1) out.push(`"${match[0]}" broken over ${lines.size} lines`)
+      // Every setting (the longest paths and labels), then only the differences (the narrowest
+      // parameter column, so the run names get the most room and wrap differently).
+      for (const every of [true, false]) {
+        const onlyDifferences = lab.page.getByTestId('differences-only')
+        if (every) await onlyDifferences.uncheck()
+        else await onlyDifferences.check()
+        await expect
+          .poll(() => lab.page.getByTestId('config-diff-row').count())
+          .toBeGreaterThan(every ? 20 : 1)
+        const problems = await lab.page.evaluate((every) => {
+          const out: string[] = []
+          const section = document.querySelector<HTMLElement>('[data-testid="config-diff"]')
+          const wrap = section?.querySelector<HTMLElement>('.table-wrap')
+          const table = wrap?.querySelector('table')
+          if (!section || !wrap || !table) return ['no config-difference table']
+          // Cut at the right edge: wider than its frame (a horizontal scroll) or past the window.
+          if (table.scrollWidth > wrap.clientWidth + 1)
+            out.push(`table ${table.scrollWidth} px wide in a ${wrap.clientWidth} px frame`)
+          if (section.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            out.push(`section ends at ${section.getBoundingClientRect().right} px`)
+          let names = 0
+          for (const cell of table.querySelectorAll<HTMLElement>('th')) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
+            for (let node = walker.nextNode(); node; node = walker.nextNode())
+              for (const match of (node.textContent ?? '').matchAll(
+                /[A-Za-z0-9_.=:#]+(?:-[A-Za-z0-9_.=:#]+)+/g
+              )) {
+                const range = document.createRange()
+                range.setStart(node, match.index)
+                range.setEnd(node, match.index + match[0].length)
+                names++
+                const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+                if (lines.size > 1) out.push(`"${match[0]}" broken over ${lines.size} lines`)
+              }
+          }
+          if (every && names < 10) out.push(`only ${names} hyphenated names looked at`)
+          // A run's name "downtime-limit=300, cpu-throttle-increment=10" wraps after the comma, not
+          // before it (a line started with ", cpu-throttle-increment=10").
+          for (const th of table.querySelectorAll<HTMLElement>('thead th')) {
+            const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT)
+            let previous: { node: Node; at: number } | null = null
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const text = node.textContent ?? ''
+              for (let at = 0; at < text.length; at++) {
+                if (text[at] === ',' && previous) {
+                  const top = (n: Node, i: number) => {
+                    const range = document.createRange()
+                    range.setStart(n, i)
+                    range.setEnd(n, i + 1)
+                    return Math.round(range.getBoundingClientRect().top)
+                  }
+                  if (top(node, at) !== top(previous.node, previous.at))
+                    out.push(`a line starts with the comma in "${th.textContent?.trim()}"`)
+                }
+                if (text[at].trim() !== '') previous = { node, at }
+              }
             }
-        }
-        if (names < 10) out.push(`only ${names} hyphenated names looked at`)
-        return out
-      })
-      expect({ language, problems }).toEqual({ language, problems: [] })
+          }
+          return out
+        }, every)
+        expect({ language, every, problems }).toEqual({ language, every, problems: [] })
+      }
     }
     await lab.page.getByTestId('differences-only').check()
     await lab.page.getByTestId('locale-select').selectOption('en')
