@@ -4,7 +4,15 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { renderReport } from '../../src/main/report'
 import { CONFIG_PRESETS } from '../../src/shared/presets'
-import { AUTO_CONVERGE, CONVERGING, HOT_SET, recordRun, tempHistory, type TempHistory } from './helpers'
+import {
+  AUTO_CONVERGE,
+  CONVERGING,
+  HOT_SET,
+  importMeasured,
+  recordRun,
+  tempHistory,
+  type TempHistory
+} from './helpers'
 
 // The report says a run's end as the Live view and History do (issue 12, defect 10), and in
 // Chinese when the UI is (defect 5): the renderer takes a locale, the CLI `--lang zh-CN`.
@@ -15,6 +23,7 @@ let runId: number
 let stalledId: number
 let autoConvergeId: number
 let xbzrleId: number
+let measuredId: number
 
 beforeAll(async () => {
   t = tempHistory('lab-report-locale-')
@@ -22,6 +31,7 @@ beforeAll(async () => {
   stalledId = await recordRun(t.history, HOT_SET)
   autoConvergeId = await recordRun(t.history, AUTO_CONVERGE)
   xbzrleId = await recordRun(t.history, CONFIG_PRESETS.find((p) => p.id === 'xbzrle-small-writes')!.config)
+  measuredId = importMeasured(t.history)
   t.history.flush()
 }, 120_000)
 afterAll(() => t.cleanup())
@@ -200,6 +210,19 @@ describe('the Chinese report has no English sentence left (auto-converge and XBZ
     expect(englishIn(html)).toEqual([])
     expect(html).toContain(`<h1>运行 ${autoConvergeId}, ${xbzrleId} 的比较</h1>`)
     expect(html).toContain('<strong>每次运行的停机时间</strong>')
+  })
+
+  it('a measured run in zh-CN says 未测量 where it says "not measured" in English', async () => {
+    const en = visibleText(await reportHtml([measuredId]))
+    expect(en).toContain('not measured')
+    expect(en).toContain("guestperf records only QEMU's total downtime")
+    const html = await reportHtml([measuredId], 'zh-CN')
+    const text = visibleText(html)
+    expect(text).not.toContain('not measured')
+    expect(text).not.toContain('guestperf records only')
+    expect(text).toMatch(/未测量：guestperf 只记录 QEMU 的总停机时间（[^）]+），不记录其各部分。/)
+    // The cells read muted in Chinese as in English.
+    expect(html).toContain('<td class="num muted">未测量</td>')
   })
 
   it('a stalled run in zh-CN says what would change it', async () => {

@@ -11,7 +11,6 @@
 import type { SummaryGroup } from '../../shared/history'
 import {
   NOT_APPLICABLE,
-  NOT_MEASURED,
   configRows,
   diffConfigs,
   flattenConfig,
@@ -21,7 +20,6 @@ import {
   formatHmp,
   formatInteger,
   formatMbps,
-  formatMs,
   formatNumber,
   formatQmpLines,
   interpretComparison,
@@ -50,6 +48,9 @@ import {
 import { comparisonCharts, runCharts, type ReportChart } from './charts'
 import { interpretComparisonIn, interpretRunIn } from './interpret-locale'
 import { REPORT_STRINGS, type ReportStrings } from './strings'
+
+/** "not measured" in every language a report speaks: such cells read muted. */
+const NOT_MEASURED_TEXTS = new Set(Object.values(REPORT_STRINGS).map((s) => s.notMeasured))
 
 /** The report's Content-Security-Policy: nothing may be loaded, no script may run. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -144,7 +145,7 @@ function table(
 ): string {
   const numeric = new Set(opts.numeric ?? [])
   const cell = (text: string, i: number, tag: 'td' | 'th'): string => {
-    const classes = [numeric.has(i) ? 'num' : '', text === NOT_MEASURED ? 'muted' : '']
+    const classes = [numeric.has(i) ? 'num' : '', NOT_MEASURED_TEXTS.has(text) ? 'muted' : '']
       .filter(Boolean)
       .join(' ')
     return `<${tag}${classes ? ` class="${classes}"` : ''}>${e(text)}</${tag}>`
@@ -168,7 +169,7 @@ function statusBadge(run: ReportRun, L: ReportStrings): string {
 function verifiedText(run: ReportRun, L: ReportStrings): { value: string; tone: CellClass; note?: string } {
   const result = run.result
   if (runIsMeasured(run) && !measuredRunWasVerified(result))
-    return { value: NOT_MEASURED, tone: 'muted', note: L.notes.noOracle }
+    return { value: L.notMeasured, tone: 'muted', note: L.notes.noOracle }
   if (!result || result.status !== 'completed')
     return { value: NOT_APPLICABLE, tone: 'muted', note: L.notes.noSwitchover }
   if (result.lab.verified) return { value: L.yes, tone: 'good', note: L.notes.verifiedYes }
@@ -279,11 +280,10 @@ function breakdownHtml(run: ReportRun, L: ReportStrings): string {
   if (!result || result.status !== 'completed') return `<p class="muted">${e(L.breakdown.noSwitchover)}</p>`
   if (runIsMeasured(run))
     return (
-      `<p class="muted">${NOT_MEASURED}: guestperf records only QEMU's total downtime (${e(formatMs(result.downtime ?? 0))}), ` +
-      `not its parts.</p>` +
+      `<p class="muted">${e(L.breakdown.measuredOnlyTotal(L.notMeasured, ms(result.downtime ?? 0)))}</p>` +
       table(
         [L.breakdown.header.part, L.breakdown.header.duration, L.breakdown.header.what],
-        BREAKDOWN.map(([key]) => [partName(key), NOT_MEASURED, L.breakdown.what[key]]),
+        BREAKDOWN.map(([key]) => [partName(key), L.notMeasured, L.breakdown.what[key]]),
         { numeric: [1], className: 'breakdown' }
       )
     )
@@ -326,7 +326,7 @@ function syncTableHtml(run: ReportRun, L: ReportStrings): string {
   const measured = runIsMeasured(run)
   const page = migrationSettings(run.config).pageSizeBytes
   const field = (name: string, text: string): string =>
-    isUnrecordedSyncField(measured, name) ? NOT_MEASURED : text
+    isUnrecordedSyncField(measured, name) ? L.notMeasured : text
   let rows = run.iterations.map((s) => [
     String(s['dirty-sync-count']),
     ms(s['time-ms']),
@@ -411,7 +411,7 @@ function runEnvironmentRows(run: ReportRun, L: ReportStrings): string[][] {
   const rows: string[][] = [
     [E.source, measured ? E.sourceMeasured : E.sourceSimulated],
     [E.engineVersion, r.engineVersion],
-    [E.seed, measured ? NOT_MEASURED : String(r.seed)],
+    [E.seed, measured ? L.notMeasured : String(r.seed)],
     [E.host, describeHost(r.host, L.lang)],
     [E.started, formatDate(r.startedAtMs)],
     [E.ended, r.endedAtMs !== null ? formatDate(r.endedAtMs) : NOT_APPLICABLE],
@@ -513,7 +513,7 @@ function runsTableHtml(data: ComparisonReportData, L: ReportStrings): string {
   const numeric = [0, ...Array.from({ length: varied.length + 6 }, (_, i) => firstValue + i)]
   return (
     table(header, rows, { numeric, className: 'runs' }) +
-    `<p class="muted">${e(L.prose.runsTableNote(NOT_APPLICABLE, NOT_MEASURED))}</p>`
+    `<p class="muted">${e(L.prose.runsTableNote(NOT_APPLICABLE, L.notMeasured))}</p>`
   )
 }
 
@@ -595,7 +595,7 @@ function comparisonEnvironmentHtml(data: ComparisonReportData, L: ReportStrings)
     String(run.record.id),
     runIsMeasured(run) ? L.sources.measured : L.sources.simulated,
     run.record.engineVersion,
-    runIsMeasured(run) ? NOT_MEASURED : String(run.record.seed),
+    runIsMeasured(run) ? L.notMeasured : String(run.record.seed),
     describeHost(run.record.host, L.lang),
     formatDate(run.record.startedAtMs),
     run.record.endedAtMs !== null ? formatDate(run.record.endedAtMs) : NOT_APPLICABLE

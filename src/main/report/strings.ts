@@ -6,7 +6,7 @@
  */
 import type { LabLocale } from '../../shared/report'
 import { formatMs as formatMsLocale } from '../../shared/locale-format'
-import { formatMs } from '../../shared/report'
+import { formatMs, NOT_MEASURED } from '../../shared/report'
 
 export interface ReportStrings {
   readonly lang: LabLocale
@@ -14,6 +14,8 @@ export interface ReportStrings {
   readonly ms: (ms: number) => string
   readonly kicker: { run: string; comparison: string }
   readonly titleSuffix: string
+  /** A value a measured run did not record (never 0, never blank). */
+  readonly notMeasured: string
   readonly footer: (version: string, date: string, on: string) => string
   readonly headings: {
     interpretation: string
@@ -76,6 +78,8 @@ export interface ReportStrings {
     guestPause: string
     header: { part: string; duration: string; share: string; what: string }
     noSwitchover: string
+    /** A measured run's breakdown: guestperf records only QEMU's total downtime. */
+    measuredOnlyTotal: (notMeasured: string, downtime: string) => string
   }
   readonly syncTable: {
     header: readonly string[]
@@ -145,6 +149,7 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
     ms: formatMs,
     kicker: { run: 'Migration Lab report', comparison: 'Migration Lab comparison report' },
     titleSuffix: 'Migration Lab report',
+    notMeasured: NOT_MEASURED,
     footer: (version, date, on) =>
       `Migration Lab ${version} · report generated ${date} on ${on} · section numbers (§) refer to the lab's QEMU rule book (docs/qemu-rules.md in the Migration Lab repository).`,
     headings: {
@@ -220,7 +225,9 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       tick: (downtime) => `the tick marks where QEMU's downtime ends (${downtime})`,
       guestPause: 'Guest pause',
       header: { part: 'part', duration: 'duration', share: 'share', what: 'what it is' },
-      noSwitchover: 'No switchover happened, so there is no downtime to break down.'
+      noSwitchover: 'No switchover happened, so there is no downtime to break down.',
+      measuredOnlyTotal: (nm, downtime) =>
+        `${nm}: guestperf records only QEMU's total downtime (${downtime}), not its parts.`
     },
     syncTable: {
       header: [
@@ -310,6 +317,7 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
     ms: (v) => formatMsLocale(v, 'zh-CN'),
     kicker: { run: '迁移实验室报告', comparison: '迁移实验室比较报告' },
     titleSuffix: '迁移实验室报告',
+    notMeasured: '未测量',
     footer: (version, date, on) =>
       `迁移实验室 ${version} · 报告生成于 ${date}（${on}）· 章节号（§）指实验室的 QEMU 规则手册（Migration Lab 仓库中的 docs/qemu-rules.md）。`,
     headings: {
@@ -391,7 +399,9 @@ export const REPORT_STRINGS: Record<LabLocale, ReportStrings> = {
       tick: (downtime) => `刻度线标出 QEMU 的停机时间结束处（${downtime}）`,
       guestPause: '客户机暂停',
       header: { part: '部分', duration: '时长', share: '占比', what: '含义' },
-      noSwitchover: '没有发生切换，因此没有可分解的停机时间。'
+      noSwitchover: '没有发生切换，因此没有可分解的停机时间。',
+      measuredOnlyTotal: (nm, downtime) =>
+        `${nm}：guestperf 只记录 QEMU 的总停机时间（${downtime}），不记录其各部分。`
     },
     syncTable: {
       header: [
