@@ -5,14 +5,15 @@
  * against the guest's pause, what auto-converge, multifd, XBZRLE and postcopy did, what to change
  * for a run that did not converge, and a failed verification (docs/reports.md).
  */
-import { LIMITS } from '../../shared/config/schema'
 import {
+  autoConvergeFacts,
   describeRunEnd,
-  maxThrottlePercent,
   migrationSettings,
-  roundUpNice,
-  runIsMeasured,
+  multifdFacts,
+  remediesFor,
+  xbzrleFacts,
   type MigrationSettings,
+  type Remedy,
   explainNonConvergence,
   interpretRun,
   nonConvergence,
@@ -47,18 +48,17 @@ const zhPercent = (ratio: number) => `${formatDecimal(ratio * 100, 'zh-CN', 0)} 
 
 /** What auto-converge did (QEMU's migration/ram.c mig_throttle_guest_down; §5). */
 function autoConvergeZh(run: ReportRun, settings: MigrationSettings): string | null {
-  if (!settings.autoConverge) return null
-  const first = run.iterations.find((s) => s['cpu-throttle-percentage'] > 0)
-  const max = maxThrottlePercent(run)
-  if (!first || max === 0)
+  const a = autoConvergeFacts(run, settings)
+  if (!a) return null
+  if (a.kind === 'never-throttled')
     return (
       `auto-converge 能力已开启，但从未限速：新写脏的字节超过已发送字节的 throttle-trigger-threshold ` +
       `${settings.throttleTriggerThresholdPercent} % 的 ≥1 秒周期太少（两个这样的周期才提高一级，§5.2）。`
     )
-  const steps = new Set(run.iterations.map((s) => s['cpu-throttle-percentage']).filter((p) => p > 0)).size
+  const max = a.maxPercent
   return (
-    `auto-converge 能力从第 ${zhCount(first['dirty-sync-count'])} 次脏页同步（${zhMs(first['time-ms'])}）起以 ` +
-    `${first['cpu-throttle-percentage']} % 限制 vCPU，分 ${zhCount(steps)} 级升到 ${max} %` +
+    `auto-converge 能力从第 ${zhCount(a.firstSync)} 次脏页同步（${zhMs(a.firstTimeMs)}）起以 ` +
+    `${a.firstPercent} % 限制 vCPU，分 ${zhCount(a.steps)} 级升到 ${max} %` +
     `（cpu-throttle-initial ${settings.cpuThrottleInitialPercent} %，increment ${settings.cpuThrottleIncrementPercent} %，` +
     `max-cpu-throttle ${settings.maxCpuThrottlePercent} %）：在 ${max} % 时每个 vCPU 只运行 ${100 - max} % 的时间，` +
     `所有 vCPU 相同，不论各自写脏多少（§5.3、§5.4）。`
@@ -67,15 +67,11 @@ function autoConvergeZh(run: ReportRun, settings: MigrationSettings): string | n
 
 /** How the bytes went over the multifd channels (docs/engine.md "multifd"). */
 function multifdZh(result: MigrationResult): string | null {
-  const multifdBytes = result.ram['multifd-bytes']
-  const channels = result.lab['multifd-channels']
-  if (!(multifdBytes > 0) || !channels || channels.length === 0) return null
-  const share = result.ram.transferred > 0 ? multifdBytes / result.ram.transferred : 0
-  const busiest = Math.max(...channels.map((c) => c.bytes))
-  const packets = channels.reduce((n, c) => n + c.packets, 0)
+  const m = multifdFacts(result)
+  if (!m) return null
   return (
-    `multifd：${zhCount(channels.length)} 个通道以 ${zhCount(packets)} 个包传送了 ${zhBytes(multifdBytes)}` +
-    `（线路上字节的 ${zhPercent(share)}）；最忙的通道发送了 ${zhBytes(busiest)}。每个通道是一个发送线程：` +
+    `multifd：${zhCount(m.channels)} 个通道以 ${zhCount(m.packets)} 个包传送了 ${zhBytes(m.multifdBytes)}` +
+    `（线路上字节的 ${zhPercent(m.share)}）；最忙的通道发送了 ${zhBytes(m.busiestChannelBytes)}。每个通道是一个发送线程：` +
     `链路很快时，通道的 CPU（host.multifd-channel-gib-per-s 或压缩速度）决定速度，多加通道有用；` +
     `瓶颈是链路或 max-bandwidth（所有通道共用）时则没用。`
   )
@@ -83,24 +79,21 @@ function multifdZh(result: MigrationResult): string | null {
 
 /** How XBZRLE's page cache did (docs/engine.md "XBZRLE"). */
 function xbzrleZh(result: MigrationResult): string | null {
-  const x = result['xbzrle-cache']
+  const x = xbzrleFacts(result)
   if (!x) return null
-  const lookups = x.pages + x['cache-miss']
-  if (lookups === 0)
+  if (x.kind === 'unused')
     return 'XBZRLE 已开启但从未使用：它在第一轮完整发送之后才开始（xbzrle_started），而运行在有页被第二次发送之前就结束了。'
-  if (x.pages === 0)
+  if (x.kind === 'all-missed')
     return (
-      `XBZRLE（缓存 ${zhBytes(x['cache-size'])}）：全部 ${zhCount(x['cache-miss'])} 次查找都未命中，` +
+      `XBZRLE（缓存 ${zhBytes(x.cacheSizeBytes)}）：全部 ${zhCount(x.misses)} 次查找都未命中，` +
       '所以每页都整页发送，XBZRLE 只带来开销：缓存容纳的页少于客户机在同一页两次发送之间重写的页，每个槽位在它自己的页回来之前就被别的页占用了。'
     )
-  const encoded = x.pages - x.overflow
-  const perHit = encoded > 0 ? Math.round((x.bytes - x.overflow * result.ram['page-size']) / encoded) : 0
   return (
-    `XBZRLE（缓存 ${zhBytes(x['cache-size'])}）：${zhCount(x.pages)} 次缓存命中，${zhCount(x['cache-miss'])} 次未命中` +
-    `（占查找的 ${zhPercent(x['cache-miss'] / lookups)}）；${zhCount(x.overflow)} 次命中溢出，整页发送` +
-    (encoded > 0 ? `，其余 ${zhCount(encoded)} 次以约 ${zhCount(perHit)} 字节的增量发送` : '') +
+    `XBZRLE（缓存 ${zhBytes(x.cacheSizeBytes)}）：${zhCount(x.hits)} 次缓存命中，${zhCount(x.misses)} 次未命中` +
+    `（占查找的 ${zhPercent(x.missRate)}）；${zhCount(x.overflows)} 次命中溢出，整页发送` +
+    (x.encoded > 0 ? `，其余 ${zhCount(x.encoded)} 次以约 ${zhCount(x.bytesPerDelta)} 字节的增量发送` : '') +
     '。' +
-    (x.overflow > encoded
+    (x.mostlyOverflowed
       ? '大多数增量放不进一页：客户机整页重写（bytes-per-write），所以 XBZRLE 只花编码时间，什么也省不下。'
       : '增量小，XBZRLE 才划算；缓存小于每轮重写的页时，命中会变成未命中。')
   )
@@ -123,39 +116,36 @@ function postcopyZh(result: MigrationResult, o: Extract<RunOutcome, { kind: 'pos
 /** What would make a run that did not converge switch over (the English report's suggestions). */
 function remediesZh(run: ReportRun, settings: MigrationSettings, facts: NonConvergence): string | null {
   if (facts.kind !== 'stalled' || facts.bandwidthBytesPerS <= 0) return null
-  const limit = facts.downtimeLimitMs
-  const remedies: string[] = []
-  const suggestedLimit = roundUpNice(facts.neededMs * 1.05)
-  if (suggestedLimit <= LIMITS.maxDowntimeLimitMs)
-    remedies.push(`把 downtime-limit 提高到约 ${zhCount(suggestedLimit)} 毫秒`)
-  const neededRate = (facts.remainingBytes / limit) * 1000
-  const maxBw = settings.maxBandwidthBytesPerS
-  if (runIsMeasured(run))
-    remedies.push(
-      `提高 max-bandwidth（现为 ${maxBw === 0 ? '不限' : zhRate(maxBw)}；在 ${zhMs(limit)} 的上限下这些剩余量需要约 ${zhRate(neededRate)}，前提是链路承载得了）`
-    )
-  else if (maxBw > 0 && maxBw < settings.linkBytesPerS)
-    remedies.push(
-      `提高 max-bandwidth（现为 ${zhRate(maxBw)}；链路可承载 ${zhRate(settings.linkBytesPerS)}` +
-        (neededRate <= settings.linkBytesPerS
-          ? `，在 ${zhMs(limit)} 的上限下这些剩余量需要约 ${zhRate(neededRate)}`
+  const remedies = remediesFor(run, settings, facts).map(remedyZh)
+  return `${remedies.join('，或')}，都可以改变这一点。`
+}
+
+function remedyZh(r: Remedy): string {
+  switch (r.kind) {
+    case 'raise-downtime-limit':
+      return `把 downtime-limit 提高到约 ${zhCount(r.suggestedLimitMs)} 毫秒`
+    case 'raise-max-bandwidth-measured':
+      return `提高 max-bandwidth（现为 ${r.maxBandwidthBytesPerS === 0 ? '不限' : zhRate(r.maxBandwidthBytesPerS)}；在 ${zhMs(r.downtimeLimitMs)} 的上限下这些剩余量需要约 ${zhRate(r.neededBytesPerS)}，前提是链路承载得了）`
+    case 'raise-max-bandwidth':
+      return (
+        `提高 max-bandwidth（现为 ${zhRate(r.maxBandwidthBytesPerS)}；链路可承载 ${zhRate(r.linkBytesPerS)}` +
+        (r.neededBytesPerS !== null
+          ? `，在 ${zhMs(r.downtimeLimitMs)} 的上限下这些剩余量需要约 ${zhRate(r.neededBytesPerS)}`
           : '') +
         '）'
-    )
-  else
-    remedies.push(
-      `更快的链路（max-bandwidth ${maxBw === 0 ? '不限' : '已不低于链路速度'}，所以限制带宽的是 ${zhRate(settings.linkBytesPerS)} 的链路）`
-    )
-  const maxThrottle = maxThrottlePercent(run)
-  if (!settings.autoConverge) remedies.push('开启 auto-converge，它限制 vCPU 直到它们写脏得更少（§5）')
-  else if (maxThrottle < settings.maxCpuThrottlePercent)
-    remedies.push(
-      `让 auto-converge 继续升高（它达到 ${maxThrottle} %，max-cpu-throttle 为 ${settings.maxCpuThrottlePercent} %；` +
+      )
+    case 'faster-link':
+      return `更快的链路（max-bandwidth ${r.maxBandwidthUnlimited ? '不限' : '已不低于链路速度'}，所以限制带宽的是 ${zhRate(r.linkBytesPerS)} 的链路）`
+    case 'enable-auto-converge':
+      return '开启 auto-converge，它限制 vCPU 直到它们写脏得更少（§5）'
+    case 'auto-converge-climb':
+      return (
+        `让 auto-converge 继续升高（它达到 ${r.reachedPercent} %，max-cpu-throttle 为 ${r.maxCpuThrottlePercent} %；` +
         `更长的策略 max-time-ms 或 max-iterations 给它所需的周期，§5.3）`
-    )
-  else
-    remedies.push(`更强的限速（auto-converge 已达到 max-cpu-throttle ${settings.maxCpuThrottlePercent} %）`)
-  return `${remedies.join('，或')}，都可以改变这一点。`
+      )
+    case 'stronger-throttle':
+      return `更强的限速（auto-converge 已达到 max-cpu-throttle ${r.maxCpuThrottlePercent} %）`
+  }
 }
 
 /** interpretRun in `locale` (English: interpretRun itself). */

@@ -151,18 +151,36 @@ export function interpretRun(run: ReportRun): Interpretation {
  * go on the channels (`ram.multifd-bytes`), headers, flags and device state on the main channel;
  * the channels take packets in turn, so their shares are even.
  */
-function explainMultifd(result: MigrationResult): string | null {
+export interface MultifdFacts {
+  channels: number
+  multifdBytes: number
+  /** multifd bytes / all bytes on the wire. */
+  share: number
+  packets: number
+  busiestChannelBytes: number
+}
+
+/** What the multifd channels carried (every language's interpretation says it from these). */
+export function multifdFacts(result: MigrationResult): MultifdFacts | null {
   const multifdBytes = result.ram['multifd-bytes']
   const channels = result.lab['multifd-channels']
   if (!(multifdBytes > 0) || !channels || channels.length === 0) return null
-  const share = result.ram.transferred > 0 ? multifdBytes / result.ram.transferred : 0
-  const busiest = Math.max(...channels.map((c) => c.bytes))
+  return {
+    channels: channels.length,
+    multifdBytes,
+    share: result.ram.transferred > 0 ? multifdBytes / result.ram.transferred : 0,
+    packets: channels.reduce((n, c) => n + c.packets, 0),
+    busiestChannelBytes: Math.max(...channels.map((c) => c.bytes))
+  }
+}
+
+function explainMultifd(result: MigrationResult): string | null {
+  const m = multifdFacts(result)
+  if (!m) return null
   return (
-    `multifd: ${plural(channels.length, 'channel')} carried ${formatBytes(multifdBytes)} ` +
-    `(${formatPercent(share)} of the bytes on the wire) in ${plural(
-      channels.reduce((n, c) => n + c.packets, 0),
-      'packet'
-    )}; the busiest channel sent ${formatBytes(busiest)}. Each channel is one sender thread: with a fast link ` +
+    `multifd: ${plural(m.channels, 'channel')} carried ${formatBytes(m.multifdBytes)} ` +
+    `(${formatPercent(m.share)} of the bytes on the wire) in ${plural(m.packets, 'packet')}; ` +
+    `the busiest channel sent ${formatBytes(m.busiestChannelBytes)}. Each channel is one sender thread: with a fast link ` +
     'the channels’ CPU (host.multifd-channel-gib-per-s, or the compression speed) sets the pace and more channels ' +
     'help; when the link or max-bandwidth (shared by all channels) is the limit, they do not.'
   )
@@ -172,32 +190,70 @@ function explainMultifd(result: MigrationResult): string | null {
  * XBZRLE (docs/engine.md "XBZRLE"): how the page cache did. A hit sends the page's delta, a miss
  * or an overflow a whole page; whole-page rewrites overflow every hit, so XBZRLE gains nothing.
  */
-function explainXbzrle(result: MigrationResult): string | null {
+export type XbzrleFacts =
+  /** Never looked up: XBZRLE starts after the first round and the run ended before. */
+  | { kind: 'unused' }
+  | { kind: 'all-missed'; cacheSizeBytes: number; misses: number }
+  | {
+      kind: 'hits'
+      cacheSizeBytes: number
+      hits: number
+      misses: number
+      /** misses / lookups */
+      missRate: number
+      overflows: number
+      /** Hits sent as deltas (not overflowed). */
+      encoded: number
+      /** Average delta of an encoded hit, bytes (0 when none). */
+      bytesPerDelta: number
+      /** More hits overflowed than were encoded: whole-page rewrites. */
+      mostlyOverflowed: boolean
+    }
+
+/** How XBZRLE's page cache did, from query-migrate's xbzrle-cache (every language's source). */
+export function xbzrleFacts(result: MigrationResult): XbzrleFacts | null {
   const x = result['xbzrle-cache']
   if (!x) return null
   const lookups = x.pages + x['cache-miss']
-  if (lookups === 0)
+  if (lookups === 0) return { kind: 'unused' }
+  if (x.pages === 0) return { kind: 'all-missed', cacheSizeBytes: x['cache-size'], misses: x['cache-miss'] }
+  const encoded = x.pages - x.overflow
+  return {
+    kind: 'hits',
+    cacheSizeBytes: x['cache-size'],
+    hits: x.pages,
+    misses: x['cache-miss'],
+    missRate: x['cache-miss'] / lookups,
+    overflows: x.overflow,
+    encoded,
+    bytesPerDelta: encoded > 0 ? Math.round((x.bytes - x.overflow * result.ram['page-size']) / encoded) : 0,
+    mostlyOverflowed: x.overflow > encoded
+  }
+}
+
+function explainXbzrle(result: MigrationResult): string | null {
+  const x = xbzrleFacts(result)
+  if (!x) return null
+  if (x.kind === 'unused')
     return (
       'XBZRLE was on but never used: it starts after the first complete round (xbzrle_started), ' +
       'and the run ended before a page was sent a second time.'
     )
-  if (x.pages === 0)
+  if (x.kind === 'all-missed')
     return (
-      `XBZRLE (cache ${formatBytes(x['cache-size'])}): all ${plural(x['cache-miss'], 'lookup')} missed, ` +
+      `XBZRLE (cache ${formatBytes(x.cacheSizeBytes)}): all ${plural(x.misses, 'lookup')} missed, ` +
       'so every page went whole and XBZRLE only cost: the cache holds fewer pages than the guest rewrites ' +
       'between two sends of a page, and each slot was taken by another page before its own came back.'
     )
-  const encoded = x.pages - x.overflow
-  const perHit = encoded > 0 ? Math.round((x.bytes - x.overflow * result.ram['page-size']) / encoded) : 0
   return (
-    `XBZRLE (cache ${formatBytes(x['cache-size'])}): ${plural(x.pages, 'cache hit')} and ` +
-    `${plural(x['cache-miss'], 'miss', 'misses')} (${formatPercent(x['cache-miss'] / lookups)} of the lookups); ` +
-    `${plural(x.overflow, 'hit')} overflowed and went as whole pages` +
-    (encoded > 0
-      ? `, the other ${formatInteger(encoded)} as deltas of ~${formatInteger(perHit)} bytes`
+    `XBZRLE (cache ${formatBytes(x.cacheSizeBytes)}): ${plural(x.hits, 'cache hit')} and ` +
+    `${plural(x.misses, 'miss', 'misses')} (${formatPercent(x.missRate)} of the lookups); ` +
+    `${plural(x.overflows, 'hit')} overflowed and went as whole pages` +
+    (x.encoded > 0
+      ? `, the other ${formatInteger(x.encoded)} as deltas of ~${formatInteger(x.bytesPerDelta)} bytes`
       : '') +
     '. ' +
-    (x.overflow > encoded
+    (x.mostlyOverflowed
       ? 'Most deltas did not fit in a page: the guest rewrites whole pages (bytes-per-write), so XBZRLE costs encoding time and saves nothing.'
       : 'Small deltas are what make XBZRLE pay; a cache smaller than the pages rewritten each round turns hits into misses.')
   )
@@ -414,6 +470,108 @@ export function nonConvergence(run: NonConvergenceInput): NonConvergence | null 
   }
 }
 
+export type Remedy =
+  | { kind: 'raise-downtime-limit'; suggestedLimitMs: number }
+  /** A measured run: the link's speed is not known, only what the remainder needs. */
+  | {
+      kind: 'raise-max-bandwidth-measured'
+      maxBandwidthBytesPerS: number
+      neededBytesPerS: number
+      downtimeLimitMs: number
+    }
+  | {
+      kind: 'raise-max-bandwidth'
+      maxBandwidthBytesPerS: number
+      linkBytesPerS: number
+      /** What the remainder needs at downtime-limit, when the link can carry it; else null. */
+      neededBytesPerS: number | null
+      downtimeLimitMs: number
+    }
+  | { kind: 'faster-link'; maxBandwidthUnlimited: boolean; linkBytesPerS: number }
+  | { kind: 'enable-auto-converge' }
+  | { kind: 'auto-converge-climb'; reachedPercent: number; maxCpuThrottlePercent: number }
+  | { kind: 'stronger-throttle'; maxCpuThrottlePercent: number }
+
+/**
+ * What would make a stalled run switch over (§2.1: threshold = bandwidth × downtime-limit): a
+ * higher limit, more bandwidth, or a guest that dirties less. Every language says these.
+ */
+export function remediesFor(
+  run: ReportRun,
+  settings: MigrationSettings,
+  why: Extract<NonConvergence, { kind: 'stalled' }>
+): Remedy[] {
+  const limit = why.downtimeLimitMs
+  const remedies: Remedy[] = []
+  const suggestedLimit = roundUpNice(why.neededMs * 1.05)
+  if (suggestedLimit <= LIMITS.maxDowntimeLimitMs)
+    remedies.push({ kind: 'raise-downtime-limit', suggestedLimitMs: suggestedLimit })
+  const neededBytesPerS = (why.remainingBytes / limit) * 1000
+  const maxBw = settings.maxBandwidthBytesPerS
+  if (runIsMeasured(run))
+    remedies.push({
+      kind: 'raise-max-bandwidth-measured',
+      maxBandwidthBytesPerS: maxBw,
+      neededBytesPerS,
+      downtimeLimitMs: limit
+    })
+  else if (maxBw > 0 && maxBw < settings.linkBytesPerS)
+    remedies.push({
+      kind: 'raise-max-bandwidth',
+      maxBandwidthBytesPerS: maxBw,
+      linkBytesPerS: settings.linkBytesPerS,
+      neededBytesPerS: neededBytesPerS <= settings.linkBytesPerS ? neededBytesPerS : null,
+      downtimeLimitMs: limit
+    })
+  else
+    remedies.push({
+      kind: 'faster-link',
+      maxBandwidthUnlimited: maxBw === 0,
+      linkBytesPerS: settings.linkBytesPerS
+    })
+  const maxThrottle = maxThrottlePercent(run)
+  if (!settings.autoConverge) remedies.push({ kind: 'enable-auto-converge' })
+  else if (maxThrottle < settings.maxCpuThrottlePercent)
+    remedies.push({
+      kind: 'auto-converge-climb',
+      reachedPercent: maxThrottle,
+      maxCpuThrottlePercent: settings.maxCpuThrottlePercent
+    })
+  else remedies.push({ kind: 'stronger-throttle', maxCpuThrottlePercent: settings.maxCpuThrottlePercent })
+  return remedies
+}
+
+function remedyText(r: Remedy): string {
+  switch (r.kind) {
+    case 'raise-downtime-limit':
+      return `raising downtime-limit to ~${formatInteger(r.suggestedLimitMs)} ms`
+    case 'raise-max-bandwidth-measured':
+      return (
+        `raising max-bandwidth (now ${r.maxBandwidthBytesPerS === 0 ? 'unlimited' : formatBytesPerSecond(r.maxBandwidthBytesPerS)}; ` +
+        `this remainder needs about ${formatBytesPerSecond(r.neededBytesPerS)} at the ${formatMs(r.downtimeLimitMs)} limit, if the link carries it)`
+      )
+    case 'raise-max-bandwidth':
+      return (
+        `raising max-bandwidth (now ${formatBytesPerSecond(r.maxBandwidthBytesPerS)}; the link carries ` +
+        `${formatBytesPerSecond(r.linkBytesPerS)}${r.neededBytesPerS !== null ? `, and this remainder needs about ${formatBytesPerSecond(r.neededBytesPerS)} at the ${formatMs(r.downtimeLimitMs)} limit` : ''})`
+      )
+    case 'faster-link':
+      return (
+        `a faster link (max-bandwidth ${r.maxBandwidthUnlimited ? 'is unlimited' : 'is already at or above the link speed'}, ` +
+        `so the ${formatBytesPerSecond(r.linkBytesPerS)} link is what bounds the bandwidth)`
+      )
+    case 'enable-auto-converge':
+      return 'enabling auto-converge, which throttles the vCPUs until they dirty less (§5)'
+    case 'auto-converge-climb':
+      return (
+        `letting auto-converge climb further (it reached ${r.reachedPercent} % of max-cpu-throttle ${r.maxCpuThrottlePercent} %; ` +
+        `a longer policy max-time-ms or max-iterations gives it the periods it needs, §5.3)`
+      )
+    case 'stronger-throttle':
+      return `a stronger throttle (auto-converge is at max-cpu-throttle ${r.maxCpuThrottlePercent} %)`
+  }
+}
+
 function explainNonConvergence(
   run: ReportRun,
   result: MigrationResult,
@@ -475,39 +633,7 @@ function explainNonConvergence(
     )
   }
 
-  const remedies: string[] = []
-  const suggestedLimit = roundUpNice(neededMs * 1.05)
-  if (suggestedLimit <= LIMITS.maxDowntimeLimitMs)
-    remedies.push(`raising downtime-limit to ~${formatInteger(suggestedLimit)} ms`)
-  const neededBandwidth = basis / limit // bytes/ms
-  if (runIsMeasured(run)) {
-    remedies.push(
-      `raising max-bandwidth (now ${settings.maxBandwidthBytesPerS === 0 ? 'unlimited' : formatBytesPerSecond(settings.maxBandwidthBytesPerS)}; ` +
-        `this remainder needs about ${formatBytesPerSecond(neededBandwidth * 1000)} at the ${formatMs(limit)} limit, if the link carries it)`
-    )
-  } else if (settings.maxBandwidthBytesPerS > 0 && settings.maxBandwidthBytesPerS < settings.linkBytesPerS) {
-    remedies.push(
-      `raising max-bandwidth (now ${formatBytesPerSecond(settings.maxBandwidthBytesPerS)}; the link carries ` +
-        `${formatBytesPerSecond(settings.linkBytesPerS)}${neededBandwidth * 1000 <= settings.linkBytesPerS ? `, and this remainder needs about ${formatBytesPerSecond(neededBandwidth * 1000)} at the ${formatMs(limit)} limit` : ''})`
-    )
-  } else {
-    remedies.push(
-      `a faster link (max-bandwidth ${settings.maxBandwidthBytesPerS === 0 ? 'is unlimited' : 'is already at or above the link speed'}, ` +
-        `so the ${formatBytesPerSecond(settings.linkBytesPerS)} link is what bounds the bandwidth)`
-    )
-  }
-  const maxThrottle = maxThrottlePercent(run)
-  if (!settings.autoConverge)
-    remedies.push('enabling auto-converge, which throttles the vCPUs until they dirty less (§5)')
-  else if (maxThrottle < settings.maxCpuThrottlePercent)
-    remedies.push(
-      `letting auto-converge climb further (it reached ${maxThrottle} % of max-cpu-throttle ${settings.maxCpuThrottlePercent} %; ` +
-        `a longer policy max-time-ms or max-iterations gives it the periods it needs, §5.3)`
-    )
-  else
-    remedies.push(
-      `a stronger throttle (auto-converge is at max-cpu-throttle ${settings.maxCpuThrottlePercent} %)`
-    )
+  const remedies = remediesFor(run, settings, why).map(remedyText)
   paragraphs.push(`${capitalize(joinOr(remedies))} would change that.`)
   paragraphs.push(policy)
   return { headline, paragraphs }
@@ -535,19 +661,47 @@ function dirtyRateBytesPerS(
   return pagesPerS > 0 ? pagesPerS * settings.pageSizeBytes : null
 }
 
-function explainAutoConverge(run: ReportRun, settings: MigrationSettings): string | null {
+export type AutoConvergeFacts =
+  | { kind: 'never-throttled' }
+  | {
+      kind: 'throttled'
+      /** The first sync that found the vCPUs throttled, and when. */
+      firstSync: number
+      firstTimeMs: number
+      firstPercent: number
+      maxPercent: number
+      /** Distinct throttle levels the run went through. */
+      steps: number
+    }
+
+/** What auto-converge did, from the per-sync records (null when it was off). */
+export function autoConvergeFacts(run: ReportRun, settings: MigrationSettings): AutoConvergeFacts | null {
   if (!settings.autoConverge) return null
   const first = run.iterations.find((s) => s['cpu-throttle-percentage'] > 0)
   const max = maxThrottlePercent(run)
-  if (!first || max === 0)
+  if (!first || max === 0) return { kind: 'never-throttled' }
+  return {
+    kind: 'throttled',
+    firstSync: first['dirty-sync-count'],
+    firstTimeMs: first['time-ms'],
+    firstPercent: first['cpu-throttle-percentage'],
+    maxPercent: max,
+    steps: new Set(run.iterations.map((s) => s['cpu-throttle-percentage']).filter((p) => p > 0)).size
+  }
+}
+
+function explainAutoConverge(run: ReportRun, settings: MigrationSettings): string | null {
+  const a = autoConvergeFacts(run, settings)
+  if (!a) return null
+  if (a.kind === 'never-throttled')
     return (
       `The auto-converge capability was on but never throttled: in too few ≥1 s periods did newly dirtied bytes exceed ` +
       `throttle-trigger-threshold ${settings.throttleTriggerThresholdPercent} % of the bytes sent (two such periods make one step, §5.2).`
     )
-  const steps = new Set(run.iterations.map((s) => s['cpu-throttle-percentage']).filter((p) => p > 0)).size
+  const max = a.maxPercent
   return (
-    `The auto-converge capability throttled the vCPUs from dirty sync ${first['dirty-sync-count']} (${formatMs(first['time-ms'])}) at ` +
-    `${first['cpu-throttle-percentage']} % and reached ${max} % in ${plural(steps, 'step')} ` +
+    `The auto-converge capability throttled the vCPUs from dirty sync ${a.firstSync} (${formatMs(a.firstTimeMs)}) at ` +
+    `${a.firstPercent} % and reached ${max} % in ${plural(a.steps, 'step')} ` +
     `(cpu-throttle-initial ${settings.cpuThrottleInitialPercent} %, increment ${settings.cpuThrottleIncrementPercent} %, ` +
     `max-cpu-throttle ${settings.maxCpuThrottlePercent} %): at ${max} % every vCPU runs only ${100 - max} % of the time, ` +
     `all equally, whatever each one dirties (§5.3, §5.4).`
