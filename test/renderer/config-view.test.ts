@@ -241,6 +241,30 @@ describe('the Configure screen', () => {
     expect(xbzrle[0]).toMatch(/[\u4e00-\u9fff]/)
   })
 
+  it('names the bound’s unit in the UI’s language: 毫秒 and 字节/秒 in Chinese, ms and bytes/s in English', async () => {
+    const outOfRange = async (w: VueWrapper): Promise<string[]> => {
+      const downtime = field(w, 'migration.parameters.downtime-limit')
+      await downtime.get('input').setValue('5000000')
+      // Typed in MiB/s (or MiB/秒); the limit is the config's, in bytes per second.
+      const bandwidth = field(w, 'migration.parameters.max-bandwidth')
+      await bandwidth.get('input').setValue('-1')
+      return [downtime, bandwidth].flatMap((f) => f.findAll('.error').map((e) => e.text()))
+    }
+    usePreferencesStore().setLocale('zh-CN')
+    const zh = mountView('zh-CN')
+    expect(await outOfRange(zh)).toEqual(['不能大于 2000000 毫秒', '不能小于 0 字节/秒'])
+    zh.unmount()
+    wrapper = undefined
+
+    window.localStorage.clear()
+    setActivePinia((pinia = createPinia()))
+    usePreferencesStore().setLocale('en')
+    expect(await outOfRange(mountView('en'))).toEqual([
+      'must be at most 2000000 ms',
+      'must be at least 0 bytes/s'
+    ])
+  })
+
   it('speaks Chinese', () => {
     const w = mountView('zh-CN')
     expect(w.text()).toContain('配置一次迁移')

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { labError, type LabError } from '../errors'
 import { MIB } from '../engine/constants'
 import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '../engine/workload'
-import { storedUnitLabel } from './catalog'
+import { storedUnitLabel, type CatalogLocale } from './catalog'
 import { formatPath } from './paths'
 import { checkRunResources } from './resources'
 import { LIMITS, labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
@@ -23,17 +23,22 @@ export interface ParseConfigOptions {
 const NOT_SIMULATED: readonly (keyof LabConfig['migration']['capabilities'])[] = []
 
 /**
- * The unit a config value is written in (`memory-mib`: MiB, `max-bandwidth`: bytes/s), from the
- * parameter catalog; '' for plain counts and fractions. A range message must name it: the form
- * may show the value in another unit (GiB for memory-mib).
+ * The unit a config value is written in (`memory-mib`: MiB, `max-bandwidth`: bytes/s, 字节/秒 in
+ * Chinese), from the parameter catalog; '' for plain counts and fractions. A range message must
+ * name it: the form may show the value in another unit (GiB for memory-mib).
  */
-export function configUnit(path: readonly PropertyKey[]): string {
-  return storedUnitLabel(path.filter((k): k is string | number => typeof k !== 'symbol'))
+export function configUnit(path: readonly PropertyKey[], locale: CatalogLocale = 'en'): string {
+  return storedUnitLabel(
+    path.filter((k): k is string | number => typeof k !== 'symbol'),
+    locale
+  )
 }
 
 /** How a config problem is worded (the UI passes its language's; default English). */
 export interface ConfigMessages {
-  /** `bound` is the limit with its unit ("1 MiB"). */
+  /** The config's unit of the value at `path` in this language (configUnit), '' for counts. */
+  readonly unit: (path: readonly PropertyKey[]) => string
+  /** `bound` is the limit with its unit ("1 MiB", "300 毫秒"). */
   readonly atLeast: (bound: string) => string
   readonly moreThan: (bound: string) => string
   readonly atMost: (bound: string) => string
@@ -44,6 +49,7 @@ export interface ConfigMessages {
 }
 
 export const ENGLISH_CONFIG_MESSAGES: ConfigMessages = {
+  unit: (path) => configUnit(path),
   atLeast: (bound) => `must be at least ${bound}`,
   moreThan: (bound) => `must be more than ${bound}`,
   atMost: (bound) => `must be at most ${bound}`,
@@ -55,7 +61,7 @@ export const ENGLISH_CONFIG_MESSAGES: ConfigMessages = {
 
 function issueMessage(issue: z.core.$ZodIssue, messages: ConfigMessages): string {
   const bound = (value: unknown): string => {
-    const unit = configUnit(issue.path)
+    const unit = messages.unit(issue.path)
     return unit === '' ? String(value) : `${String(value)} ${unit}`
   }
   if (issue.code === 'too_small' && (issue.origin === 'number' || issue.origin === 'int'))

@@ -1,14 +1,16 @@
 import { z } from 'zod'
-import { ENGLISH_CONFIG_MESSAGES, type ConfigMessages } from '../../../shared/config'
+import { configUnit, ENGLISH_CONFIG_MESSAGES, type ConfigMessages } from '../../../shared/config'
 import type { Locale } from '.'
 
 /**
  * How the config's problems read on the Configure form, in the UI's language: the lab's own
- * wording (ranges with the config's unit, src/shared/config/parse.ts) and, for the rest of the
+ * wording (ranges with the config's unit, named as the catalog names it in Chinese: 毫秒, 字节/秒;
+ * src/shared/config/parse.ts) and, for the rest of the
  * schema's messages, zod's own translations (zod's locales: "Too small: expected number to be
  * >=1" read in English on the Chinese UI).
  */
 const CHINESE_CONFIG_MESSAGES: ConfigMessages = {
+  unit: (path) => configUnit(path, 'zh-CN'),
   atLeast: (bound) => `不能小于 ${bound}`,
   moreThan: (bound) => `必须大于 ${bound}`,
   atMost: (bound) => `不能大于 ${bound}`,
