@@ -22,9 +22,9 @@ beforeEach(() => {
   installLabClient(fake)
   setActivePinia(createPinia())
 })
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers()
-  fake.dispose()
+  await fake.dispose()
 })
 
 describe('building the run list query', () => {

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defaultConfig } from '../../src/shared/config'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import {
@@ -12,14 +12,15 @@ import {
   useSweepStore,
   type SweepDraft
 } from '../../src/renderer/src/stores/sweep'
-import { FakeHistoryClient, makeRun } from './history-fake-client'
+import { SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
 
-let fake: FakeHistoryClient
+let host: ServiceLabClient
 beforeEach(() => {
-  fake = new FakeHistoryClient()
-  installLabClient(fake)
+  host = new ServiceLabClient({ engine: true })
+  installLabClient(host)
   setActivePinia(createPinia())
 })
+afterEach(() => host.dispose())
 
 function draft(patch: Partial<SweepDraft> = {}): SweepDraft {
   return { ...defaultSweepDraft(), ...patch }
@@ -146,72 +147,98 @@ describe('checking a sweep draft', () => {
   })
 })
 
+// The store against the real lab host (service-lab-client.ts): sweeps.start records the
+// experiment and runs it on real engine processes, and its events come from the host.
 describe('sweep store', () => {
   it('starts a sweep, follows its progress and keeps its end for "open its comparison"', async () => {
     const sweep = useSweepStore()
     sweep.follow()
-    expect(await sweep.start()).toBe(77)
-    expect(fake.callsOf('sweeps.start')).toEqual([
+    sweep.useBaseConfig(SMALL_CONFIG, 'a small guest')
+    sweep.draft.repeat = 1
+    sweep.draft.varied[0].valuesText = '100, 300, 500'
+    const seen: number[] = []
+    host.onEvent((m) => {
+      if (m.event === 'sweep.progress') seen.push(...[...sweep.active.values()].map((p) => p.done))
+    })
+    const finished = host.nextEvent('sweep.finished')
+    const experimentId = await sweep.start()
+    expect(experimentId).toBe(1)
+    expect(host.callsOf('sweeps.start')).toEqual([
       {
         name: 'downtime-limit sweep',
-        baseConfig: {},
+        baseConfig: SMALL_CONFIG,
         vary: [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
         repeat: 1
       }
     ])
-    expect(sweep.current).toMatchObject({ experimentId: 77, done: 0, total: 3 })
-    fake.push({
-      event: 'sweep.progress',
-      payload: { experimentId: 77, name: 'x', done: 2, total: 3, failed: 0, running: 1 }
-    })
-    expect(sweep.current?.done).toBe(2)
-    fake.push({
-      event: 'sweep.finished',
-      payload: { experimentId: 77, name: 'x', done: 3, total: 3, failed: 0, running: 0, status: 'completed' }
-    })
+    expect(sweep.current).toMatchObject({ experimentId: 1, done: 0, total: 3 })
+    await finished
+    // The page followed the sweep from its start and each run as it ended, then its end.
+    expect(seen).toEqual([0, 1, 2, 3])
     expect(sweep.current).toBeNull()
-    expect(sweep.lastFinished).toMatchObject({ experimentId: 77, status: 'completed' })
-    // Another page's sweep is listed, but is not this page's to open.
-    fake.push({
-      event: 'sweep.finished',
-      payload: { experimentId: 80, name: 'y', done: 1, total: 1, failed: 0, running: 0, status: 'completed' }
+    expect(sweep.lastFinished).toMatchObject({ experimentId: 1, done: 3, total: 3, status: 'completed' })
+    expect(host.experiment(1)).toMatchObject({ status: 'completed', runCount: 3, finishedRunCount: 3 })
+
+    // Another page's sweep is listed while it runs, but is not this page's to open.
+    const other = host.nextEvent('sweep.finished')
+    const { experimentId: otherId } = await host.callFromAnotherPage('sweeps.start', {
+      name: 'theirs',
+      baseConfig: SMALL_CONFIG,
+      vary: [{ path: 'migration.parameters.downtime-limit', values: [200] }],
+      repeat: 1
     })
-    expect(sweep.lastFinished?.experimentId).toBe(77)
+    expect(sweep.active.get(otherId)).toMatchObject({ name: 'theirs', total: 1 })
+    expect(await other).toMatchObject({ experimentId: otherId, status: 'completed' })
+    expect(sweep.active.size).toBe(0)
+    expect(sweep.lastFinished?.experimentId).toBe(1)
   })
 
   it('does not send a draft that does not check, and shows a refusal from the host', async () => {
     const sweep = useSweepStore()
     sweep.draft.varied[0].valuesText = 'oops'
     expect(await sweep.start()).toBeNull()
-    expect(fake.callsOf('sweeps.start')).toHaveLength(0)
+    expect(host.callsOf('sweeps.start')).toHaveLength(0)
 
-    sweep.draft.varied[0].valuesText = '100'
-    fake.failures['sweeps.start'] = {
-      kind: 'Validation',
-      message: 'Some runs of the sweep would have an invalid config'
-    }
+    // The page checks the draft, the host every run's full config: a guest without a vCPU is
+    // refused by the host, and nothing is recorded.
+    sweep.setVariedPath(0, 'guest.vcpus')
+    sweep.draft.varied[0].valuesText = '0, 1'
     expect(await sweep.start()).toBeNull()
+    expect(host.callsOf('sweeps.start')).toHaveLength(1)
+    expect(sweep.startError?.kind).toBe('Validation')
     expect(sweep.startError?.message).toContain('invalid config')
+    expect(host.history.listExperiments({}).total).toBe(0)
   })
 
   it('uses a recorded run as the base config', async () => {
-    fake.runs = [makeRun(5, { label: 'baseline', config: { guest: { 'memory-mib': 1024 } } })]
+    const recorded = host.addRun({ label: 'baseline', config: { guest: { 'memory-mib': 1024 } } })
     const sweep = useSweepStore()
-    expect(await sweep.useRunAsBase(5)).toBe(true)
-    expect(sweep.baseSource).toEqual({ kind: 'run', runId: 5, label: 'baseline' })
-    expect(sweep.baseConfig).toEqual({ guest: { 'memory-mib': 1024 } })
+    expect(await sweep.useRunAsBase(recorded.id)).toBe(true)
+    expect(sweep.baseSource).toEqual({ kind: 'run', runId: recorded.id, label: 'baseline' })
+    // The config as the host keeps it: complete, with every default filled in.
+    expect(sweep.baseConfig).toEqual(host.detail(recorded.id).config)
+    expect(sweep.baseConfig).toMatchObject({ guest: { 'memory-mib': 1024 } })
     sweep.useDefaultBase()
     expect(sweep.baseConfig).toEqual({})
   })
 
   it('picks up sweeps already running when it connects', async () => {
     const sweep = useSweepStore()
-    fake.setConnection({ state: 'connecting' })
+    host.setConnection({ state: 'connecting' })
     sweep.follow()
     await sweep.syncActive()
     expect(sweep.active.size).toBe(0)
-    fake.setConnection({ state: 'connected' })
-    await Promise.resolve()
-    expect(fake.callsOf('sweeps.active').length).toBeGreaterThan(0)
+    // Another page starts a sweep while this one is away; this page hears of it on connecting.
+    const finished = host.nextEvent('sweep.finished')
+    const { experimentId } = await host.callFromAnotherPage('sweeps.start', {
+      name: 'theirs',
+      baseConfig: SMALL_CONFIG,
+      vary: [{ path: 'migration.parameters.downtime-limit', values: [100, 200] }],
+      repeat: 1,
+      parallel: 1
+    })
+    host.setConnection({ state: 'connected' })
+    await vi.waitFor(() => expect(sweep.active.get(experimentId)).toMatchObject({ name: 'theirs', total: 2 }))
+    await finished
   })
 })
