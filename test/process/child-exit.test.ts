@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ChildExitTracker, OnceValue } from '../../src/main/process/child-exit'
+import { ChildExitTracker } from '../../src/main/process/child-exit'
+import { OnceValue } from '../../src/shared/once-value'
 
 // How an engine child ended, shared by both process hosts (issue 13: the Electron host had an
 // untested copy of the worker host's exit handling). The runtime's events are fed in by hand

@@ -1,5 +1,7 @@
 import { LabFailure, labError } from '../../shared/errors'
+import { OnceValue } from '../../shared/once-value'
 import type { Port } from '../../shared/port'
+import { wrapChildChannel, type ChildChannelLike } from './child-channel'
 
 /**
  * Electron MessagePortMain / ParentPort → Port, written against structural types so that it
@@ -54,20 +56,21 @@ function unwrapAll(ports: readonly Port[] | undefined): MessagePortMainLike[] | 
   return ports && ports.length > 0 ? ports.map(unwrapMainPort) : undefined
 }
 
+/** A message as the adapters' handlers get it: the value, and the ports beside it wrapped. */
+function received(e: MainMessageEventLike): readonly [unknown, readonly Port[]] {
+  return [e.data, e.ports.length > 0 ? e.ports.map(wrapMainPort) : NO_PORTS]
+}
+
 export function wrapMainPort(port: MessagePortMainLike): Port {
-  let closed = false
+  const closed = new OnceValue<void>()
   let started = false
-  port.on('close', () => {
-    closed = true
-  })
+  port.on('close', () => closed.settle())
   const wrapper: Port = {
     post(message, opts) {
       port.postMessage(message, unwrapAll(opts?.ports))
     },
     onMessage(handler) {
-      const listener = (e: MainMessageEventLike): void => {
-        handler(e.data, e.ports.length > 0 ? e.ports.map(wrapMainPort) : NO_PORTS)
-      }
+      const listener = (e: MainMessageEventLike): void => handler(...received(e))
       port.on('message', listener)
       // A MessagePortMain holds messages back until it is started; start once a listener exists
       // so that nothing sent before the subscription is lost.
@@ -80,18 +83,7 @@ export function wrapMainPort(port: MessagePortMainLike): Port {
       }
     },
     onClose(handler) {
-      if (closed) {
-        queueMicrotask(handler)
-        return () => {}
-      }
-      const once = (): void => {
-        port.off('close', once)
-        handler()
-      }
-      port.on('close', once)
-      return () => {
-        port.off('close', once)
-      }
+      return closed.listen(handler)
     },
     close() {
       port.close()
@@ -119,9 +111,7 @@ export function wrapParentPort(parentPort: ParentPortLike): Port {
       parentPort.postMessage(message)
     },
     onMessage(handler) {
-      const listener = (e: MainMessageEventLike): void => {
-        handler(e.data, e.ports.length > 0 ? e.ports.map(wrapMainPort) : NO_PORTS)
-      }
+      const listener = (e: MainMessageEventLike): void => handler(...received(e))
       parentPort.on('message', listener)
       return () => {
         parentPort.off('message', listener)
@@ -134,6 +124,26 @@ export function wrapParentPort(parentPort: ParentPortLike): Port {
       // Nothing to close: the link lives as long as the process.
     }
   }
+}
+
+/**
+ * The parts of Electron's `UtilityProcess` (the main process's handle on a utility process) the
+ * adapter uses. Its 'message' gives the value only: a child cannot send ports up.
+ */
+export interface UtilityProcessLike extends ChildChannelLike {
+  postMessage(message: unknown, transfer?: MessagePortMainLike[]): void
+}
+
+/**
+ * The parent's side of `process.parentPort`: the UtilityProcess itself (see wrapChildChannel).
+ * Ports go down in the transfer list; ArrayBuffers are copied between processes.
+ */
+export function wrapUtilityProcess(proc: UtilityProcessLike): Port {
+  return wrapChildChannel(proc, {
+    childName: 'the utility process',
+    send: (message, opts) => proc.postMessage(message, unwrapAll(opts?.ports)),
+    receive: (message) => [message, NO_PORTS]
+  })
 }
 
 const NO_PORTS: readonly Port[] = Object.freeze([])

@@ -1,6 +1,8 @@
 import type { MessagePort as NodeMessagePort, Transferable, Worker } from 'node:worker_threads'
 import { LabFailure, labError } from '../../shared/errors'
+import { OnceValue } from '../../shared/once-value'
 import type { Port } from '../../shared/port'
+import { wrapChildChannel } from './child-channel'
 
 /**
  * worker_threads → Port (toolchain.md §3 "Host abstraction").
@@ -66,10 +68,8 @@ const NO_PORTS: readonly Port[] = Object.freeze([])
 
 /** Wraps a worker_threads MessagePort (either end of a MessageChannel, or a worker's parentPort). */
 export function wrapNodePort(port: NodeMessagePort): Port {
-  let closed = false
-  port.once('close', () => {
-    closed = true
-  })
+  const closed = new OnceValue<void>()
+  port.once('close', () => closed.settle())
   const wrapper: Port = {
     post(message, opts) {
       const [value, transfer] = encode(message, opts)
@@ -87,14 +87,7 @@ export function wrapNodePort(port: NodeMessagePort): Port {
       }
     },
     onClose(handler) {
-      if (closed) {
-        queueMicrotask(handler)
-        return () => {}
-      }
-      port.once('close', handler)
-      return () => {
-        port.off('close', handler)
-      }
+      return closed.listen(handler)
     },
     close() {
       port.close()
@@ -105,52 +98,16 @@ export function wrapNodePort(port: NodeMessagePort): Port {
 }
 
 /**
- * The parent's side of a worker's built-in channel (`worker.postMessage` / `'message'`). It
- * closes when the worker exits; `close()` only stops listening (ending the worker is
- * EngineChild.kill's job).
+ * The parent's side of a worker's built-in channel (`worker.postMessage` / `'message'`); see
+ * wrapChildChannel. Ports and ArrayBuffers travel as on any worker_threads port.
  */
 export function wrapWorker(worker: Worker): Port {
-  let exited = false
-  const closeHandlers = new Set<() => void>()
-  const messageListeners = new Set<(m: unknown) => void>()
-  worker.once('exit', () => {
-    exited = true
-    for (const h of [...closeHandlers]) h()
-    closeHandlers.clear()
-  })
-  return {
-    post(message, opts) {
-      if (exited) throw new LabFailure(labError('ProcessCrashed', 'the worker has exited'))
+  return wrapChildChannel(worker, {
+    childName: 'the worker',
+    send(message, opts) {
       const [value, transfer] = encode(message, opts)
       worker.postMessage(value, transfer)
     },
-    onMessage(handler) {
-      const listener = (m: unknown): void => {
-        const [data, ports] = decode(m)
-        handler(data, ports)
-      }
-      messageListeners.add(listener)
-      worker.on('message', listener)
-      return () => {
-        messageListeners.delete(listener)
-        worker.off('message', listener)
-      }
-    },
-    onClose(handler) {
-      if (exited) {
-        queueMicrotask(handler)
-        return () => {}
-      }
-      closeHandlers.add(handler)
-      return () => {
-        closeHandlers.delete(handler)
-      }
-    },
-    close() {
-      for (const l of messageListeners) worker.off('message', l)
-      messageListeners.clear()
-      for (const h of [...closeHandlers]) h()
-      closeHandlers.clear()
-    }
-  }
+    receive: decode
+  })
 }

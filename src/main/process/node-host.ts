@@ -1,10 +1,10 @@
 import { MessageChannel, Worker } from 'node:worker_threads'
-import { wrapNodePort, wrapWorker } from '../../engine/adapters/node-port'
+import { wrapNodePort } from '../../engine/adapters/node-port'
 import type { Port } from '../../shared/port'
-import type { ChildExit, EngineChild, SpawnOptions } from './host'
-import { ChildExitTracker } from './child-exit'
+import type { EngineChild, SpawnOptions } from './host'
+import { engineChild, workerRuntime } from './engine-child'
 import { TrackingProcessHost } from './tracking-host'
-import { pipeLines, stderrLogSink, type LogSink } from './log'
+import { stderrLogSink, type LogSink } from './log'
 import { engineEntry } from './paths'
 
 /** What a worker_threads child receives as `workerData` (read by src/engine/adapters/node.ts). */
@@ -43,43 +43,11 @@ export class NodeProcessHost extends TrackingProcessHost {
       stdout: true,
       stderr: true
     })
-    const child = new NodeEngineChild(opts, worker, this.log)
-    return child
+    return engineChild(opts, workerRuntime(worker), this.log)
   }
 
   createChannel(): readonly [Port, Port] {
     const { port1, port2 } = new MessageChannel()
     return [wrapNodePort(port1), wrapNodePort(port2)]
-  }
-}
-
-class NodeEngineChild implements EngineChild {
-  readonly name: string
-  readonly role: SpawnOptions['role']
-  readonly id: number
-  readonly control: Port
-  private readonly worker: Worker
-  private readonly ended = new ChildExitTracker()
-
-  constructor(opts: SpawnOptions, worker: Worker, log: LogSink) {
-    this.name = opts.name
-    this.role = opts.role
-    this.worker = worker
-    this.id = worker.threadId
-    this.control = wrapWorker(worker)
-    pipeLines(worker.stdout, opts.name, 'stdout', log)
-    pipeLines(worker.stderr, opts.name, 'stderr', log)
-    // 'error' comes before 'exit' when the worker dies of an exception the runtime did not
-    // catch, e.g. an entry point that fails to load.
-    worker.on('error', (e) => this.ended.crashed(e.message))
-    worker.once('exit', (code) => this.ended.childExited(code))
-  }
-
-  onExit(handler: (exit: ChildExit) => void): () => void {
-    return this.ended.onExit(handler)
-  }
-
-  kill(): Promise<void> {
-    return this.ended.kill(() => this.worker.terminate())
   }
 }

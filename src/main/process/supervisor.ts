@@ -1,4 +1,5 @@
 import { LabFailure, labError, toLabError, type LabError } from '../../shared/errors'
+import { OnceValue } from '../../shared/once-value'
 import { PROTOCOL_VERSION } from '../../shared/protocol/common'
 import type { ChildLifecycleContract, FatalEvent } from '../../shared/protocol/lifecycle'
 import {
@@ -8,7 +9,6 @@ import {
   type NoContract
 } from '../../shared/protocol/rpc'
 import { nodeSetTimer } from './endpoint'
-import { OnceValue } from './child-exit'
 import type { ChildExit, EngineChild, ProcessHost, SpawnOptions } from './host'
 
 /*
