@@ -7,52 +7,67 @@ import { createLabI18n } from '../../src/renderer/src/i18n'
 import en from '../../src/renderer/src/i18n/en'
 import zhCN from '../../src/renderer/src/i18n/zh-CN'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
-import { FakeLabClient } from './fake-lab-client'
+import { ENGINE_VERSION } from '../../src/shared/engine/version'
+import { ServiceLabClient, type ServiceLabClientOptions } from './service-lab-client'
 
-function mountApp(fake: FakeLabClient) {
-  installLabClient(fake)
-  return mount(App, { global: { plugins: [createPinia(), createLabI18n('en')] }, attachTo: document.body })
+// The app's frame on the real lab host (service-lab-client.ts): who the host is, its events and
+// its errors are the LabService's own; the connection's state is the test's to set.
+
+let host: ServiceLabClient | undefined
+
+function mountApp(opts: ServiceLabClientOptions = {}) {
+  host = new ServiceLabClient(opts)
+  installLabClient(host)
+  return {
+    host,
+    app: mount(App, { global: { plugins: [createPinia(), createLabI18n('en')] }, attachTo: document.body })
+  }
 }
 
-let wrapper: ReturnType<typeof mountApp> | undefined
+let wrapper: ReturnType<typeof mountApp>['app'] | undefined
 
 beforeEach(() => {
   window.localStorage.clear()
   Object.defineProperty(window.navigator, 'languages', { value: ['en-US'], configurable: true })
 })
-afterEach(() => {
+afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
+  await host?.dispose()
+  host = undefined
 })
 
 describe('first screen', () => {
   it('shows the product, the connection and who the host is', async () => {
-    const fake = new FakeLabClient({ initial: { state: 'connecting' } })
-    wrapper = mountApp(fake)
+    const { host, app } = mountApp({ initial: { state: 'connecting' } })
+    wrapper = app
+    host.addRun({ label: 'idle guest' })
     expect(wrapper.get('[data-testid="product-name"]').text()).toBe('Migration Lab')
     expect(wrapper.get('[data-testid="connection-status"]').text()).toBe('Connecting to the lab host…')
     expect(wrapper.text()).toContain('Waiting for the lab host…')
 
-    fake.setConnection({ state: 'connected' })
+    host.setConnection({ state: 'connected' })
     await flushPromises()
     expect(wrapper.get('[data-testid="connection-status"]').text()).toBe('Connected to the lab host')
     expect(wrapper.get('[data-testid="connection-host"]').text()).toBe('Host: web browser')
     expect(wrapper.get('[data-testid="app-version"]').text()).toBe('0.1.0')
     expect(wrapper.get('[data-testid="host-kind"]').text()).toBe('Web browser (local web host)')
     expect(wrapper.text()).toContain('Linux')
-    expect(wrapper.text()).toContain('1.0.0')
+    expect(wrapper.text()).toContain(ENGINE_VERSION)
     expect(document.title).toBe('Migration Lab')
+    // The Overview lists what the host has recorded.
+    expect(wrapper.get('[data-testid="overview-recent-1"]').text()).toContain('idle guest')
   })
 
   it('names the desktop app when it runs in Electron', async () => {
-    wrapper = mountApp(new FakeLabClient({ transport: 'electron', initial: { state: 'connected' } }))
+    wrapper = mountApp({ transport: 'electron' }).app
     await flushPromises()
     expect(wrapper.get('[data-testid="connection-host"]').text()).toBe('Host: desktop app')
     expect(wrapper.get('[data-testid="host-kind"]').text()).toBe('Desktop app (Electron)')
   })
 
   it('switches to Chinese: title, status and document', async () => {
-    wrapper = mountApp(new FakeLabClient({ initial: { state: 'connected' } }))
+    wrapper = mountApp().app
     await flushPromises()
     await wrapper.get('[data-testid="locale-select"]').setValue('zh-CN')
     expect(wrapper.get('[data-testid="product-name"]').text()).toBe('迁移实验室')
@@ -63,7 +78,7 @@ describe('first screen', () => {
   })
 
   it('switches theme on the document', async () => {
-    wrapper = mountApp(new FakeLabClient({ initial: { state: 'connected' } }))
+    wrapper = mountApp().app
     await wrapper.get('[data-testid="theme-select"]').setValue('dark')
     expect(document.documentElement.dataset.theme).toBe('dark')
     expect(document.documentElement.style.colorScheme).toBe('dark')
@@ -72,23 +87,23 @@ describe('first screen', () => {
   })
 
   it('explains a dropped connection, counts down to the retry and offers to retry now', async () => {
-    const fake = new FakeLabClient({ initial: { state: 'connected' } })
-    wrapper = mountApp(fake)
+    const { host, app } = mountApp()
+    wrapper = app
     await flushPromises()
 
-    fake.push({ event: 'host.status', payload: { state: 'stopping' } })
+    await host.service.shutdown()
     await flushPromises()
     expect(wrapper.get('[data-testid="connection-status"]').text()).toBe('The lab host is shutting down.')
 
-    fake.setConnection({ state: 'disconnected', reason: 'host-stopped', retryAt: Date.now() + 4000 })
+    host.setConnection({ state: 'disconnected', reason: 'host-stopped', retryAt: Date.now() + 4000 })
     await flushPromises()
     const status = wrapper.get('[data-testid="connection-status"]').text()
     expect(status).toContain('Disconnected: the lab host was shut down.')
     expect(status).toMatch(/Reconnecting in [34] s…/)
     await wrapper.get('[data-testid="reconnect"]').trigger('click')
-    expect(fake.reconnects).toBe(1)
+    expect(host.reconnects).toBe(1)
 
-    fake.setConnection({ state: 'disconnected', reason: 'lost', retryAt: Date.now() - 1 })
+    host.setConnection({ state: 'disconnected', reason: 'lost', retryAt: Date.now() - 1 })
     await flushPromises()
     expect(wrapper.get('[data-testid="connection-status"]').text()).toBe(
       'Disconnected: the connection to the lab host was lost. Reconnecting…'
@@ -96,22 +111,23 @@ describe('first screen', () => {
   })
 
   it('shows the host’s error instead of its details when app.hello fails', async () => {
-    const fake = new FakeLabClient({ initial: { state: 'connected' } })
-    fake.call = (async () => ({
-      ok: false,
-      error: { kind: 'Internal', message: 'boom' }
-    })) as FakeLabClient['call']
-    wrapper = mountApp(fake)
+    // A host that fails inside (a stand-in: the real one always answers app.hello) and whose
+    // history database is gone (a real one: closed under it).
+    const { host, app } = mountApp({ initial: { state: 'connecting' } })
+    wrapper = app
+    host.failures['app.hello'] = { kind: 'Internal', message: 'boom' }
+    host.history.close()
+    host.setConnection({ state: 'connected' })
     await flushPromises()
     expect(wrapper.get('[data-testid="host-error"]').text()).toBe('The lab host did not answer: boom')
-    // The Overview's recent runs fail the same way, and say what could not be done.
+    // The Overview's recent runs fail with the host's reason, and say what could not be done.
     expect(wrapper.get('[data-testid="overview-recent-error"]').text()).toBe(
-      'The recent runs could not be listed: boom'
+      'The recent runs could not be listed: The lab host has no history database open, so runs cannot be listed or recorded. Restart the lab; if this persists, the host log names the database file and why it could not be opened.'
     )
   })
 
   it('labels every control', () => {
-    wrapper = mountApp(new FakeLabClient({ initial: { state: 'disconnected', reason: 'unreachable' } }))
+    wrapper = mountApp({ initial: { state: 'disconnected', reason: 'unreachable' } }).app
     for (const select of wrapper.findAll('select')) {
       expect(select.element.closest('label')?.textContent?.trim()).not.toBe('')
     }

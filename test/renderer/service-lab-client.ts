@@ -197,7 +197,7 @@ export class ServiceLabClient extends FakeLabClient {
   async dispose(): Promise<void> {
     await this.current.shutdown()
     this.unsubscribe()
-    this.history.close()
+    if (this.history.isOpen) this.history.close()
     rmSync(this.dir, { recursive: true, force: true })
   }
 }

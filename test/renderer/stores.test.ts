@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
+import { flushPromises } from '@vue/test-utils'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { useConnectionStore } from '../../src/renderer/src/stores/connection'
 import {
@@ -10,7 +11,7 @@ import {
   usePreferencesStore
 } from '../../src/renderer/src/stores/preferences'
 import { localeFromLanguages } from '../../src/renderer/src/i18n'
-import { FakeLabClient } from './fake-lab-client'
+import { ServiceLabClient } from './service-lab-client'
 
 /** A controllable `prefers-color-scheme: dark` media query. */
 function fakeDarkQuery(initial: boolean) {
@@ -32,10 +33,15 @@ function setBrowserLanguages(languages: string[]): void {
   Object.defineProperty(window.navigator, 'language', { value: languages[0], configurable: true })
 }
 
+let host: ServiceLabClient | undefined
 beforeEach(() => {
   window.localStorage.clear()
   setActivePinia(createPinia())
   setBrowserLanguages(['en-US'])
+})
+afterEach(async () => {
+  await host?.dispose()
+  host = undefined
 })
 
 describe('preferences', () => {
@@ -84,52 +90,53 @@ describe('preferences', () => {
   })
 })
 
+// The connection store on the real lab host (service-lab-client.ts): what the page hears is the
+// LabService's own; only the connection's state is the test's to set.
 describe('connection', () => {
   it('asks the host who it is once connected, and again after every reconnect', async () => {
-    const fake = new FakeLabClient()
-    installLabClient(fake)
+    host = new ServiceLabClient({ initial: { state: 'connecting' } })
+    installLabClient(host)
     const connection = useConnectionStore()
     connection.start()
     connection.start() // idempotent
     expect(connection.state).toBe('connecting')
-    expect(fake.calls).toEqual([])
+    expect(host.calls).toEqual([])
 
-    fake.setConnection({ state: 'connected' })
-    await nextTick()
-    await Promise.resolve()
+    host.setConnection({ state: 'connected' })
+    await flushPromises()
     expect(connection.isConnected).toBe(true)
-    expect(connection.hello?.appVersion).toBe('0.1.0')
-    expect(fake.calls.map((c) => c.method)).toEqual(['app.hello'])
+    expect(connection.hello).toMatchObject({ appVersion: '0.1.0', host: 'web', platform: 'linux' })
+    expect(host.calls.map((c) => c.method)).toEqual(['app.hello'])
 
-    fake.setConnection({ state: 'disconnected', reason: 'lost', retryAt: Date.now() + 1000 })
+    host.setConnection({ state: 'disconnected', reason: 'lost', retryAt: Date.now() + 1000 })
     expect(connection.state).toBe('disconnected')
     // What the host said before stays visible while it is away.
     expect(connection.hello?.appVersion).toBe('0.1.0')
 
-    fake.hello = { ...fake.hello, appVersion: '0.2.0' }
-    fake.setConnection({ state: 'connected' })
-    await Promise.resolve()
-    await Promise.resolve()
-    expect(fake.calls.map((c) => c.method)).toEqual(['app.hello', 'app.hello'])
+    // The lab was upgraded meanwhile: the page learns the new version once it is back.
+    await host.restartHost({ appVersion: '0.2.0' })
+    host.setConnection({ state: 'connected' })
+    await flushPromises()
+    expect(host.calls.map((c) => c.method)).toEqual(['app.hello', 'app.hello'])
     expect(connection.hello?.appVersion).toBe('0.2.0')
   })
 
-  it('notices when the host says it is stopping', () => {
-    const fake = new FakeLabClient({ initial: { state: 'connected' } })
-    installLabClient(fake)
+  it('notices when the host says it is stopping', async () => {
+    host = new ServiceLabClient()
+    installLabClient(host)
     const connection = useConnectionStore()
     connection.start()
     expect(connection.hostStopping).toBe(false)
-    fake.push({ event: 'host.status', payload: { state: 'stopping' } })
+    await host.service.shutdown()
     expect(connection.hostStopping).toBe(true)
   })
 
   it('passes "reconnect now" to the client', () => {
-    const fake = new FakeLabClient({ initial: { state: 'disconnected', reason: 'unreachable' } })
-    installLabClient(fake)
+    host = new ServiceLabClient({ initial: { state: 'disconnected', reason: 'unreachable' } })
+    installLabClient(host)
     const connection = useConnectionStore()
     connection.start()
     connection.reconnectNow()
-    expect(fake.reconnects).toBe(1)
+    expect(host.reconnects).toBe(1)
   })
 })
