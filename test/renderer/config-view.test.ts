@@ -25,6 +25,22 @@ function mountView(locale: 'en' | 'zh-CN' = 'en'): VueWrapper {
 
 const field = (w: VueWrapper, path: string) => w.get(`[data-testid="field-${path}"]`)
 
+/** What `read` finds on a fresh Configure screen in Chinese, then on one in English. */
+async function inEachLanguage(
+  read: (w: VueWrapper) => Promise<string[]>
+): Promise<Record<'zh-CN' | 'en', string[]>> {
+  const out: Partial<Record<'zh-CN' | 'en', string[]>> = {}
+  for (const locale of ['zh-CN', 'en'] as const) {
+    window.localStorage.clear()
+    setActivePinia((pinia = createPinia()))
+    usePreferencesStore().setLocale(locale)
+    out[locale] = await read(mountView(locale))
+    wrapper?.unmount()
+    wrapper = undefined
+  }
+  return out as Record<'zh-CN' | 'en', string[]>
+}
+
 beforeEach(() => {
   window.localStorage.clear()
   window.history.replaceState(null, '', '#/configure')
@@ -250,19 +266,42 @@ describe('the Configure screen', () => {
       await bandwidth.get('input').setValue('-1')
       return [downtime, bandwidth].flatMap((f) => f.findAll('.error').map((e) => e.text()))
     }
-    usePreferencesStore().setLocale('zh-CN')
-    const zh = mountView('zh-CN')
-    expect(await outOfRange(zh)).toEqual(['不能大于 2000000 毫秒', '不能小于 0 字节/秒'])
-    zh.unmount()
-    wrapper = undefined
+    expect(await inEachLanguage(outOfRange)).toEqual({
+      'zh-CN': ['不能大于 2000000 毫秒', '不能小于 0 字节/秒'],
+      en: ['must be at most 2000000 ms', 'must be at least 0 bytes/s']
+    })
+  })
 
-    window.localStorage.clear()
-    setActivePinia((pinia = createPinia()))
-    usePreferencesStore().setLocale('en')
-    expect(await outOfRange(mountView('en'))).toEqual([
-      'must be at most 2000000 ms',
-      'must be at least 0 bytes/s'
-    ])
+  it('says the lab’s own checks in Chinese too, each at its field, and in English as before', async () => {
+    // Two capabilities QEMU refuses together, a throttle ceiling below its start, a cache
+    // smaller than a page and (the schema's own wording) a dirty ring that is no power of two.
+    const json =
+      '{"guest": {"dirty-ring-size": 3}, "migration": {"capabilities": {"multifd": true, "xbzrle": true},' +
+      ' "parameters": {"cpu-throttle-initial": 50, "max-cpu-throttle": 5, "xbzrle-cache-size": 1024}}}'
+    const shown = async (w: VueWrapper): Promise<string[]> => {
+      useConfigStore().applyJson(json)
+      await flushPromises()
+      return [
+        w.get('[data-testid="capability-xbzrle"]'),
+        field(w, 'migration.parameters.max-cpu-throttle'),
+        field(w, 'migration.parameters.xbzrle-cache-size'),
+        field(w, 'guest.dirty-ring-size')
+      ].flatMap((f) => f.findAll('.error').map((e) => e.text()))
+    }
+    expect(await inEachLanguage(shown)).toEqual({
+      'zh-CN': [
+        'multifd 与 xbzrle 不兼容（请关闭 migration.capabilities.multifd 或 xbzrle）',
+        '5 小于 cpu-throttle-initial（50）；取值范围为 initial–99（§5.1）',
+        '不能小于一页（4096 字节，§7.1）',
+        '必须是 0（脏页位图）或 256 到 65536 之间的 2 的幂'
+      ],
+      en: [
+        'Multifd is not compatible with xbzrle (turn off migration.capabilities.multifd or xbzrle)',
+        '5 is below cpu-throttle-initial (50); the range is initial–99 (§5.1)',
+        'must be at least one page (4096 bytes, §7.1)',
+        'must be 0 (dirty bitmap) or a power of two from 256 to 65536'
+      ]
+    })
   })
 
   it('speaks Chinese', () => {

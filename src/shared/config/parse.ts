@@ -5,7 +5,14 @@ import { assignWorkloads, guestNonZeroPages, mibToPages, vcpusDrivenBy } from '.
 import { storedUnitLabel, type CatalogLocale } from './catalog'
 import { formatPath } from './paths'
 import { checkRunResources } from './resources'
-import { LIMITS, labConfigSchema, type LabConfig, type WorkloadConfig } from './schema'
+import {
+  LIMITS,
+  SCHEMA_PROBLEMS,
+  labConfigSchema,
+  type LabConfig,
+  type SchemaProblem,
+  type WorkloadConfig
+} from './schema'
 
 export type ParseConfigResult = { ok: true; config: LabConfig } | { ok: false; error: LabError }
 
@@ -15,7 +22,7 @@ export interface ParseConfigOptions {
    * is refused with a `ResourceLimit` error (the caller measures it, so parsing stays pure).
    */
   readonly availableMemoryBytes?: number
-  /** Wording of the schema's problems (default English); the checks below stay English. */
+  /** Wording of the problems (default English, as the CLI prints them). */
   readonly messages?: ConfigMessages
 }
 
@@ -46,7 +53,39 @@ export interface ConfigMessages {
   readonly notANumber: () => string
   readonly unknownKey: () => string
   readonly summary: (count: number) => string
+  /** The problems the schema words itself (SCHEMA_PROBLEMS). */
+  readonly schema: Readonly<Record<SchemaProblem, string>>
+  /** The checks the schema cannot make (resolveAndCheck), and a config too big to check. */
+  readonly checks: ConfigCheckMessages
 }
+
+/**
+ * The combination checks' wording, after the `path: `. Sizes come as numbers in the config's
+ * units (MiB, bytes); `nonZeroMib` is already rounded to two decimals.
+ */
+export interface ConfigCheckMessages {
+  readonly vcpuMissing: (vcpu: number, vcpus: number) => string
+  readonly writesAllZero: () => string
+  readonly lessThanOnePage: (mib: number, pageSizeBytes: number) => string
+  readonly workingSetAboveNonZero: (workingSetMib: number, nonZeroMib: string) => string
+  readonly hotSetAboveWorkingSet: (hotSetMib: number, workingSetMib: number) => string
+  readonly dirtyLimitWithAutoConverge: () => string
+  readonly multifdWithXbzrle: () => string
+  readonly postcopyWithMultifd: () => string
+  readonly compressionNeedsMultifd: (compression: string) => string
+  readonly switchoverAckNeedsReturnPath: () => string
+  readonly preemptNeedsPostcopy: () => string
+  readonly dirtyLimitNeedsRing: () => string
+  readonly postcopyAfterNeedsPostcopy: () => string
+  readonly postcopyAfterAboveMaxIterations: (syncs: number, maxIterations: number) => string
+  readonly notSimulated: () => string
+  readonly maxThrottleBelowInitial: (max: number, initial: number) => string
+  readonly xbzrleCacheBelowPage: (pageSizeBytes: number) => string
+  readonly tooDeep: () => string
+  readonly tooLarge: (mib: string, maxMib: number) => string
+}
+
+const CAPS = 'migration.capabilities'
 
 export const ENGLISH_CONFIG_MESSAGES: ConfigMessages = {
   unit: (path) => configUnit(path),
@@ -56,14 +95,51 @@ export const ENGLISH_CONFIG_MESSAGES: ConfigMessages = {
   lessThan: (bound) => `must be less than ${bound}`,
   notANumber: () => 'must be a number',
   unknownKey: () => 'unknown key',
-  summary: (count) => (count === 1 ? 'The config has 1 problem.' : `The config has ${count} problems.`)
+  summary: (count) => (count === 1 ? 'The config has 1 problem.' : `The config has ${count} problems.`),
+  schema: SCHEMA_PROBLEMS,
+  checks: {
+    vcpuMissing: (v, vcpus) => `vCPU ${v} does not exist (guest.vcpus is ${vcpus}, indexes 0–${vcpus - 1})`,
+    writesAllZero: () => 'the workload writes but all memory is zero (guest.zero-fraction is 1)',
+    lessThanOnePage: (mib, pageSize) => `${mib} MiB is less than one page (${pageSize} bytes)`,
+    workingSetAboveNonZero: (ws, nonZero) =>
+      `${ws} MiB is larger than the non-zero memory ` +
+      `(${nonZero} MiB = memory-mib × (1 − zero-fraction)); working sets lie in non-zero memory`,
+    hotSetAboveWorkingSet: (hot, ws) => `${hot} MiB is larger than the working set (${ws} MiB)`,
+    dirtyLimitWithAutoConverge: () => 'cannot be used together with auto-converge (§6.1)',
+    // migrate_caps_check (migration/options.c): "Multifd is not compatible with xbzrle".
+    multifdWithXbzrle: () => `Multifd is not compatible with xbzrle (turn off ${CAPS}.multifd or xbzrle)`,
+    postcopyWithMultifd: () => 'cannot be used together with multifd at this QEMU version (§8.1)',
+    compressionNeedsMultifd: (compression) =>
+      `${compression} needs ${CAPS}.multifd (compression only runs in multifd channels)`,
+    switchoverAckNeedsReturnPath: () => 'needs return-path (§2.3)',
+    preemptNeedsPostcopy: () => 'needs postcopy-ram (§12)',
+    dirtyLimitNeedsRing: () =>
+      "needs KVM's dirty ring: set guest.dirty-ring-size (e.g. 4096); the dirty bitmap cannot limit per vCPU (§6.1)",
+    postcopyAfterNeedsPostcopy: () =>
+      `needs ${CAPS}.postcopy-ram (migrate-start-postcopy is refused without it, §9.1)`,
+    postcopyAfterAboveMaxIterations: (syncs, max) =>
+      `${syncs} is above max-iterations (${max}); the run would be cancelled first`,
+    notSimulated: () => 'not simulated yet',
+    maxThrottleBelowInitial: (max, initial) =>
+      `${max} is below cpu-throttle-initial (${initial}); the range is initial–99 (§5.1)`,
+    xbzrleCacheBelowPage: (pageSize) => `must be at least one page (${pageSize} bytes, §7.1)`,
+    tooDeep: () => 'nested too deeply or too large to be checked (a config is at most a few levels deep)',
+    tooLarge: (mib, maxMib) =>
+      `${mib} MiB as JSON, more than a config may be (at most ${maxMib} MiB; a config the lab can run is a few kB)`
+  }
 }
+
+const SCHEMA_PROBLEM_BY_TEXT: ReadonlyMap<string, SchemaProblem> = new Map(
+  Object.entries(SCHEMA_PROBLEMS).map(([name, text]) => [text, name as SchemaProblem])
+)
 
 function issueMessage(issue: z.core.$ZodIssue, messages: ConfigMessages): string {
   const bound = (value: unknown): string => {
     const unit = messages.unit(issue.path)
     return unit === '' ? String(value) : `${String(value)} ${unit}`
   }
+  const own = SCHEMA_PROBLEM_BY_TEXT.get(issue.message)
+  if (own !== undefined) return messages.schema[own]
   if (issue.code === 'too_small' && (issue.origin === 'number' || issue.origin === 'int'))
     return issue.inclusive === false
       ? messages.moreThan(bound(issue.minimum))
@@ -89,16 +165,19 @@ function zodProblems(error: z.ZodError, messages: ConfigMessages): string[] {
   return out
 }
 
-const mib = (pages: number, pageSize: number): string => {
+const mibText = (pages: number, pageSize: number): string => {
   const v = (pages * pageSize) / MIB
-  return Number.isInteger(v) ? `${v} MiB` : `${v.toFixed(2)} MiB`
+  return Number.isInteger(v) ? String(v) : v.toFixed(2)
 }
 
 /**
  * Fills the defaults that depend on other fields (working-set-mib, hot-set-mib) and checks the
  * combinations the schema cannot see. Returns the problems as `path: message` lines.
  */
-function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
+function resolveAndCheck(
+  parsed: z.output<typeof labConfigSchema>,
+  m: ConfigCheckMessages
+): {
   config: LabConfig
   problems: string[]
 } {
@@ -112,10 +191,7 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
     const at = `guest.workloads[${index}]`
     if (w.vcpus !== 'all') {
       w.vcpus.forEach((v, j) => {
-        if (v >= guest.vcpus)
-          problems.push(
-            `${at}.vcpus[${j}]: vCPU ${v} does not exist (guest.vcpus is ${guest.vcpus}, indexes 0–${guest.vcpus - 1})`
-          )
+        if (v >= guest.vcpus) problems.push(`${at}.vcpus[${j}]: ${m.vcpuMissing(v, guest.vcpus)}`)
       })
     }
     const driven = vcpusDrivenBy(owner, index).length
@@ -128,75 +204,62 @@ function resolveAndCheck(parsed: z.output<typeof labConfigSchema>): {
     const hotSetMib = w['hot-set-mib'] ?? Math.min(64, workingSetMib)
     if (writes && driven > 0) {
       if (nonZeroPages === 0) {
-        problems.push(`${at}.pattern: the workload writes but all memory is zero (guest.zero-fraction is 1)`)
+        problems.push(`${at}.pattern: ${m.writesAllZero()}`)
       } else if (wsPages < 1) {
-        problems.push(`${at}.working-set-mib: ${workingSetMib} MiB is less than one page (${pageSize} bytes)`)
+        problems.push(`${at}.working-set-mib: ${m.lessThanOnePage(workingSetMib, pageSize)}`)
       } else if (wsPages > nonZeroPages) {
         problems.push(
-          `${at}.working-set-mib: ${workingSetMib} MiB is larger than the non-zero memory ` +
-            `(${mib(nonZeroPages, pageSize)} = memory-mib × (1 − zero-fraction)); working sets lie in non-zero memory`
+          `${at}.working-set-mib: ${m.workingSetAboveNonZero(workingSetMib, mibText(nonZeroPages, pageSize))}`
         )
       }
       if (w.pattern === 'hotspot' && w['hot-set-mib'] !== undefined && hotSetMib > workingSetMib)
-        problems.push(
-          `${at}.hot-set-mib: ${hotSetMib} MiB is larger than the working set (${workingSetMib} MiB)`
-        )
+        problems.push(`${at}.hot-set-mib: ${m.hotSetAboveWorkingSet(hotSetMib, workingSetMib)}`)
       if (w.pattern === 'hotspot' && mibToPages(hotSetMib, pageSize) < 1)
-        problems.push(`${at}.hot-set-mib: ${hotSetMib} MiB is less than one page (${pageSize} bytes)`)
+        problems.push(`${at}.hot-set-mib: ${m.lessThanOnePage(hotSetMib, pageSize)}`)
     }
     return { ...w, 'working-set-mib': workingSetMib, 'hot-set-mib': hotSetMib }
   })
 
   // Capability interlocks (§12, migrate_caps_check).
   const caps = parsed.migration.capabilities
-  const c = 'migration.capabilities'
+  const c = CAPS
   if (caps['dirty-limit'] && caps['auto-converge'])
-    problems.push(`${c}.dirty-limit: cannot be used together with auto-converge (§6.1)`)
-  // migrate_caps_check (migration/options.c): "Multifd is not compatible with xbzrle".
-  if (caps.multifd && caps.xbzrle)
-    problems.push(`${c}.xbzrle: Multifd is not compatible with xbzrle (turn off ${c}.multifd or xbzrle)`)
-  if (caps.multifd && caps['postcopy-ram'])
-    problems.push(`${c}.postcopy-ram: cannot be used together with multifd at this QEMU version (§8.1)`)
+    problems.push(`${c}.dirty-limit: ${m.dirtyLimitWithAutoConverge()}`)
+  if (caps.multifd && caps.xbzrle) problems.push(`${c}.xbzrle: ${m.multifdWithXbzrle()}`)
+  if (caps.multifd && caps['postcopy-ram']) problems.push(`${c}.postcopy-ram: ${m.postcopyWithMultifd()}`)
   // The lab refuses a compression it would not use: multifd-compression acts only in the multifd
   // channels (multifd_send_setup picks the compression ops only with multifd on).
   const mp = parsed.migration.parameters
   if (mp['multifd-compression'] !== 'none' && !caps.multifd)
     problems.push(
-      `migration.parameters.multifd-compression: ${mp['multifd-compression']} needs ${c}.multifd (compression only runs in multifd channels)`
+      `migration.parameters.multifd-compression: ${m.compressionNeedsMultifd(mp['multifd-compression'])}`
     )
   if (caps['switchover-ack'] && !caps['return-path'])
-    problems.push(`${c}.switchover-ack: needs return-path (§2.3)`)
+    problems.push(`${c}.switchover-ack: ${m.switchoverAckNeedsReturnPath()}`)
   if (caps['postcopy-preempt'] && !caps['postcopy-ram'])
-    problems.push(`${c}.postcopy-preempt: needs postcopy-ram (§12)`)
+    problems.push(`${c}.postcopy-preempt: ${m.preemptNeedsPostcopy()}`)
   // migrate_caps_check (migration/options.c): "dirty-limit requires KVM with accelerator
   // property 'dirty-ring-size' set".
   if (caps['dirty-limit'] && guest['dirty-ring-size'] === 0)
-    problems.push(
-      `${c}.dirty-limit: needs KVM's dirty ring: set guest.dirty-ring-size (e.g. 4096); the dirty bitmap cannot limit per vCPU (§6.1)`
-    )
+    problems.push(`${c}.dirty-limit: ${m.dirtyLimitNeedsRing()}`)
   // qmp_migrate_start_postcopy (migration/migration.c) refuses the command without postcopy-ram.
   const postcopyAfter = parsed.migration.policy['postcopy-after-syncs']
   if (postcopyAfter !== undefined && !caps['postcopy-ram'])
+    problems.push(`migration.policy.postcopy-after-syncs: ${m.postcopyAfterNeedsPostcopy()}`)
+  const maxIterations = parsed.migration.policy['max-iterations']
+  if (postcopyAfter !== undefined && postcopyAfter > maxIterations)
     problems.push(
-      `migration.policy.postcopy-after-syncs: needs ${c}.postcopy-ram (migrate-start-postcopy is refused without it, §9.1)`
+      `migration.policy.postcopy-after-syncs: ${m.postcopyAfterAboveMaxIterations(postcopyAfter, maxIterations)}`
     )
-  if (postcopyAfter !== undefined && postcopyAfter > parsed.migration.policy['max-iterations'])
-    problems.push(
-      `migration.policy.postcopy-after-syncs: ${postcopyAfter} is above max-iterations ` +
-        `(${parsed.migration.policy['max-iterations']}); the run would be cancelled first`
-    )
-  for (const name of NOT_SIMULATED) if (caps[name]) problems.push(`${c}.${name}: not simulated yet`)
+  for (const name of NOT_SIMULATED) if (caps[name]) problems.push(`${c}.${name}: ${m.notSimulated()}`)
 
   const params = parsed.migration.parameters
   if (params['max-cpu-throttle'] < params['cpu-throttle-initial'])
     problems.push(
-      `migration.parameters.max-cpu-throttle: ${params['max-cpu-throttle']} is below cpu-throttle-initial ` +
-        `(${params['cpu-throttle-initial']}); the range is initial–99 (§5.1)`
+      `migration.parameters.max-cpu-throttle: ${m.maxThrottleBelowInitial(params['max-cpu-throttle'], params['cpu-throttle-initial'])}`
     )
   if (params['xbzrle-cache-size'] < pageSize)
-    problems.push(
-      `migration.parameters.xbzrle-cache-size: must be at least one page (${pageSize} bytes, §7.1)`
-    )
+    problems.push(`migration.parameters.xbzrle-cache-size: ${m.xbzrleCacheBelowPage(pageSize)}`)
 
   const config: LabConfig = { ...parsed, guest: { ...guest, workloads } }
   return { config, problems }
@@ -215,9 +278,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): P
     // A document nested thousands of levels deep (no config is more than five) exhausts the call
     // stack while it is checked or copied: that is bad input, not a failure of the lab.
     if (!(e instanceof RangeError)) throw e
-    const details = [
-      '(config): nested too deeply or too large to be checked (a config is at most a few levels deep)'
-    ]
+    const details = [`(config): ${messages.checks.tooDeep()}`]
     return { ok: false, error: labError('Validation', messages.summary(details.length), details) }
   }
 }
@@ -225,7 +286,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): P
 function parseConfigChecked(
   input: unknown,
   options: ParseConfigOptions,
-  messages: typeof ENGLISH_CONFIG_MESSAGES
+  messages: ConfigMessages
 ): ParseConfigResult {
   // Only a missing config means the defaults; `null` is a mistake the schema names.
   let candidate: unknown = input === undefined ? {} : input
@@ -234,8 +295,7 @@ function parseConfigChecked(
   const chars = JSON.stringify(candidate)?.length ?? 0
   if (chars > LIMITS.maxConfigChars) {
     const details = [
-      `(config): ${(chars / 1024 / 1024).toFixed(1)} MiB as JSON, more than a config may be (at most ` +
-        `${LIMITS.maxConfigChars / 1024 / 1024} MiB; a config the lab can run is a few kB)`
+      `(config): ${messages.checks.tooLarge((chars / 1024 / 1024).toFixed(1), LIMITS.maxConfigChars / 1024 / 1024)}`
     ]
     return { ok: false, error: labError('Validation', messages.summary(details.length), details) }
   }
@@ -251,7 +311,7 @@ function parseConfigChecked(
     parsed = labConfigSchema.safeParse(candidate)
   }
   if (parsed.success) {
-    const { config, problems } = resolveAndCheck(parsed.data)
+    const { config, problems } = resolveAndCheck(parsed.data, messages.checks)
     for (const p of problems) if (!details.includes(p)) details.push(p)
     if (details.length === 0) {
       if (options.availableMemoryBytes !== undefined) {

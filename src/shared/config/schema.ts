@@ -35,6 +35,21 @@ const nonNegative = (max: number): z.ZodNumber => z.number().min(0).max(max)
 
 const isPowerOfTwo = (n: number): boolean => Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0
 
+/**
+ * The problems the schema words itself, in English (the CLI's words); parseConfig finds them by
+ * name, so the UI can say them in its language (ConfigMessages.schema).
+ */
+export const SCHEMA_PROBLEMS = {
+  vcpuList: 'expected "all" or a non-empty list of vCPU indexes',
+  tooManyVcpuIndexes: `at most ${LIMITS.maxVcpus} vCPU indexes (a guest has at most ${LIMITS.maxVcpus} vCPUs)`,
+  pageSize: 'only 4096 (TARGET_PAGE_SIZE on x86) is simulated',
+  dirtyRingSize: `must be 0 (dirty bitmap) or a power of two from ${KVM_DIRTY_RING_MIN_ENTRIES} to ${KVM_DIRTY_RING_MAX_ENTRIES}`,
+  tooManyWorkloads: `at most ${LIMITS.maxWorkloads} entries (one per vCPU at most; a guest has at most ${LIMITS.maxVcpus} vCPUs)`,
+  xbzrleCacheSize: 'must be a power of two (§7.1)'
+} as const
+
+export type SchemaProblem = keyof typeof SCHEMA_PROBLEMS
+
 export const workloadSchema = z
   .strictObject({
     vcpus: z
@@ -50,13 +65,11 @@ export const workloadSchema = z
             )
             .min(1)
         ],
-        {
-          error: 'expected "all" or a non-empty list of vCPU indexes'
-        }
+        { error: SCHEMA_PROBLEMS.vcpuList }
       )
       // Outside the union, whose own message would hide this one.
       .refine((v) => v === 'all' || v.length <= LIMITS.maxVcpus, {
-        error: `at most ${LIMITS.maxVcpus} vCPU indexes (a guest has at most ${LIMITS.maxVcpus} vCPUs)`
+        error: SCHEMA_PROBLEMS.tooManyVcpuIndexes
       })
       .default('all')
       .describe('"all" or the vCPU indexes this entry drives; each vCPU takes the first entry naming it'),
@@ -122,7 +135,7 @@ export const guestSchema = z.strictObject({
   'memory-mib': z.int().min(1).max(LIMITS.maxMemoryMib).default(4096),
   vcpus: z.int().min(1).max(LIMITS.maxVcpus).default(2),
   'page-size': z
-    .literal(4096, { error: 'only 4096 (TARGET_PAGE_SIZE on x86) is simulated' })
+    .literal(4096, { error: SCHEMA_PROBLEMS.pageSize })
     .default(4096)
     .describe('TARGET_PAGE_SIZE in bytes (§4.5)'),
   'zero-fraction': z
@@ -139,9 +152,7 @@ export const guestSchema = z.strictObject({
     .refine(
       (n) =>
         n === 0 || (isPowerOfTwo(n) && n >= KVM_DIRTY_RING_MIN_ENTRIES && n <= KVM_DIRTY_RING_MAX_ENTRIES),
-      {
-        error: `must be 0 (dirty bitmap) or a power of two from ${KVM_DIRTY_RING_MIN_ENTRIES} to ${KVM_DIRTY_RING_MAX_ENTRIES}`
-      }
+      { error: SCHEMA_PROBLEMS.dirtyRingSize }
     )
     .default(0)
     .describe(
@@ -150,9 +161,7 @@ export const guestSchema = z.strictObject({
     ),
   workloads: z
     .array(workloadSchema)
-    .max(LIMITS.maxWorkloads, {
-      error: `at most ${LIMITS.maxWorkloads} entries (one per vCPU at most; a guest has at most ${LIMITS.maxVcpus} vCPUs)`
-    })
+    .max(LIMITS.maxWorkloads, { error: SCHEMA_PROBLEMS.tooManyWorkloads })
     .prefault([{}])
     .describe('Each vCPU takes the first entry that names it; a vCPU named by none is idle')
 })
@@ -199,7 +208,7 @@ export const parametersSchema = z.strictObject({
   'max-cpu-throttle': z.int().min(1).max(99).default(99).describe('% (§5.1)'),
   'xbzrle-cache-size': z
     .int()
-    .refine(isPowerOfTwo, { error: 'must be a power of two (§7.1)' })
+    .refine(isPowerOfTwo, { error: SCHEMA_PROBLEMS.xbzrleCacheSize })
     .default(64 * 1024 * 1024)
     .describe('bytes, a power of two'),
   'multifd-channels': z.int().min(1).max(255).default(2),
