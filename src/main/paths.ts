@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { accessSync, existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, posix, win32 } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +18,19 @@ export const LINUX_DIR_NAME = 'migration-lab'
 export const HOME_ENV = 'MIGRATION_LAB_HOME'
 export const HISTORY_DB_FILE = 'history.db'
 export const HOST_PRESETS_FILE = 'host-presets.json'
+
+/**
+ * Whether this process may use `path` the way `mode` says (`constants.X_OK`, `W_OK`,
+ * `R_OK | W_OK`): accessSync as a yes or no, false also when the path does not exist.
+ */
+export function hasAccess(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export interface PlatformEnv {
   readonly platform?: NodeJS.Platform

@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs'
+import { chmodSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   appRoot,
   defaultHistoryDbPath,
   electronNativeBindingPath,
+  hasAccess,
   rendererDir,
   sqliteNativeBinding,
   userDataDir
@@ -79,5 +81,23 @@ describe('project locations', () => {
     expect(sqliteNativeBinding({ ...process.versions, electron: '45.5.0' } as NodeJS.ProcessVersions)).toBe(
       electronNativeBindingPath({ electronVersion: '45.5.0' })
     )
+  })
+})
+
+describe('hasAccess (QEMU and Chromium found by it, a history folder checked for writing)', () => {
+  it('says whether a file may be run or written, and no for a path that is not there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-access-'))
+    try {
+      const script = join(dir, 'qemu-system-x86_64')
+      writeFileSync(script, '#!/bin/sh\n')
+      chmodSync(script, 0o644)
+      expect(hasAccess(script, constants.X_OK)).toBe(false)
+      expect(hasAccess(script, constants.R_OK | constants.W_OK)).toBe(true)
+      chmodSync(script, 0o755)
+      expect(hasAccess(script, constants.X_OK)).toBe(true)
+      expect(hasAccess(join(dir, 'missing'), constants.R_OK)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -34,40 +34,48 @@ function buildProgram(setExit: (code: number) => void): Command {
     new Option('--db <file>', 'history database (default: the lab’s database in your user data directory)')
   const collect = (value: string, previous: string[]): string[] => [...previous, value]
 
-  program
-    .command('run')
-    .description('run one migration and print its result')
-    .argument('<config>', 'config file (JSON; - for standard input)')
-    .addOption(
-      new Option('--seed <n>', 'random seed (overrides the config)').argParser(
-        intOption('--seed', 0, 2 ** 32 - 1)
-      )
-    )
-    .option('--json', 'print the query-migrate-shaped result as JSON')
-    .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
-    .addOption(db())
-    .option('--no-db', 'do not record the run in the history')
-    .action(async (config: string, opts: RunCliOptions) =>
-      setExit(await (await import('./run')).runCommand(config, opts))
-    )
+  /** The output and history options of the commands that run one migration (run, measure). */
+  const oneRunOutput = (command: Command): Command =>
+    command
+      .option('--json', 'print the query-migrate-shaped result as JSON')
+      .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
+      .addOption(db())
+      .option('--no-db', 'do not record the run in the history')
+  /** A command that prints one JSON document and succeeds. */
+  const printJson = (value: unknown): void => {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+    setExit(EXIT_OK)
+  }
 
-  program
-    .command('measure')
-    .description('run the same migration on a real QEMU on this host and record it as a measured run')
-    .argument('<config>', 'config file (JSON; - for standard input)')
-    .option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64 on PATH; QEMU 9 or newer)')
-    .option('--accel <kvm|tcg>', 'accelerator (default: kvm when /dev/kvm is usable, else tcg)')
-    .option('--verify', "compare both guests' RAM page by page after the migration (pmemsave)")
-    .addOption(
-      new Option(
-        '--port <n>',
-        "the destination's -incoming port on 127.0.0.1 (default: a free one)"
-      ).argParser(intOption('--port', 1, 65535))
-    )
-    .option('--json', 'print the query-migrate-shaped result as JSON')
-    .option('--full', 'with --json: also print progress samples, throughput series and timeline events')
-    .addOption(db())
-    .option('--no-db', 'do not record the run in the history')
+  oneRunOutput(
+    program
+      .command('run')
+      .description('run one migration and print its result')
+      .argument('<config>', 'config file (JSON; - for standard input)')
+      .addOption(
+        new Option('--seed <n>', 'random seed (overrides the config)').argParser(
+          intOption('--seed', 0, 2 ** 32 - 1)
+        )
+      )
+  ).action(async (config: string, opts: RunCliOptions) =>
+    setExit(await (await import('./run')).runCommand(config, opts))
+  )
+
+  oneRunOutput(
+    program
+      .command('measure')
+      .description('run the same migration on a real QEMU on this host and record it as a measured run')
+      .argument('<config>', 'config file (JSON; - for standard input)')
+      .option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64 on PATH; QEMU 9 or newer)')
+      .option('--accel <kvm|tcg>', 'accelerator (default: kvm when /dev/kvm is usable, else tcg)')
+      .option('--verify', "compare both guests' RAM page by page after the migration (pmemsave)")
+      .addOption(
+        new Option(
+          '--port <n>',
+          "the destination's -incoming port on 127.0.0.1 (default: a free one)"
+        ).argParser(intOption('--port', 1, 65535))
+      )
+  )
     .option('--source-qmp <addr>', "attach mode: an existing source VM's QMP (unix:PATH or HOST:PORT)")
     .option('--dest-qmp <addr>', "attach mode: the destination's QMP (it must wait with -incoming)")
     .option('--dest-uri <uri>', 'attach mode: where the source migrates to (the destination’s -incoming)')
@@ -222,20 +230,12 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('schema')
     .description('print the JSON Schema of the config')
-    .action(async () => {
-      const { configJsonSchema } = await import('../../shared/config')
-      process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n')
-      setExit(EXIT_OK)
-    })
+    .action(async () => printJson((await import('../../shared/config')).configJsonSchema()))
 
   program
     .command('defaults')
     .description('print the default config (QEMU’s defaults), a starting point for your own')
-    .action(async () => {
-      const { defaultConfig } = await import('../../shared/config')
-      process.stdout.write(JSON.stringify(defaultConfig(), null, 2) + '\n')
-      setExit(EXIT_OK)
-    })
+    .action(async () => printJson((await import('../../shared/config')).defaultConfig()))
 
   return program
 }

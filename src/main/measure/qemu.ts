@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
+import { constants, existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
 import { LabFailure, labError } from '../../shared/errors'
+import { hasAccess } from '../paths'
 
 /** One QEMU process started by the lab, with its serial console captured line by line. */
 export interface QemuProcess {
@@ -38,13 +39,9 @@ export const QEMU_ENV = 'MIGRATION_LAB_QEMU'
 export function resolveQemuBinary(given: string | undefined, env = process.env): string {
   const chosen = given ?? (env[QEMU_ENV] ? env[QEMU_ENV] : undefined)
   if (chosen !== undefined) {
-    try {
-      accessSync(chosen, constants.X_OK)
-      return chosen
-    } catch {
-      const from = given !== undefined ? '--qemu' : QEMU_ENV
-      throw new LabFailure(labError('NotFound', `${from}: ${chosen} does not exist or is not executable`))
-    }
+    if (hasAccess(chosen, constants.X_OK)) return chosen
+    const from = given !== undefined ? '--qemu' : QEMU_ENV
+    throw new LabFailure(labError('NotFound', `${from}: ${chosen} does not exist or is not executable`))
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, 'qemu-system-x86_64')
@@ -74,12 +71,7 @@ export function qemuBinaryVersion(binary: string): string {
 
 /** KVM when /dev/kvm can be opened read-write by this user, else TCG. */
 export function kvmUsable(): boolean {
-  try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK)
-    return true
-  } catch {
-    return false
-  }
+  return hasAccess('/dev/kvm', constants.R_OK | constants.W_OK)
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (QEMU binds it; a race says "in use"). */

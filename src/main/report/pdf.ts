@@ -8,12 +8,13 @@
  * with networking features off, and is killed (its whole process group) if it hangs.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
+import { constants, existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { LabFailure, labError, type LabError } from '../../shared/errors'
+import { hasAccess } from '../paths'
 
 /** The message when no browser is found; the CLI maps it to exit 1 (an environment problem). */
 export const CHROMIUM_MISSING =
@@ -36,12 +37,7 @@ const WELL_KNOWN_PATHS = [
 export const PDF_TIMEOUT_MS = 60_000
 
 function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+  return hasAccess(path, constants.X_OK)
 }
 
 /**

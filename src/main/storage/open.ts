@@ -15,7 +15,6 @@
  */
 import Database from 'better-sqlite3'
 import {
-  accessSync,
   closeSync,
   constants as fsConstants,
   existsSync,
@@ -28,8 +27,8 @@ import {
 } from 'node:fs'
 import { dirname } from 'node:path'
 import { LabFailure, labError } from '../../shared/errors'
+import { hasAccess, sqliteNativeBinding } from '../paths'
 import { APPLICATION_ID, LATEST_SCHEMA_VERSION } from './migrations'
-import { sqliteNativeBinding } from '../paths'
 
 const SQLITE_MAGIC = 'SQLite format 3\u0000'
 
@@ -323,12 +322,7 @@ function probeOurDatabase(file: string): number {
 }
 
 function writable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.W_OK)
-    return true
-  } catch {
-    return false
-  }
+  return hasAccess(path, fsConstants.W_OK)
 }
 
 /** Whether SQLite may create (or already has) the -wal and -shm files beside `file`. */
