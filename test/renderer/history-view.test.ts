@@ -2,6 +2,7 @@
 import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
 import { createLabI18n } from '../../src/renderer/src/i18n'
 import historyEn from '../../src/renderer/src/i18n/history.en'
 import historyZhCN from '../../src/renderer/src/i18n/history.zh-CN'
@@ -12,28 +13,29 @@ import { useSweepStore } from '../../src/renderer/src/stores/sweep'
 import App from '../../src/renderer/src/App.vue'
 import CompareView from '../../src/renderer/src/views/CompareView.vue'
 import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
-import type { ExperimentRecord } from '../../src/shared/history'
-import { FakeHistoryClient, makeRun } from './history-fake-client'
+import { SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
 
-// The History and Compare screens in happy-dom with a fake lab host. Charts are stubbed (happy-dom
-// has no canvas, toolchain.md §7); what they would draw is checked through their data-points and
-// the accessible summary table, and in Chromium by the end-to-end test.
+// The History and Compare screens in happy-dom on the real lab host (service-lab-client.ts: a
+// LabService over a history database, with real engine processes for runs and sweeps). Charts are
+// stubbed (happy-dom has no canvas, toolchain.md §7); what they would draw is checked through
+// their data-points and the accessible summary table, and in Chromium by the end-to-end test.
 
-let fake: FakeHistoryClient
+let host: ServiceLabClient
 let pinia: Pinia
 let wrapper: ReturnType<typeof mount> | undefined
 
 beforeEach(() => {
   window.localStorage.clear()
   window.location.hash = ''
-  fake = new FakeHistoryClient()
-  installLabClient(fake)
+  host = new ServiceLabClient({ engine: true })
+  installLabClient(host)
   pinia = createPinia()
   setActivePinia(pinia)
 })
-afterEach(() => {
+afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
+  await host.dispose()
 })
 
 function mountView(view: typeof HistoryView | typeof CompareView, locale: 'en' | 'zh-CN' = 'en') {
@@ -45,6 +47,12 @@ function mountView(view: typeof HistoryView | typeof CompareView, locale: 'en' |
 }
 
 const limit = (ms: number) => ({ seed: 1, migration: { parameters: { 'downtime-limit': ms } } })
+/** A small guest that the engine migrates in a fraction of a second. */
+const smallLimit = (ms: number) => ({
+  ...SMALL_CONFIG,
+  seed: 1,
+  migration: { parameters: { ...SMALL_CONFIG.migration.parameters, 'downtime-limit': ms } }
+})
 
 describe('History screen', () => {
   it('tells a new user how to get runs', async () => {
@@ -56,9 +64,7 @@ describe('History screen', () => {
   })
 
   it('lists runs and filters them by a config condition', async () => {
-    fake.runs = [100, 300, 500].map((ms, i) =>
-      makeRun(i + 1, { config: limit(ms), label: `downtime-limit=${ms}` })
-    )
+    for (const ms of [100, 300, 500]) host.addRun({ config: limit(ms), label: `downtime-limit=${ms}` })
     const view = mountView(HistoryView)
     await flushPromises()
     expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(3)
@@ -80,7 +86,7 @@ describe('History screen', () => {
   })
 
   it('says what is wrong with a filter condition in Chinese on the Chinese UI (issue 12, defect 5)', async () => {
-    fake.runs = [makeRun(1)]
+    host.addRun()
     const view = mountView(HistoryView, 'zh-CN')
     await flushPromises()
     await view
@@ -97,7 +103,7 @@ describe('History screen', () => {
   })
 
   it('sorts by a column header, announcing the order', async () => {
-    fake.runs = [1, 2, 3].map((id) => makeRun(id, { downtimeMs: 100 - id }))
+    for (const id of [1, 2, 3]) host.addRun({ downtimeMs: 100 - id })
     const view = mountView(HistoryView)
     await flushPromises()
     await view.get('[data-testid="sort-downtime"]').trigger('click')
@@ -109,7 +115,7 @@ describe('History screen', () => {
   })
 
   it('deletes selected runs with an undo', async () => {
-    fake.runs = [1, 2, 3].map((id) => makeRun(id))
+    for (let i = 0; i < 3; i++) host.addRun()
     const view = mountView(HistoryView)
     await flushPromises()
     await view.get('[data-testid="run-row-2"] input[type="checkbox"]').setValue(true)
@@ -121,13 +127,13 @@ describe('History screen', () => {
 
     await view.get('[data-testid="toast-action"]').trigger('click')
     await flushPromises()
-    expect(fake.callsOf('history.restore')).toEqual([{ runIds: [2], experimentIds: [] }])
+    expect(host.callsOf('history.restore')).toEqual([{ runIds: [2], experimentIds: [] }])
     expect(view.findAll('[data-testid^="run-row-"]')).toHaveLength(3)
     expect(view.get('[data-testid="history-toast"]').text()).toContain('Restored 1 run.')
   })
 
   it('drops the undo toast when its tab is left', async () => {
-    fake.runs = [1, 2, 3].map((id) => makeRun(id))
+    for (let i = 0; i < 3; i++) host.addRun()
     const view = mountView(HistoryView)
     await flushPromises()
     await view.get('[data-testid="run-row-2"] input[type="checkbox"]').setValue(true)
@@ -139,33 +145,45 @@ describe('History screen', () => {
     expect(view.find('[data-testid="history-toast"]').exists()).toBe(false)
   })
 
-  it('opens a run, saves a note and re-runs it: the run starts and Live shows it', async () => {
-    fake.runs = [makeRun(4, { config: limit(250), label: 'baseline' })]
+  it('opens a run, saves a note and re-runs it: the run starts, Live shows it, and it repeats exactly', async () => {
+    // A run the engine ran (started from another page), recorded as the host records it.
+    const firstEnded = host.nextEvent('run.finished')
+    const { runId: first } = await host.callFromAnotherPage('runs.start', { config: smallLimit(250) })
+    await firstEnded
     const view = mountView(HistoryView)
     await flushPromises()
-    await view.get('[data-testid="open-run-4"]').trigger('click')
+    await view.get(`[data-testid="open-run-${first}"]`).trigger('click')
     await flushPromises()
-    expect(view.get('[data-testid="run-detail"]').text()).toContain('Run #4')
+    expect(view.get('[data-testid="run-detail"]').text()).toContain(`Run #${first}`)
     await view.get('[data-testid="detail-notes"]').setValue('worth repeating')
     await view.get('[data-testid="detail-save-note"]').trigger('click')
     await flushPromises()
-    expect(fake.callsOf('history.setNote')).toEqual([{ runId: 4, notes: 'worth repeating' }])
-    expect(view.get('[data-testid="run-row-4"]').text()).toContain('worth repeating')
+    expect(host.callsOf('history.setNote')).toEqual([{ runId: first, notes: 'worth repeating' }])
+    expect(view.get(`[data-testid="run-row-${first}"]`).text()).toContain('worth repeating')
 
+    const againEnded = host.nextEvent('run.finished')
     await view.get('[data-testid="detail-rerun"]').trigger('click')
     await flushPromises()
-    // "Re-run" runs (it only loaded the config before): the same config goes to runs.start.
-    expect(fake.callsOf('runs.start')).toEqual([{ config: limit(250) }])
+    // "Re-run" runs (it only loaded the config before): the run's config as the host keeps it
+    // (complete, with its seed) goes to runs.start.
+    const stored = host.detail(first).config
+    expect(stored).toMatchObject({ seed: 1, migration: { parameters: { 'downtime-limit': 250 } } })
+    expect(host.callsOf('runs.start')).toEqual([{ config: stored }])
+    const { runId: again } = await againEnded
+    expect(again).not.toBe(first)
     expect(useScreenStore().current).toBe('live')
-    expect(useScreenStore().detail).toBe('99')
+    expect(useScreenStore().detail).toBe(String(again))
     // And Configure holds it, to edit from there.
-    expect(JSON.parse(window.localStorage.getItem('migration-lab.configure.draft') ?? '{}')).toEqual(
-      limit(250)
-    )
+    expect(JSON.parse(window.localStorage.getItem('migration-lab.configure.draft') ?? '{}')).toEqual(stored)
+    // Same config, same seed: the simulated run repeats exactly.
+    const summary = (id: number) => host.history.getRunRecord(id).summary
+    expect(summary(again)).toEqual(summary(first))
+    expect(summary(again)?.converged).toBe(true)
   })
 
   it('compares the selected runs on the Compare screen', async () => {
-    fake.runs = [1, 2].map((id) => makeRun(id))
+    host.addRun()
+    host.addRun()
     const view = mountView(HistoryView)
     await flushPromises()
     await view.get('[data-testid="select-all"]').setValue(true)
@@ -177,6 +195,7 @@ describe('History screen', () => {
 
   it('starts a sweep, shows its progress and opens its comparison when it is done', async () => {
     useScreenStore().go('history')
+    useSweepStore().useBaseConfig(SMALL_CONFIG, 'a small guest')
     const view = mountView(HistoryView)
     await flushPromises()
     await view.get('[data-testid="history-tab-sweep"]').trigger('click')
@@ -185,28 +204,25 @@ describe('History screen', () => {
     expect(view.get('[data-testid="sweep-problems"]').text()).toContain('"nope" is not a number')
     expect(view.get('[data-testid="sweep-start"]').attributes('disabled')).toBeDefined()
     await view.get('[data-testid="sweep-values-0"]').setValue('100, 200')
+    const firstRunDone = host.nextEvent('sweep.progress', (p) => p.done === 1)
+    const finished = host.nextEvent('sweep.finished')
     await view.get('form.form').trigger('submit')
     await flushPromises()
-    expect(fake.callsOf('sweeps.start')).toHaveLength(1)
-    fake.push({
-      event: 'sweep.progress',
-      payload: { experimentId: 77, name: 'x', done: 1, total: 2, failed: 0, running: 1 }
-    })
-    await flushPromises()
+    expect(host.callsOf('sweeps.start')).toHaveLength(1)
+    // As the host reports the first run's end (the page's listener has it before this one).
+    await firstRunDone
+    await nextTick()
     expect(view.get('[data-testid="sweep-progress"]').text()).toContain('1 of 2 runs done')
 
-    fake.experiments = [experiment(77)]
-    fake.push({
-      event: 'sweep.finished',
-      payload: { experimentId: 77, name: 'x', done: 2, total: 2, failed: 0, running: 0, status: 'completed' }
-    })
+    const { experimentId } = await finished
     await flushPromises()
     expect(useScreenStore().current).toBe('compare')
-    expect(useCompareStore().target).toEqual({ kind: 'experiment', experimentId: 77 })
+    expect(useCompareStore().target).toEqual({ kind: 'experiment', experimentId })
+    expect(host.experiment(experimentId)).toMatchObject({ status: 'completed', finishedRunCount: 2 })
   })
 
   it('opens the sweep tab, with the draft it was handed, when the address says #/history/sweep', async () => {
-    fake.runs = [makeRun(1)]
+    host.addRun()
     window.history.replaceState(null, '', '#/history/sweep')
     useSweepStore().useBaseConfig({ migration: { parameters: { 'downtime-limit': 450 } } }, 'my config')
     const view = mountView(HistoryView)
@@ -244,7 +260,7 @@ describe('History screen', () => {
   })
 
   it('speaks Chinese', async () => {
-    fake.runs = [makeRun(1)]
+    host.addRun()
     const view = mountView(HistoryView, 'zh-CN')
     await flushPromises()
     expect(view.text()).toContain('历史')
@@ -253,26 +269,6 @@ describe('History screen', () => {
   })
 })
 
-function experiment(id: number): ExperimentRecord {
-  return {
-    id,
-    name: 'limit sweep',
-    description: '',
-    baseConfig: {},
-    varied: [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
-    repetitions: 2,
-    status: 'completed',
-    tags: [],
-    notes: '',
-    starred: false,
-    createdAtMs: 0,
-    updatedAtMs: 0,
-    deletedAtMs: null,
-    runCount: 6,
-    finishedRunCount: 6
-  }
-}
-
 describe('Compare screen', () => {
   it('says how to get something to compare', () => {
     const view = mountView(CompareView)
@@ -280,13 +276,15 @@ describe('Compare screen', () => {
   })
 
   it('shows a sweep: charts with one point per configuration, the numbers, and only the differing config', async () => {
-    fake.experiments = [experiment(9)]
-    let id = 1
+    const experimentId = host.addExperiment(
+      'limit sweep',
+      [{ path: 'migration.parameters.downtime-limit', values: [100, 300, 500] }],
+      2
+    )
     for (const ms of [100, 300, 500])
-      for (const rep of [0, 1])
-        fake.runs.push(makeRun(id++, { experimentId: 9, config: limit(ms), downtimeMs: ms / 2 + rep }))
+      for (const rep of [0, 1]) host.addRun({ experimentId, config: limit(ms), downtimeMs: ms / 2 + rep })
     const view = mountView(CompareView)
-    await useCompareStore().open({ kind: 'experiment', experimentId: 9 })
+    await useCompareStore().open({ kind: 'experiment', experimentId })
     await flushPromises()
     expect(view.get('[data-testid="compare-title"]').text()).toBe('Experiment: limit sweep')
     expect(view.get('[data-testid="compare-chart-downtime"]').attributes('data-points')).toBe('3')
@@ -312,10 +310,8 @@ describe('Compare screen', () => {
     'shows config values in the units Configure shows them in (%s)',
     async (locale, label, values) => {
       const bandwidth = (bytesPerS: number) => ({ migration: { parameters: { 'max-bandwidth': bytesPerS } } })
-      fake.runs = [
-        makeRun(1, { config: bandwidth(134_217_728) }),
-        makeRun(2, { config: bandwidth(33_554_432) })
-      ]
+      host.addRun({ config: bandwidth(134_217_728) })
+      host.addRun({ config: bandwidth(33_554_432) })
       const view = mountView(CompareView, locale)
       await useCompareStore().open({ kind: 'runs', runIds: [1, 2] })
       await flushPromises()

@@ -31,8 +31,9 @@ import { result } from './run-fixtures'
  * the web host does) for `runs.start` and `sweeps.start`.
  *
  * Stood in for, because they are outside the page and its host: the connection (its state, as
- * FakeLabClient has it: the test drops and restores it), the PDF printer (the host's Chromium; the
- * test gives one), and a method the test makes the host refuse (a full disk, say).
+ * FakeLabClient has it: the test drops and restores it), the machine's QEMU (the host looks for
+ * it on an empty PATH, so every machine is one without QEMU), the PDF printer (the host's
+ * Chromium; the test gives one), and a method the test makes the host refuse (a full disk, say).
  */
 
 /** One engine host per test file: worker_threads end with their runs, the host with the file. */
@@ -100,6 +101,9 @@ export class ServiceLabClient extends FakeLabClient {
         this.printPdf
           ? this.printPdf(html)
           : Promise.reject(new Error('this test gave the host no PDF printer')),
+      // A host without QEMU, whatever this machine has (measure.support probes it in the host's
+      // words); measured runs have their own tests (test/measure, measure-ui.test.ts).
+      measure: { env: { PATH: '' }, guestDir: join(this.dir, 'guest') },
       ...(this.engine ? { processHost: engineHost() } : {})
     }
     return new LabService(deps)
