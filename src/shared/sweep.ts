@@ -59,12 +59,58 @@ export type SweepOutcome = { ok: true; runs: SweepRun[] } | { ok: false; error: 
 export const MAX_SWEEP_RUNS = 10_000
 const MAX_VALUES_PER_PARAMETER = 1_000
 
-export function expandSweep(spec: SweepSpec): SweepOutcome {
+/**
+ * How a sweep's problems are worded after their `where: ` (default English, as the CLI prints
+ * them; the sweep panel passes its language's).
+ */
+export interface SweepMessages {
+  readonly invalid: () => string
+  readonly tooManyVaried: (count: number) => string
+  readonly repetitions: (got: string) => string
+  readonly notAPath: (path: string) => string
+  readonly variedTwice: (path: string) => string
+  readonly notInBase: (path: string) => string
+  readonly notALeaf: (path: string, list: boolean) => string
+  readonly valuesOrRange: () => string
+  readonly noValues: () => string
+  readonly tooManyValues: (count: number, max: number) => string
+  readonly wrongType: (path: string, expected: string, valueJson: string) => string
+  readonly notFinite: () => string
+  readonly tooManyRuns: (total: number, max: number) => string
+  readonly notARange: (text: string) => string
+  readonly rangeNotFinite: (text: string) => string
+  readonly stepNotPositive: () => string
+  readonly endBelowStart: (end: number, start: number) => string
+  readonly rangeTooManyValues: (text: string, count: number, max: number) => string
+}
+
+export const ENGLISH_SWEEP_MESSAGES: SweepMessages = {
+  invalid: () => 'The sweep is not valid',
+  tooManyVaried: (count) => `at most 2 parameters can be varied, got ${count}`,
+  repetitions: (got) => `must be an integer from 1 to 1000, got ${got}`,
+  notAPath: (path) => `"${path}" is not a dotted config path (e.g. migration.parameters.downtime-limit)`,
+  variedTwice: (path) => `${path} is varied twice`,
+  notInBase: (path) => `${path} does not exist in the base config`,
+  notALeaf: (path, list) => `${path} is ${list ? 'a list' : 'an object'}; vary one of its fields`,
+  valuesOrRange: () => 'give either values (a list) or range (start..end:step), not both',
+  noValues: () => 'give at least one value',
+  tooManyValues: (count, max) => `at most ${max} values, got ${count}`,
+  wrongType: (path, expected, value) => `${path} is a ${expected} in the base config, got ${value}`,
+  notFinite: () => 'not a finite number',
+  tooManyRuns: (total, max) => `the sweep would have ${total} runs; at most ${max} are allowed`,
+  notARange: (text) => `"${text}" is not a range; write start..end:step, e.g. 100..500:100`,
+  rangeNotFinite: (text) => `"${text}" has a number that is not finite`,
+  stepNotPositive: () => 'the step must be greater than 0',
+  endBelowStart: (end, start) => `the end (${end}) is below the start (${start})`,
+  rangeTooManyValues: (text, count, max) => `"${text}" has ${count} values; at most ${max} are allowed`
+}
+
+export function expandSweep(spec: SweepSpec, m: SweepMessages = ENGLISH_SWEEP_MESSAGES): SweepOutcome {
   const problems: string[] = []
   const varied = spec.varied ?? []
-  if (varied.length > 2) problems.push(`varied: at most 2 parameters can be varied, got ${varied.length}`)
+  if (varied.length > 2) problems.push(`varied: ${m.tooManyVaried(varied.length)}`)
   if (!Number.isInteger(spec.repetitions) || spec.repetitions < 1 || spec.repetitions > 1000)
-    problems.push(`repetitions: must be an integer from 1 to 1000, got ${String(spec.repetitions)}`)
+    problems.push(`repetitions: ${m.repetitions(String(spec.repetitions))}`)
 
   const axes: { path: string; segments: string[]; values: SweepValue[] }[] = []
   const seenPaths = new Set<string>()
@@ -72,61 +118,56 @@ export function expandSweep(spec: SweepSpec): SweepOutcome {
     const where = `varied[${i}]`
     const segments = splitConfigPath(parameter.path)
     if (!segments) {
-      problems.push(
-        `${where}.path: "${String(parameter.path)}" is not a dotted config path (e.g. migration.parameters.downtime-limit)`
-      )
+      problems.push(`${where}.path: ${m.notAPath(String(parameter.path))}`)
       return
     }
     if (seenPaths.has(parameter.path)) {
-      problems.push(`${where}.path: ${parameter.path} is varied twice`)
+      problems.push(`${where}.path: ${m.variedTwice(parameter.path)}`)
       return
     }
     seenPaths.add(parameter.path)
     const current = valueAtPath(spec.base, segments)
     if (current === undefined) {
-      problems.push(`${where}.path: ${parameter.path} does not exist in the base config`)
+      problems.push(`${where}.path: ${m.notInBase(parameter.path)}`)
       return
     }
     if (current !== null && typeof current === 'object') {
-      problems.push(
-        `${where}.path: ${parameter.path} is ${Array.isArray(current) ? 'a list' : 'an object'}; vary one of its fields`
-      )
+      problems.push(`${where}.path: ${m.notALeaf(parameter.path, Array.isArray(current))}`)
       return
     }
     // Checked at run time too: a spec parsed from JSON may have both or neither.
     const given = parameter as { values?: readonly SweepValue[]; range?: string }
     if ((given.values === undefined) === (given.range === undefined)) {
-      problems.push(`${where}: give either values (a list) or range (start..end:step), not both`)
+      problems.push(`${where}: ${m.valuesOrRange()}`)
       return
     }
     const values =
-      given.range !== undefined ? parseRange(given.range, `${where}.range`, problems) : given.values
+      given.range !== undefined ? parseRange(given.range, `${where}.range`, problems, m) : given.values
     if (!values) return
     if (!Array.isArray(values) || values.length === 0) {
-      problems.push(`${where}.values: give at least one value`)
+      problems.push(`${where}.values: ${m.noValues()}`)
       return
     }
     if (values.length > MAX_VALUES_PER_PARAMETER) {
-      problems.push(`${where}.values: at most ${MAX_VALUES_PER_PARAMETER} values, got ${values.length}`)
+      problems.push(`${where}.values: ${m.tooManyValues(values.length, MAX_VALUES_PER_PARAMETER)}`)
       return
     }
     const expected = current === null ? null : typeof current
     values.forEach((value, j) => {
       if (expected !== null && typeof value !== expected)
         problems.push(
-          `${where}.values[${j}]: ${parameter.path} is a ${expected} in the base config, got ${JSON.stringify(value)}`
+          `${where}.values[${j}]: ${m.wrongType(parameter.path, expected, JSON.stringify(value))}`
         )
       else if (typeof value === 'number' && !Number.isFinite(value))
-        problems.push(`${where}.values[${j}]: not a finite number`)
+        problems.push(`${where}.values[${j}]: ${m.notFinite()}`)
     })
     axes.push({ path: parameter.path, segments, values: [...values] })
   })
 
   const total = axes.reduce((n, axis) => n * axis.values.length, 1) * (problems.length ? 1 : spec.repetitions)
   if (problems.length === 0 && total > MAX_SWEEP_RUNS)
-    problems.push(`varied: the sweep would have ${total} runs; at most ${MAX_SWEEP_RUNS} are allowed`)
-  if (problems.length > 0)
-    return { ok: false, error: labError('Validation', 'The sweep is not valid', problems) }
+    problems.push(`varied: ${m.tooManyRuns(total, MAX_SWEEP_RUNS)}`)
+  if (problems.length > 0) return { ok: false, error: labError('Validation', m.invalid(), problems) }
 
   const baseSeedValue = spec.baseSeed ?? (typeof spec.base.seed === 'number' ? spec.base.seed : 1)
   const seeding: SeedPolicy = spec.seeding ?? 'paired'
@@ -160,32 +201,37 @@ export function expandSweep(spec: SweepSpec): SweepOutcome {
  * Parses `a..b:step` into its values. Values are computed as a + i·step and rounded to 12
  * significant digits, so `0.1..0.3:0.1` gives 0.1, 0.2, 0.3 and not 0.30000000000000004.
  */
-export function parseRange(text: string, where: string, problems: string[]): number[] | null {
+export function parseRange(
+  text: string,
+  where: string,
+  problems: string[],
+  m: SweepMessages = ENGLISH_SWEEP_MESSAGES
+): number[] | null {
   const match =
     /^\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*\.\.\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*:\s*([\d.]+(?:e[+-]?\d+)?)\s*$/i.exec(
       typeof text === 'string' ? text : ''
     )
   if (!match) {
-    problems.push(`${where}: "${String(text)}" is not a range; write start..end:step, e.g. 100..500:100`)
+    problems.push(`${where}: ${m.notARange(String(text))}`)
     return null
   }
   const [start, end, step] = [Number(match[1]), Number(match[2]), Number(match[3])]
   if (![start, end, step].every(Number.isFinite)) {
-    problems.push(`${where}: "${text}" has a number that is not finite`)
+    problems.push(`${where}: ${m.rangeNotFinite(text)}`)
     return null
   }
   if (step <= 0) {
-    problems.push(`${where}: the step must be greater than 0`)
+    problems.push(`${where}: ${m.stepNotPositive()}`)
     return null
   }
   if (end < start) {
-    problems.push(`${where}: the end (${end}) is below the start (${start})`)
+    problems.push(`${where}: ${m.endBelowStart(end, start)}`)
     return null
   }
   // The tolerance lets 0..1:0.1 include 1 despite binary fractions.
   const count = Math.floor((end - start) / step + 1e-9) + 1
   if (count > MAX_VALUES_PER_PARAMETER) {
-    problems.push(`${where}: "${text}" has ${count} values; at most ${MAX_VALUES_PER_PARAMETER} are allowed`)
+    problems.push(`${where}: ${m.rangeTooManyValues(text, count, MAX_VALUES_PER_PARAMETER)}`)
     return null
   }
   return Array.from({ length: count }, (_, i) => Number((start + i * step).toPrecision(12)))

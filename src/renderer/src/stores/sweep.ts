@@ -6,7 +6,13 @@ import { splitConfigPath, valueAtPath } from '../../../shared/history'
 import type { SweepFinished, SweepProgress } from '../../../shared/protocol/lab-api-history'
 import type { LabParams } from '../../../shared/protocol/lab-api'
 import { expandSweep, type SweepValue, type VariedParameter } from '../../../shared/sweep'
+import {
+  ENGLISH_SWEEP_DRAFT_MESSAGES,
+  sweepDraftMessages,
+  type SweepDraftMessages
+} from '../i18n/sweep-messages'
 import { labClient } from '../services/lab-api'
+import { usePreferencesStore } from './preferences'
 
 /**
  * The Sweep panel's state: the draft (base config, 1–2 varied parameters, repetitions,
@@ -91,20 +97,24 @@ export function parameterOptions(config: Record<string, unknown>): ParameterOpti
 export type ValuesParse = { ok: true; values: SweepValue[] } | { ok: false; error: string }
 
 /** Reads a comma-separated list of values of the type the parameter has in the base config. */
-export function parseValuesText(text: string, type: ParameterOption['type']): ValuesParse {
+export function parseValuesText(
+  text: string,
+  type: ParameterOption['type'],
+  m: SweepDraftMessages = ENGLISH_SWEEP_DRAFT_MESSAGES
+): ValuesParse {
   const items = text
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '')
-  if (items.length === 0) return { ok: false, error: 'give at least one value, separated by commas' }
+  if (items.length === 0) return { ok: false, error: m.noValuesGiven() }
   const values: SweepValue[] = []
   for (const item of items) {
     if (type === 'number') {
       const n = Number(item)
-      if (!Number.isFinite(n)) return { ok: false, error: `"${item}" is not a number` }
+      if (!Number.isFinite(n)) return { ok: false, error: m.notANumber(item) }
       values.push(n)
     } else if (type === 'boolean') {
-      if (item !== 'true' && item !== 'false') return { ok: false, error: `"${item}" is not true or false` }
+      if (item !== 'true' && item !== 'false') return { ok: false, error: m.notTrueOrFalse(item) }
       values.push(item === 'true')
     } else values.push(item.replace(/^(["'])(.*)\1$/, '$2'))
   }
@@ -120,43 +130,49 @@ export type SweepCheck =
  * again (and also every run's full config); this check is what lets the panel explain a mistake
  * next to the field that has it.
  */
-export function checkSweepDraft(draft: SweepDraft, baseConfig: Record<string, unknown>): SweepCheck {
+export function checkSweepDraft(
+  draft: SweepDraft,
+  baseConfig: Record<string, unknown>,
+  m: SweepDraftMessages = ENGLISH_SWEEP_DRAFT_MESSAGES
+): SweepCheck {
   const problems: string[] = []
-  const parsed = parseConfig(baseConfig)
+  const parsed = parseConfig(baseConfig, { messages: m.config })
   if (!parsed.ok) return { ok: false, problems: [parsed.error.message, ...(parsed.error.details ?? [])] }
   const base = parsed.config
-  if (draft.name.trim() === '') problems.push('name: give the sweep a name')
+  if (draft.name.trim() === '') problems.push(m.noName())
   if (!Number.isInteger(draft.repeat) || draft.repeat < 1 || draft.repeat > 1000)
-    problems.push('repetitions: a whole number from 1 to 1000')
+    problems.push(m.repetitions())
   if (!Number.isInteger(draft.parallel) || draft.parallel < 0 || draft.parallel > 64)
-    problems.push('parallel runs: a whole number from 1 to 64 (0 = as many as the host has cores)')
+    problems.push(m.parallel())
   const varied: VariedParameter[] = []
   draft.varied.slice(0, MAX_VARIED).forEach((v, i) => {
     const segments = splitConfigPath(v.path)
     const current = segments ? valueAtPath(base, segments) : undefined
     if (!segments || current === undefined || (current !== null && typeof current === 'object')) {
-      problems.push(`parameter ${i + 1}: choose a config parameter`)
+      problems.push(m.at(m.parameter(i + 1)) + m.chooseParameter())
       return
     }
     if (v.mode === 'range') {
       if (typeof current !== 'number') {
-        problems.push(`parameter ${i + 1}: ${v.path} is not a number; list its values instead of a range`)
+        problems.push(m.at(m.parameter(i + 1)) + m.rangeOfNonNumber(v.path))
         return
       }
       varied.push({ path: v.path, range: v.rangeText.trim() })
       return
     }
-    const values = parseValuesText(v.valuesText, typeof current as ParameterOption['type'])
-    if (!values.ok) problems.push(`parameter ${i + 1} (${v.path}): ${values.error}`)
+    const values = parseValuesText(v.valuesText, typeof current as ParameterOption['type'], m)
+    if (!values.ok) problems.push(m.at(m.parameter(i + 1, v.path)) + values.error)
     else varied.push({ path: v.path, values: values.values })
   })
   if (problems.length > 0) return { ok: false, problems }
-  const expansion = expandSweep({ base, varied, repetitions: draft.repeat })
+  const expansion = expandSweep({ base, varied, repetitions: draft.repeat }, m.sweep)
   if (!expansion.ok)
     return {
       ok: false,
       problems: (expansion.error.details ?? [expansion.error.message]).map((d) =>
-        d.replace(/^varied\[(\d)\]/, (_m, i: string) => `parameter ${Number(i) + 1}`)
+        d.replace(/^varied\[(\d)\](\S*): /, (_m, i: string, rest: string) =>
+          m.at(`${m.parameter(Number(i) + 1)}${rest}`)
+        )
       )
     }
   const runs = expansion.runs.length
@@ -200,7 +216,11 @@ export const useSweepStore = defineStore('sweep', () => {
   const lastFinished = shallowRef<SweepFinished | null>(null)
 
   const options = computed(() => parameterOptions(defaultConfig()))
-  const check = computed(() => checkSweepDraft(draft.value, baseConfig.value))
+  const preferences = usePreferencesStore()
+  // Problems read in the UI's language (recomputed when it changes).
+  const check = computed(() =>
+    checkSweepDraft(draft.value, baseConfig.value, sweepDraftMessages(preferences.locale))
+  )
   /** The sweep this page started most recently, while it runs. */
   const current = computed(() => {
     for (let i = startedHere.value.length - 1; i >= 0; i--) {

@@ -1,0 +1,77 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createLabI18n } from '../../src/renderer/src/i18n'
+import { configMessages } from '../../src/renderer/src/i18n/config-messages'
+import { installLabClient } from '../../src/renderer/src/services/lab-api'
+import { usePreferencesStore } from '../../src/renderer/src/stores/preferences'
+import { useSweepStore } from '../../src/renderer/src/stores/sweep'
+import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
+import { FakeHistoryClient } from './history-fake-client'
+
+// The sweep panel's problems as a user types them, in Chinese and in English: the panel's own
+// checks, a bad range (the sweep expansion's) and a bad base config (parseConfig's).
+let wrapper: VueWrapper | undefined
+
+beforeEach(() => {
+  window.localStorage.clear()
+  window.history.replaceState(null, '', '#/history/sweep')
+  installLabClient(new FakeHistoryClient())
+})
+afterEach(() => {
+  wrapper?.unmount()
+  wrapper = undefined
+  configMessages('en')
+})
+
+/** The problems the panel lists after a bad name, bad values, a bad range and a bad base config. */
+async function typedProblems(locale: 'en' | 'zh-CN'): Promise<string[][]> {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  usePreferencesStore().setLocale(locale)
+  wrapper = mount(HistoryView, {
+    global: { plugins: [pinia, createLabI18n(locale)], stubs: { LabChart: true } },
+    attachTo: document.body
+  })
+  await flushPromises()
+  const listed = () =>
+    wrapper!
+      .get('[data-testid="sweep-problems"]')
+      .findAll('li')
+      .map((li) => li.text())
+  const seen: string[][] = []
+  await wrapper.get('[data-testid="sweep-name"]').setValue(' ')
+  await wrapper.get('[data-testid="sweep-values-0"]').setValue('100, nope')
+  seen.push(listed())
+  await wrapper.get('[data-testid="sweep-name"]').setValue('mine')
+  await wrapper.get('[data-testid="sweep-parameter-0"]').findAll('input[type="radio"]')[1].setValue(true)
+  await wrapper.get('[data-testid="sweep-range-0"]').setValue('500..100:100')
+  seen.push(listed())
+  await wrapper.get('[data-testid="sweep-range-0"]').setValue('100..500:100')
+  useSweepStore().useBaseConfig({ guest: { vcpus: 0 } }, 'a broken config')
+  await flushPromises()
+  seen.push(listed())
+  return seen
+}
+
+describe('the sweep panel’s problems', () => {
+  it('read in Chinese on the Chinese UI', async () => {
+    expect(await typedProblems('zh-CN')).toEqual([
+      ['名称：请给扫描起个名字', '参数 1（migration.parameters.downtime-limit）：“nope”不是数字'],
+      ['参数 1.range：终点（100）小于起点（500）'],
+      ['配置有 1 个问题。', 'guest.vcpus: 不能小于 1']
+    ])
+  })
+
+  it('read as before in English', async () => {
+    expect(await typedProblems('en')).toEqual([
+      [
+        'name: give the sweep a name',
+        'parameter 1 (migration.parameters.downtime-limit): "nope" is not a number'
+      ],
+      ['parameter 1.range: the end (100) is below the start (500)'],
+      ['The config has 1 problem.', 'guest.vcpus: must be at least 1']
+    ])
+  })
+})
