@@ -374,5 +374,22 @@ describe('annotations and the bin', () => {
     })
     h.setExperimentStatus(ids[0], 'completed')
     expect(h.listExperiments({ filter: { status: 'completed' } }).rows.map((e) => e.id)).toEqual([ids[0]])
+    // The same filter terms as the run list (one sharedListTerms): the text is found in a tag
+    // too, statuses are any of, none matches nothing, starred picks the starred.
+    expect(h.listExperiments({ filter: { text: 'X' } }).rows.map((e) => e.id)).toEqual([ids[2]])
+    h.setExperimentNotes(ids[0], 'Rerun with a Bigger cache')
+    expect(h.listExperiments({ filter: { text: 'bigger' } }).rows.map((e) => e.id)).toEqual([ids[0]])
+    expect(
+      h
+        .listExperiments({ filter: { status: ['completed', 'draft'] } })
+        .rows.map((e) => e.id)
+        .sort()
+    ).toEqual([...ids].sort())
+    expect(h.listExperiments({ filter: { status: [] } })).toEqual({ rows: [], total: 0 })
+    h.setExperimentStarred(ids[1], true)
+    expect(h.listExperiments({ filter: { starred: true } }).rows.map((e) => e.id)).toEqual([ids[1]])
+    expect(h.listExperiments({ filter: { starred: false, tags: ['x'] } }).rows.map((e) => e.id)).toEqual([
+      ids[2]
+    ])
   })
 })

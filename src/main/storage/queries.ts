@@ -209,31 +209,82 @@ function asList<T>(value: T | readonly T[] | undefined): readonly T[] | undefine
   return Array.isArray(value) ? (value as readonly T[]) : [value as T]
 }
 
-export function listRuns(db: Database.Database, query: RunListQuery = {}): Page<RunRecord> {
-  const filter = query.filter ?? {}
-  const where: string[] = ['r.deleted_at_ms IS NULL']
-  const params: Record<string, unknown> = {}
+/** How one history list's rows are named in SQL, for the filter terms both lists share. */
+interface ListedRows {
+  /** The table's alias in the list's query. */
+  readonly alias: 'r' | 'e'
+  /** The table of the rows' tags and its column naming the row. */
+  readonly tagTable: 'run_tag' | 'experiment_tag'
+  readonly tagOwner: 'run_id' | 'experiment_id'
+  /** What the text filter searches besides the tags: SQL text expressions, never null. */
+  readonly textColumns: readonly string[]
+}
 
+const LISTED_RUNS: ListedRows = {
+  alias: 'r',
+  tagTable: 'run_tag',
+  tagOwner: 'run_id',
+  // e: the run's experiment, LEFT JOINed when there is a text filter (listRuns).
+  textColumns: [
+    'r.label',
+    'r.notes',
+    "coalesce(r.reason, '')",
+    'r.host',
+    "coalesce(e.name, '')",
+    "coalesce(json_extract(r.config_json, '$.name'), '')"
+  ]
+}
+
+const LISTED_EXPERIMENTS: ListedRows = {
+  alias: 'e',
+  tagTable: 'experiment_tag',
+  tagOwner: 'experiment_id',
+  textColumns: ['e.name', 'e.description', 'e.notes']
+}
+
+/**
+ * The WHERE terms both history lists filter by the same way, their values put in `params`:
+ * status (any of), every tag, text (a case-insensitive substring of a text column or a tag),
+ * starred. Null when nothing can match (an empty list of statuses).
+ */
+function sharedListTerms(
+  rows: ListedRows,
+  filter: { status?: string | string[]; tags?: string[]; text?: string; starred?: boolean },
+  params: Record<string, unknown>
+): string[] | null {
+  const { alias, tagTable, tagOwner } = rows
+  const where: string[] = []
   const statuses = asList(filter.status)
   if (statuses) {
-    if (statuses.length === 0) return { rows: [], total: 0 }
+    if (statuses.length === 0) return null
     where.push(
-      `r.status IN (${statuses.map((s, i) => ((params[`status${i}`] = s), `@status${i}`)).join(', ')})`
+      `${alias}.status IN (${statuses.map((s, i) => ((params[`status${i}`] = s), `@status${i}`)).join(', ')})`
     )
   }
   ;(filter.tags ?? []).forEach((tag, i) => {
     params[`tag${i}`] = tag
-    where.push(`EXISTS (SELECT 1 FROM run_tag t WHERE t.run_id = r.id AND t.tag = @tag${i})`)
+    where.push(`EXISTS (SELECT 1 FROM ${tagTable} t WHERE t.${tagOwner} = ${alias}.id AND t.tag = @tag${i})`)
   })
   const text = filter.text?.trim().toLowerCase()
   if (text) {
     params.text = text
-    where.push(`(
-      instr(lower(r.label), @text) > 0 OR instr(lower(r.notes), @text) > 0 OR instr(lower(coalesce(r.reason, '')), @text) > 0
-      OR instr(lower(r.host), @text) > 0 OR instr(lower(coalesce(e.name, '')), @text) > 0
-      OR instr(lower(coalesce(json_extract(r.config_json, '$.name'), '')), @text) > 0
-      OR EXISTS (SELECT 1 FROM run_tag t WHERE t.run_id = r.id AND instr(lower(t.tag), @text) > 0))`)
+    const inColumns = rows.textColumns.map((column) => `instr(lower(${column}), @text) > 0`)
+    const inTags = `EXISTS (SELECT 1 FROM ${tagTable} t WHERE t.${tagOwner} = ${alias}.id AND instr(lower(t.tag), @text) > 0)`
+    where.push(`(${[...inColumns, inTags].join(' OR ')})`)
   }
+  if (filter.starred !== undefined) {
+    params.starred = filter.starred ? 1 : 0
+    where.push(`${alias}.starred = @starred`)
+  }
+  return where
+}
+
+export function listRuns(db: Database.Database, query: RunListQuery = {}): Page<RunRecord> {
+  const filter = query.filter ?? {}
+  const params: Record<string, unknown> = {}
+  const shared = sharedListTerms(LISTED_RUNS, filter, params)
+  if (!shared) return { rows: [], total: 0 }
+  const where = ['r.deleted_at_ms IS NULL', ...shared]
   if (filter.experimentId !== undefined) {
     if (filter.experimentId === null) where.push('r.experiment_id IS NULL')
     else {
@@ -244,10 +295,6 @@ export function listRuns(db: Database.Database, query: RunListQuery = {}): Page<
   if (filter.source !== undefined) {
     params.source = filter.source
     where.push('r.source = @source')
-  }
-  if (filter.starred !== undefined) {
-    params.starred = filter.starred ? 1 : 0
-    where.push('r.starred = @starred')
   }
   if (filter.from !== undefined) {
     params.from = filter.from
@@ -278,7 +325,8 @@ export function listRuns(db: Database.Database, query: RunListQuery = {}): Page<
   const { limit, offset } = pageOf(query.page)
 
   const whereSql = where.join(' AND ')
-  const needsExperiment = text !== undefined && text.length > 0
+  // The text filter also searches the experiment's name.
+  const needsExperiment = params.text !== undefined
   const total = (
     db
       .prepare(
@@ -362,29 +410,10 @@ export function listExperiments(
   query: ExperimentListQuery = {}
 ): Page<ExperimentRecord> {
   const filter = query.filter ?? {}
-  const where: string[] = ['e.deleted_at_ms IS NULL']
   const params: Record<string, unknown> = {}
-  const statuses = asList(filter.status)
-  if (statuses) {
-    if (statuses.length === 0) return { rows: [], total: 0 }
-    where.push(
-      `e.status IN (${statuses.map((s, i) => ((params[`status${i}`] = s), `@status${i}`)).join(', ')})`
-    )
-  }
-  ;(filter.tags ?? []).forEach((tag, i) => {
-    params[`tag${i}`] = tag
-    where.push(`EXISTS (SELECT 1 FROM experiment_tag t WHERE t.experiment_id = e.id AND t.tag = @tag${i})`)
-  })
-  const text = filter.text?.trim().toLowerCase()
-  if (text) {
-    params.text = text
-    where.push(`(instr(lower(e.name), @text) > 0 OR instr(lower(e.description), @text) > 0 OR instr(lower(e.notes), @text) > 0
-      OR EXISTS (SELECT 1 FROM experiment_tag t WHERE t.experiment_id = e.id AND instr(lower(t.tag), @text) > 0))`)
-  }
-  if (filter.starred !== undefined) {
-    params.starred = filter.starred ? 1 : 0
-    where.push('e.starred = @starred')
-  }
+  const shared = sharedListTerms(LISTED_EXPERIMENTS, filter, params)
+  if (!shared) return { rows: [], total: 0 }
+  const where = ['e.deleted_at_ms IS NULL', ...shared]
   const sortColumns = {
     created: 'e.created_at_ms',
     updated: 'e.updated_at_ms',
