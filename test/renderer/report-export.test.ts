@@ -2,6 +2,7 @@
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { nextTick } from 'vue'
 import ReportExportMenu from '../../src/renderer/src/components/report/ReportExportMenu.vue'
 import type { ReportTarget } from '../../src/renderer/src/composables/useReportExport'
 import { createLabI18n } from '../../src/renderer/src/i18n'
@@ -18,51 +19,24 @@ import { useRunStore } from '../../src/renderer/src/stores/run'
 import CompareView from '../../src/renderer/src/views/CompareView.vue'
 import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
 import LiveRunView from '../../src/renderer/src/views/LiveRunView.vue'
-import type { ExperimentRecord } from '../../src/shared/history'
-import type { LabError } from '../../src/shared/errors'
-import type { LabMethod, LabOutcome, LabResult } from '../../src/shared/protocol/lab-api'
-import type { RenderedReport } from '../../src/shared/protocol/lab-api-reports'
-import { FakeHistoryClient, makeRun } from './history-fake-client'
-import { batch, result } from './run-fixtures'
+import { printHtmlToPdfWithChromium } from '../../src/main/report'
+import { SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
 
-// Exporting a report from the page: the export menu with a fake lab host that answers
-// reports.render (text and base64 bodies, failures, slow PDFs), what reaches the browser's
-// download (the Blob and the file name), and the menu on the Live run, History and Compare screens.
+// Exporting a report from the page on the real lab host (service-lab-client.ts): reports.render
+// renders from the host's history database with the code `migration-lab report` uses. What
+// reaches the browser's download (the Blob and the file name) is caught, and the host's PDF
+// printer (its Chromium) is the test's: one that answers at once, one held to show progress, and
+// the real printer pointed at a Chromium that is not there.
 
-/** The fake history host, plus runs.start and reports.render (answered by `renderResult`, held while `hold`). */
-class ReportFakeClient extends FakeHistoryClient {
-  renderResult: (params: Record<string, unknown>) => LabOutcome<RenderedReport> = (params) => ({
-    ok: true,
-    value: {
-      fileName: `report.${String(params.format)}`,
-      mimeType: 'text/plain',
-      encoding: 'utf8',
-      content: `a ${String(params.format)} report`
-    }
-  })
-  /** When set, reports.render waits for `release()`. */
-  hold = false
-  private waiting: Array<() => void> = []
-
-  release(): void {
-    const go = this.waiting
-    this.waiting = []
-    for (const resolve of go) resolve()
-  }
-
-  override async call<M extends LabMethod>(method: M, params?: unknown): Promise<LabOutcome<LabResult<M>>> {
-    if (method === 'runs.start') {
-      this.calls.push({ method, params })
-      return { ok: true, value: { runId: 7 } as LabResult<M> }
-    }
-    if (method !== 'reports.render') return super.call(method, params)
-    this.calls.push({ method, params })
-    if (this.hold) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    return this.renderResult(params as Record<string, unknown>) as LabOutcome<LabResult<M>>
-  }
+/** What the host's Chromium would print (the PDF's first bytes), and the HTML it was given. */
+const PDF_BYTES = [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0xe2, 0xe3]
+let printed: string[]
+const printer = async (html: string): Promise<Buffer> => {
+  printed.push(html)
+  return Buffer.from(PDF_BYTES)
 }
 
-let fake: ReportFakeClient
+let host: ServiceLabClient
 let pinia: Pinia
 let wrapper: VueWrapper | undefined
 /** What reached the browser's download: the Blob behind the object URL and the link's file name. */
@@ -72,8 +46,10 @@ let revoked: string[]
 beforeEach(() => {
   window.localStorage.clear()
   window.history.replaceState(null, '', '#/history')
-  fake = new ReportFakeClient()
-  installLabClient(fake)
+  host = new ServiceLabClient({ engine: true })
+  host.printPdf = printer
+  printed = []
+  installLabClient(host)
   pinia = createPinia()
   setActivePinia(pinia)
   downloads = []
@@ -92,11 +68,12 @@ beforeEach(() => {
     downloads.push({ blob: blobs.get(this.href)!, fileName: this.download, url: this.href })
   })
 })
-afterEach(() => {
+afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
   vi.restoreAllMocks()
   vi.useRealTimers()
+  await host.dispose()
 })
 
 function mountMenu(
@@ -164,54 +141,55 @@ describe('the bytes of a rendered report', () => {
 
 describe('the export menu', () => {
   it('renders an HTML report of a run and downloads it under the host’s name', async () => {
-    fake.renderResult = () => ({
-      ok: true,
-      value: {
-        fileName: 'run-12.html',
-        mimeType: 'text/html',
-        encoding: 'utf8',
-        content: '<!doctype html><svg></svg>'
-      }
-    })
-    const w = mountMenu({ target: { runIds: [12] }, label: 'Export run 12' })
-    expect(button(w).attributes('aria-label')).toBe('Export run 12')
+    const run = host.addRun({ label: 'idle guest' })
+    const w = mountMenu({ target: { runIds: [run.id] }, label: `Export run ${run.id}` })
+    expect(button(w).attributes('aria-label')).toBe(`Export run ${run.id}`)
     expect(button(w).attributes('aria-haspopup')).toBe('menu')
     expect(button(w).attributes('aria-expanded')).toBe('false')
     await exportAs(w, 'html')
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [12], format: 'html' }])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [run.id], format: 'html' }])
     expect(downloads).toHaveLength(1)
-    expect(downloads[0].fileName).toBe('run-12.html')
+    expect(downloads[0].fileName).toBe(`run-${run.id}.html`)
     expect(downloads[0].blob.type).toBe('text/html')
-    expect(await downloads[0].blob.text()).toBe('<!doctype html><svg></svg>')
-    expect(w.get('[data-testid="report-export-status"]').text()).toBe('Downloaded run-12.html.')
+    const html = await downloads[0].blob.text()
+    expect(html).toMatch(/^<!doctype html>/i)
+    expect(html).toContain('idle guest')
+    expect(w.get('[data-testid="report-export-status"]').text()).toBe(`Downloaded run-${run.id}.html.`)
     expect(w.find('[role="menu"]').exists()).toBe(false)
   })
 
   it('asks for the chosen CSV table', async () => {
-    const w = mountMenu({ target: { experimentId: 3 } })
+    const experimentId = host.addExperiment('limit sweep', [
+      { path: 'migration.parameters.downtime-limit', values: [100, 300] }
+    ])
+    for (const ms of [100, 300])
+      host.addRun({ experimentId, config: { migration: { parameters: { 'downtime-limit': ms } } } })
+    const w = mountMenu({ target: { experimentId } })
     await exportAs(w, 'csv-syncs')
-    expect(fake.callsOf('reports.render')).toEqual([{ experimentId: 3, format: 'csv', csvTable: 'syncs' }])
+    expect(host.callsOf('reports.render')).toEqual([{ experimentId, format: 'csv', csvTable: 'syncs' }])
+    expect(downloads.map((d) => [d.fileName, d.blob.type])).toEqual([
+      [`experiment-${experimentId}-syncs.csv`, 'text/csv']
+    ])
+    // The dirty-sync table, not the runs table the experiment's CSV export starts with.
+    expect((await downloads[0].blob.text()).split('\r\n')[0]).toContain('sync')
   })
 
   it('asks for the report in the page’s language (issue 12: Chinese UI, Chinese report)', async () => {
-    const w = mountMenu({ target: { runIds: [12] } }, 'zh-CN')
+    const run = host.addRun()
+    const w = mountMenu({ target: { runIds: [run.id] } }, 'zh-CN')
     await exportAs(w, 'html')
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [12], format: 'html', locale: 'zh-CN' }])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [run.id], format: 'html', locale: 'zh-CN' }])
+    expect(await downloads[0].blob.text()).toContain('<html lang="zh-CN"')
   })
 
   it('shows progress while a PDF renders, then saves its decoded bytes', async () => {
-    const bytes = [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0xe2, 0xe3]
-    fake.renderResult = () => ({
-      ok: true,
-      value: {
-        fileName: 'run-12.pdf',
-        mimeType: 'application/pdf',
-        encoding: 'base64',
-        content: btoa(String.fromCharCode(...bytes))
-      }
-    })
-    fake.hold = true
-    const w = mountMenu({ target: { runIds: [12] } })
+    const run = host.addRun({ label: 'idle guest' })
+    let release: (() => void) | undefined
+    host.printPdf = async (html) => {
+      await new Promise<void>((resolve) => (release = resolve))
+      return printer(html)
+    }
+    const w = mountMenu({ target: { runIds: [run.id] } })
     await exportAs(w, 'pdf')
     expect(w.get('[data-testid="report-export-status"]').text()).toBe(
       'Printing the PDF report; this takes a few seconds…'
@@ -223,52 +201,55 @@ describe('the export menu', () => {
     expect(w.find('[role="menu"]').exists()).toBe(false)
     expect(downloads).toHaveLength(0)
 
-    fake.release()
+    // The host is printing, and the page waits for it.
+    await vi.waitFor(() => expect(release).toBeDefined())
+    expect(button(w).attributes('aria-busy')).toBe('true')
+    release!()
+    await vi.waitFor(() => expect(downloads).toHaveLength(1))
     await flushPromises()
-    expect(downloads.map((d) => d.fileName)).toEqual(['run-12.pdf'])
-    expect([...new Uint8Array(await downloads[0].blob.arrayBuffer())]).toEqual(bytes)
+    // The host printed the run's HTML report and sent the PDF as base64; the page decoded it.
+    expect(printed).toHaveLength(1)
+    expect(printed[0]).toContain('idle guest')
+    expect(downloads.map((d) => d.fileName)).toEqual([`run-${run.id}.pdf`])
+    expect([...new Uint8Array(await downloads[0].blob.arrayBuffer())]).toEqual(PDF_BYTES)
     expect(button(w).attributes('aria-busy')).toBeUndefined()
     expect(button(w).attributes('aria-disabled')).toBeUndefined()
-    expect(w.get('[data-testid="report-export-status"]').text()).toBe('Downloaded run-12.pdf.')
+    expect(w.get('[data-testid="report-export-status"]').text()).toBe(`Downloaded run-${run.id}.pdf.`)
   })
 
   it('shows the host’s message when a PDF cannot be made, and tries again', async () => {
-    const noChromium: LabError = {
-      kind: 'NotFound',
-      message:
-        'PDF needs Chromium or Google Chrome; install it (e.g. `apt-get install chromium`) or set CHROME_PATH to its executable'
-    }
-    fake.renderResult = () => ({ ok: false, error: noChromium })
-    const w = mountMenu({ target: { runIds: [12] } })
+    const run = host.addRun()
+    // The host's real printer, on a machine whose Chromium is not where it was told to look.
+    host.printPdf = (html) => printHtmlToPdfWithChromium(html, { chromePath: '/nonexistent/chromium' })
+    const w = mountMenu({ target: { runIds: [run.id] } })
     await exportAs(w, 'pdf')
+    await vi.waitFor(() => w.get('[data-testid="report-export-error"]'))
     const alert = w.get('[data-testid="report-export-error"]')
     expect(alert.attributes('role')).toBe('alert')
     expect(alert.text()).toContain('PDF report could not be exported: PDF needs Chromium or Google Chrome')
     expect(alert.text()).toContain('set CHROME_PATH')
+    expect(alert.text()).toContain('/nonexistent/chromium could not be started')
     expect(downloads).toHaveLength(0)
 
-    fake.renderResult = () => ({
-      ok: true,
-      value: { fileName: 'run-12.pdf', mimeType: 'application/pdf', encoding: 'base64', content: 'JVBERg==' }
-    })
+    host.printPdf = printer
     await w.get('[data-testid="report-export-retry"]').trigger('click')
+    await vi.waitFor(() => expect(downloads).toHaveLength(1))
     await flushPromises()
-    expect(fake.callsOf('reports.render')).toHaveLength(2)
+    expect(host.callsOf('reports.render')).toHaveLength(2)
     expect(w.find('[data-testid="report-export-error"]').exists()).toBe(false)
-    expect(downloads.map((d) => d.fileName)).toEqual(['run-12.pdf'])
+    expect(downloads.map((d) => d.fileName)).toEqual([`run-${run.id}.pdf`])
   })
 
   it('says what to do when the page is not connected', async () => {
-    fake.setConnection({ state: 'disconnected', reason: 'lost' })
-    fake.renderResult = () => ({
-      ok: false,
-      error: { kind: 'Disconnected', message: 'The page is not connected to the lab host.' }
-    })
+    host.addRun()
+    host.addRun()
+    host.setConnection({ state: 'disconnected', reason: 'lost' })
     const w = mountMenu({ target: { runIds: [1, 2] } })
     await exportAs(w, 'json')
     expect(w.get('[data-testid="report-export-error"]').text()).toContain(
       'Wait until the status line says Connected, then try again.'
     )
+    expect(downloads).toHaveLength(0)
   })
 
   it('is disabled, with the reason next to it, when there is nothing to export', async () => {
@@ -287,6 +268,8 @@ describe('the export menu', () => {
   })
 
   it('offers QEMU commands for a single run only', async () => {
+    host.addRun()
+    host.addRun()
     const w = mountMenu({ target: { runIds: [1, 2] } })
     await button(w).trigger('click')
     for (const id of ['qmp', 'hmp']) {
@@ -295,17 +278,21 @@ describe('the export menu', () => {
     }
     await item(w, 'qmp').trigger('click')
     await flushPromises()
-    expect(fake.callsOf('reports.render')).toEqual([])
+    expect(host.callsOf('reports.render')).toEqual([])
     expect(w.find('[role="menu"]').exists()).toBe(true)
     await w.get('[role="menu"]').trigger('keydown', { key: 'Escape' })
 
     await w.setProps({ target: { runIds: [2] } })
     await exportAs(w, 'hmp')
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [2], format: 'hmp' }])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [2], format: 'hmp' }])
+    // QEMU's monitor commands that set up this run's migration.
+    expect(downloads.map((d) => d.fileName)).toEqual(['run-2-hmp.txt'])
+    expect(await downloads[0].blob.text()).toContain('migrate_set_parameter downtime-limit 300')
   })
 
   it('works from the keyboard: arrows, Home/End, Enter, Escape', async () => {
-    const w = mountMenu({ target: { runIds: [5] } })
+    const run = host.addRun()
+    const w = mountMenu({ target: { runIds: [run.id] } })
     const trigger = button(w).element as HTMLButtonElement
     trigger.focus()
     await button(w).trigger('keydown', { key: 'ArrowDown' })
@@ -334,7 +321,8 @@ describe('the export menu', () => {
     await w.get('[role="menu"]').trigger('keydown', { key: 'ArrowUp' })
     await w.get('[role="menu"]').trigger('keydown', { key: 'Enter' })
     await flushPromises()
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [5], format: 'qmp' }])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [run.id], format: 'qmp' }])
+    expect(downloads.map((d) => d.fileName)).toEqual([`run-${run.id}-qmp.jsonl`])
     expect(document.activeElement).toBe(trigger)
   })
 
@@ -409,27 +397,34 @@ describe('export on the screens', () => {
     window.history.replaceState(null, '', '#/live')
     const run = useRunStore()
     const w = mountView(LiveRunView)
-    await run.start({ name: 'two vCPUs' })
-    await flushPromises()
+    const finished = host.nextEvent('run.finished')
+    await run.start({ ...SMALL_CONFIG, name: 'one vCPU' })
+    // Only microtasks since the host took the run: the engine has not answered yet.
+    await nextTick()
     expect(button(w, 'live-export').attributes('aria-disabled')).toBe('true')
     expect(w.get('[data-testid="live-export-reason"]').text()).toBe(
       'Export is possible once the run has finished.'
     )
 
-    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1500) } })
-    fake.push({ event: 'run.finished', payload: { runId: 7, result: result({ 'total-time': 1540 }) } })
+    const { runId } = await finished
     await flushPromises()
     expect(button(w, 'live-export').attributes('aria-disabled')).toBeUndefined()
-    expect(button(w, 'live-export').attributes('aria-label')).toBe('Export run 7')
+    expect(button(w, 'live-export').attributes('aria-label')).toBe(`Export run ${runId}`)
     await exportAs(w, 'html', 'live-export')
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [7], format: 'html' }])
-    expect(downloads.map((d) => d.fileName)).toEqual(['report.html'])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [runId], format: 'html' }])
+    expect(downloads.map((d) => d.fileName)).toEqual([`run-${runId}.html`])
+    expect(await downloads[0].blob.text()).toContain('one vCPU')
     run.stopLoop()
   })
 
   it('History: the selected runs, an experiment’s row, the opened run', async () => {
-    fake.runs = [1, 2, 3].map((id) => makeRun(id))
-    fake.experiments = [experiment(9)]
+    for (let i = 0; i < 3; i++) host.addRun()
+    const experimentId = host.addExperiment('limit sweep', [
+      { path: 'migration.parameters.downtime-limit', values: [100, 300] }
+    ])
+    // The host reports on an experiment's runs (one without any is refused: nothing to report).
+    for (const ms of [100, 300])
+      host.addRun({ experimentId, config: { migration: { parameters: { 'downtime-limit': ms } } } })
     const w = mountView(HistoryView)
     await flushPromises()
     expect(button(w, 'selection-export').attributes('aria-disabled')).toBe('true')
@@ -440,54 +435,51 @@ describe('export on the screens', () => {
     expect(button(w, 'selection-export').text()).toContain('Export selected')
     expect(button(w, 'selection-export').attributes('aria-label')).toBe('Export selected runs (2)')
     await exportAs(w, 'json', 'selection-export')
-    expect(fake.callsOf('reports.render')).toEqual([{ runIds: [2, 3], format: 'json' }])
+    expect(host.callsOf('reports.render')).toEqual([{ runIds: [2, 3], format: 'json' }])
+    // The re-importable document holds the two runs.
+    expect(downloads.at(-1)?.fileName).toBe('runs-2-3.json')
+    const exported = JSON.parse(await downloads.at(-1)!.blob.text()) as { runs: { id: number }[] }
+    expect(exported.runs.map((r) => r.id)).toEqual([2, 3])
 
     await w.get('[data-testid="open-run-1"]').trigger('click')
     await flushPromises()
     await exportAs(w, 'qmp', 'detail-export')
-    expect(fake.callsOf('reports.render').at(-1)).toEqual({ runIds: [1], format: 'qmp' })
+    expect(host.callsOf('reports.render').at(-1)).toEqual({ runIds: [1], format: 'qmp' })
+    expect(downloads.at(-1)?.fileName).toBe('run-1-qmp.jsonl')
 
     await w.get('[data-testid="history-tab-experiments"]').trigger('click')
     await flushPromises()
-    expect(button(w, 'experiment-export-9').attributes('aria-label')).toBe('Export experiment limit sweep')
-    await exportAs(w, 'pdf', 'experiment-export-9')
-    expect(fake.callsOf('reports.render').at(-1)).toEqual({ experimentId: 9, format: 'pdf' })
+    expect(button(w, `experiment-export-${experimentId}`).attributes('aria-label')).toBe(
+      'Export experiment limit sweep'
+    )
+    await exportAs(w, 'pdf', `experiment-export-${experimentId}`)
+    await vi.waitFor(() => expect(downloads).toHaveLength(3))
+    expect(host.callsOf('reports.render').at(-1)).toEqual({ experimentId, format: 'pdf' })
+    expect(downloads.at(-1)?.fileName).toBe(`experiment-${experimentId}.pdf`)
+    expect(printed.at(-1)).toContain('limit sweep')
   })
 
   it('Compare: the experiment, or every selected run', async () => {
-    fake.experiments = [experiment(9)]
-    fake.runs = [1, 2].map((id) => makeRun(id, { experimentId: 9 }))
+    const experimentId = host.addExperiment('limit sweep', [
+      { path: 'migration.parameters.downtime-limit', values: [100, 300] }
+    ])
+    for (const ms of [100, 300])
+      host.addRun({ experimentId, config: { migration: { parameters: { 'downtime-limit': ms } } } })
     const w = mountView(CompareView)
-    await useCompareStore().open({ kind: 'experiment', experimentId: 9 })
+    await useCompareStore().open({ kind: 'experiment', experimentId })
     await flushPromises()
     expect(button(w, 'compare-export').attributes('aria-label')).toBe('Export experiment limit sweep')
     await exportAs(w, 'csv-runs', 'compare-export')
-    expect(fake.callsOf('reports.render')).toEqual([{ experimentId: 9, format: 'csv', csvTable: 'runs' }])
+    expect(host.callsOf('reports.render')).toEqual([{ experimentId, format: 'csv', csvTable: 'runs' }])
+    // One row per run, after the header.
+    const csv = await downloads[0].blob.text()
+    expect(csv.trim().split('\r\n')).toHaveLength(3)
 
     await useCompareStore().open({ kind: 'runs', runIds: [2, 1, 2] })
     await flushPromises()
     expect(button(w, 'compare-export').attributes('aria-label')).toBe('Export this comparison')
     await exportAs(w, 'html', 'compare-export')
-    expect(fake.callsOf('reports.render').at(-1)).toEqual({ runIds: [2, 1], format: 'html' })
+    expect(host.callsOf('reports.render').at(-1)).toEqual({ runIds: [2, 1], format: 'html' })
+    expect(downloads.at(-1)?.fileName).toBe('runs-2-1.html')
   })
 })
-
-function experiment(id: number): ExperimentRecord {
-  return {
-    id,
-    name: 'limit sweep',
-    description: '',
-    baseConfig: {},
-    varied: [{ path: 'migration.parameters.downtime-limit', values: [100, 300] }],
-    repetitions: 1,
-    status: 'completed',
-    tags: [],
-    notes: '',
-    starred: false,
-    createdAtMs: 0,
-    updatedAtMs: 0,
-    deletedAtMs: null,
-    runCount: 2,
-    finishedRunCount: 2
-  }
-}
