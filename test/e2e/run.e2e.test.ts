@@ -69,6 +69,20 @@ describe('configure and run a migration in a browser', () => {
     await expect.poll(() => lab.page.getByTestId('config-problems').count()).toBe(0)
   })
 
+  it('names a bound with the unit the Chinese UI uses (毫秒), and in English as before', async () => {
+    const downtime = field('migration.parameters.downtime-limit')
+    const errors = () => downtime.locator('.error').allTextContents()
+    await lab.page.getByLabel('Language').selectOption('zh-CN')
+    await downtime.getByRole('textbox').fill('5000000')
+    await expect.poll(errors).toEqual(['不能大于 2000000 毫秒'])
+    await expect.poll(() => lab.page.getByTestId('config-problems').textContent()).toContain('1 个问题')
+    await lab.page.getByLabel('语言').selectOption('en')
+    await expect.poll(errors).toEqual(['must be at most 2000000 ms'])
+    await downtime.getByRole('button', { name: /Set Downtime limit back/ }).click()
+    await expect.poll(() => downtime.getByRole('textbox').inputValue()).toBe('300')
+    await expect.poll(() => lab.page.getByTestId('config-problems').count()).toBe(0)
+  })
+
   it('runs the default config with Enter, replays it and shows its downtime', async () => {
     await field('migration.parameters.downtime-limit').getByRole('textbox').press('Enter')
     await expect
