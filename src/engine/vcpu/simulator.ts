@@ -78,6 +78,14 @@ export class VcpuSimulator {
    * the dirty bit is set); else undefined.
    */
   private readonly writeCountChunks: (Uint16Array | undefined)[] | undefined
+  /**
+   * Writes not yet applied to the last-write record and the dirty log, per chunk: (index, t + 1)
+   * pairs in write order, the first pendingLength words of each (see applyPending).
+   */
+  private readonly pendingChunks: (Uint32Array | undefined)[]
+  private readonly pendingLength: Int32Array
+  /** Chunks that may have pending writes (a chunk is listed again after each full batch). */
+  private readonly pendingList: number[] = []
 
   /** Writes per telemetry bucket, from `bucketBase` on. */
   private bucketBase = 0
@@ -105,6 +113,8 @@ export class VcpuSimulator {
     this.dirtyChunkTouched = new Uint8Array(chunks)
     this.lastWriteChunks = new Array(chunks)
     this.writeCountChunks = opts.countWrites === true ? new Array(chunks) : undefined
+    this.pendingChunks = new Array(chunks)
+    this.pendingLength = new Int32Array(chunks)
     this.dropDirtyLogOnce = opts.dropDirtyLogOnce ?? false
     this.timeline.push({ timeUs: 0, state: opts.plan.pattern === 'idle' ? 'running' : 'running' })
   }
@@ -342,10 +352,9 @@ export class VcpuSimulator {
     const coldPages = regionPages - hotPages
     const hotFraction = plan.hotFraction
     const seqStart = plan.sequentialStartOffset
-    const dirtyChunks = this.dirtyChunks
-    const lastWriteChunks = this.lastWriteChunks
-    const countChunks = this.writeCountChunks
-    const touched = this.dirtyChunkTouched
+    const pendingChunks = this.pendingChunks
+    const pendingLength = this.pendingLength
+    const pendingList = this.pendingList
     const random = this.random
     let a = random.a
     let b = random.b
@@ -454,32 +463,24 @@ export class VcpuSimulator {
         if (touch === undefined) pc.firstTouchPlus1[chunk] = touch = new Uint32Array(PAGE_CHUNK_PAGES)
         if (touch[index] === 0) touch[index] = t + 1
       }
-      let lw = lastWriteChunks[chunk]
-      if (lw === undefined) lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
-      lw[index] = t + 1
-      let dirty = dirtyChunks[chunk]
-      if (dirty === undefined) dirtyChunks[chunk] = dirty = new Int32Array(CHUNK_WORDS)
-      if (touched[chunk] === 0) {
-        touched[chunk] = 1
-        this.dirtyChunkList.push(chunk)
+      // The write is queued on its chunk and applied with the chunk's next 1023 (applyPending):
+      // a uniform guest writes random pages of a record 8 MiB per GiB of working set, so a write
+      // applied at once was a cache and TLB miss; a batch finds its chunk's 128 KiB hot. The
+      // queue is applied in order before anything reads the record or the log.
+      let pend = pendingChunks[chunk]
+      if (pend === undefined) pendingChunks[chunk] = pend = new Uint32Array(PENDING_WORDS)
+      let n = pendingLength[chunk]
+      if (n === 0) pendingList.push(chunk)
+      pend[n] = index
+      pend[n + 1] = t + 1
+      n += 2
+      if (n === PENDING_WORDS) {
+        this.dirtyCount = dirtyCount
+        this.applyPending(chunk, n)
+        dirtyCount = this.dirtyCount
+        n = 0
       }
-      const word = index >>> 5
-      const bit = 1 << (index & 31)
-      const bits = dirty[word]
-      const firstSinceHarvest = (bits & bit) === 0
-      if (firstSinceHarvest) {
-        dirty[word] = bits | bit
-        dirtyCount++
-      }
-      if (countChunks !== undefined) {
-        // A page's count is only read while its dirty bit is set, so the first write since the
-        // harvest stores 1 without reading the stale count (a load from a cold cache line was
-        // most of the cost of counting, issue 11); later writes add up to 65535.
-        let wc = countChunks[chunk]
-        if (wc === undefined) countChunks[chunk] = wc = new Uint16Array(PAGE_CHUNK_PAGES)
-        if (firstSinceHarvest) wc[index] = 1
-        else if (wc[index] !== 0xffff) wc[index]++
-      }
+      pendingLength[chunk] = n
       if (t >= bucketEndUs) {
         if (bucket >= 0) this.addToBucket(bucket, count)
         bucket = Math.floor(t / TELEMETRY_TICK_US)
@@ -499,6 +500,61 @@ export class VcpuSimulator {
     this.writes += k - first
     this.nextWrite = k
     return faultAtUs
+  }
+
+  /**
+   * Applies a chunk's pending writes (n words: index, t + 1 pairs, in write order) to its
+   * last-write record and dirty log, as if each had been applied when it was made: a page's last
+   * write wins, its first since the harvest sets its dirty bit (KVM's dirty log, one bit per page)
+   * and counts it.
+   */
+  private applyPending(chunk: number, n: number): void {
+    const pend = this.pendingChunks[chunk] as Uint32Array
+    let lw = this.lastWriteChunks[chunk]
+    if (lw === undefined) this.lastWriteChunks[chunk] = lw = new Uint32Array(PAGE_CHUNK_PAGES)
+    let dirty = this.dirtyChunks[chunk]
+    if (dirty === undefined) this.dirtyChunks[chunk] = dirty = new Int32Array(CHUNK_WORDS)
+    if (this.dirtyChunkTouched[chunk] === 0) {
+      this.dirtyChunkTouched[chunk] = 1
+      this.dirtyChunkList.push(chunk)
+    }
+    const countChunks = this.writeCountChunks
+    let wc: Uint16Array | undefined
+    if (countChunks !== undefined) {
+      wc = countChunks[chunk]
+      if (wc === undefined) countChunks[chunk] = wc = new Uint16Array(PAGE_CHUNK_PAGES)
+    }
+    let dirtyCount = this.dirtyCount
+    for (let i = 0; i < n; i += 2) {
+      const index = pend[i]
+      lw[index] = pend[i + 1]
+      const word = index >>> 5
+      const bit = 1 << (index & 31)
+      const bits = dirty[word]
+      const firstSinceHarvest = (bits & bit) === 0
+      if (firstSinceHarvest) {
+        dirty[word] = bits | bit
+        dirtyCount++
+      }
+      if (wc !== undefined) {
+        // A page's count is only read while its dirty bit is set, so the first write since the
+        // harvest stores 1 without reading the stale count (a load from a cold cache line was
+        // most of the cost of counting, issue 11); later writes add up to 65535.
+        if (firstSinceHarvest) wc[index] = 1
+        else if (wc[index] !== 0xffff) wc[index]++
+      }
+    }
+    this.dirtyCount = dirtyCount
+  }
+
+  /** Applies every chunk's pending writes (before the log or the record is read). */
+  private applyAllPending(): void {
+    for (const chunk of this.pendingList) {
+      const n = this.pendingLength[chunk]
+      if (n > 0) this.applyPending(chunk, n)
+      this.pendingLength[chunk] = 0
+    }
+    this.pendingList.length = 0
   }
 
   private addToBucket(bucket: number, count: number): void {
@@ -530,6 +586,7 @@ export class VcpuSimulator {
    * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
    */
   private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array; writeCounts?: Uint16Array } {
+    this.applyAllPending()
     if (this.dirtyCount === 0) {
       for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
       this.dirtyChunkList = []
@@ -576,6 +633,7 @@ export class VcpuSimulator {
   }
 
   private lastWrites(): LastWriteChunks {
+    this.applyAllPending()
     const chunks: number[] = []
     const arrays: Uint32Array[] = []
     this.lastWriteChunks.forEach((a, i) => {
@@ -625,6 +683,8 @@ const FAULT_LANE_EVERY_US = 10_000
 
 const EMPTY = new Uint32Array(0)
 const EMPTY16 = new Uint16Array(0)
+/** Words of a chunk's pending list: 1024 writes. */
+const PENDING_WORDS = 2048
 const TWO_POW_32 = 4294967296
 const UNIFORM = 0
 const HOTSPOT = 1
