@@ -54,3 +54,23 @@ describe('SendTimes', () => {
     expect(Array.from(t.neverReceived())).toEqual([0, 254])
   })
 })
+
+describe('SendTimes.readRange', () => {
+  it('reads a range as sendPlus1 reads each page: formulas, dense chunks, unsent pages, across chunks', () => {
+    const t = new SendTimes(200_000)
+    t.record(10, 5, 1000, 2.5) // chunk 0: a formula
+    t.record(65_530, 10, 0, 1) // across the chunk 0 / chunk 1 boundary
+    for (let k = 0; k < 5; k++) t.record(131_072 + 100 * k, 1, 100 * k, 1) // chunk 2: dense
+    t.record(131_072 + 50, 3, 7000, 0.5)
+    const from = 5
+    const n = 131_072 + 600 - from
+    const out = new Float64Array(n)
+    t.readRange(from, n, out)
+    const expected = Array.from({ length: n }, (_, j) => t.sendPlus1(from + j))
+    expect(Array.from(out)).toEqual(expected)
+    // a few by hand: page 12 = ⌊1000 + 2 × 2.5⌋ + 1; page 65 536 = j 6 → 7; page 131 173 = 101
+    expect([out[12 - from], out[65_536 - from], out[131_172 - from], out[131_173 - from]]).toEqual([
+      1006, 7, 101, 0
+    ])
+  })
+})
