@@ -586,20 +586,36 @@ export class VcpuSimulator {
    * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
    */
   private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array; writeCounts?: Uint16Array } {
-    this.applyAllPending()
-    if (this.dirtyCount === 0) {
+    // At most one more logged page per pending write; the chunks with pending writes are logged.
+    let bound = this.dirtyCount
+    for (const chunk of this.pendingList) {
+      bound += this.pendingLength[chunk] >>> 1
+      if (this.dirtyChunkTouched[chunk] === 0) {
+        this.dirtyChunkTouched[chunk] = 1
+        this.dirtyChunkList.push(chunk)
+      }
+    }
+    if (bound === 0) {
       for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
       this.dirtyChunkList = []
+      this.pendingList.length = 0
       return { pages: EMPTY, lastWritePlus1: EMPTY }
     }
-    const out = new Uint32Array(this.dirtyCount)
-    const lastOut = new Uint32Array(this.dirtyCount)
+    const out = new Uint32Array(bound)
+    const lastOut = new Uint32Array(bound)
     const countChunks = this.writeCountChunks
-    const countOut = countChunks !== undefined ? new Uint16Array(this.dirtyCount) : undefined
+    const countOut = countChunks !== undefined ? new Uint16Array(bound) : undefined
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
       this.dirtyChunkTouched[chunk] = 0
+      // The chunk's pending writes go in just before it is scanned, so the scan finds their
+      // last-write entries still in the cache.
+      const pending = this.pendingLength[chunk]
+      if (pending > 0) {
+        this.applyPending(chunk, pending)
+        this.pendingLength[chunk] = 0
+      }
       const words = this.dirtyChunks[chunk]
       if (words === undefined) continue
       // Every logged page was written, so its chunk has a last-write record.
@@ -623,12 +639,14 @@ export class VcpuSimulator {
       }
     }
     this.dirtyChunkList = []
+    this.pendingList.length = 0
     this.dirtyCount = 0
-    const whole = n === out.length
+    // A page written more than once since its chunk's last batch counts once: views of n.
+    const whole = n === bound
     return {
-      pages: whole ? out : out.slice(0, n),
-      lastWritePlus1: whole ? lastOut : lastOut.slice(0, n),
-      ...(countOut !== undefined ? { writeCounts: whole ? countOut : countOut.slice(0, n) } : {})
+      pages: whole ? out : out.subarray(0, n),
+      lastWritePlus1: whole ? lastOut : lastOut.subarray(0, n),
+      ...(countOut !== undefined ? { writeCounts: whole ? countOut : countOut.subarray(0, n) } : {})
     }
   }
 
