@@ -1,30 +1,27 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import PredictedVsMeasuredTable from '../../src/renderer/src/components/compare/PredictedVsMeasuredTable.vue'
 import { createLabI18n } from '../../src/renderer/src/i18n'
 import type { RunDetail } from '../../src/shared/history'
 import type { MigrationResult } from '../../src/shared/result'
-import { makeRun } from './history-fake-client'
 import { result } from './run-fixtures'
+import { ServiceLabClient } from './service-lab-client'
 
 // Compare puts a measured run beside the simulation of the same config with the error of each
-// figure, as the comparison report does (issue 10).
+// figure, as the comparison report does (issue 10). The runs are recorded in a real history
+// database and read back as the host gives them to Compare (service-lab-client.ts).
+
+let host: ServiceLabClient
+beforeEach(() => {
+  host = new ServiceLabClient()
+})
+afterEach(() => host.dispose())
 
 function detail(id: number, label: string, source: 'simulated' | 'measured', r: MigrationResult): RunDetail {
-  const run = makeRun(id, { label, source })
-  return {
-    run: run.record,
-    config: run.config,
-    configJson: JSON.stringify(run.config),
-    result: r,
-    iterations: [],
-    progress: [],
-    throughput: [],
-    timeline: [],
-    storedPoints: { progress: 0, throughput: 0 },
-    downsampled: false
-  } as RunDetail
+  const recorded = host.addRun({ label, source, result: r })
+  expect(recorded.id).toBe(id)
+  return host.detail(recorded.id)
 }
 
 const simulated = result({ 'total-time': 15_800, 'setup-time': 2, downtime: 11.7 })

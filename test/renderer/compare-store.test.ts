@@ -22,7 +22,7 @@ import {
 } from '../../src/renderer/src/stores/compare'
 import { metricStats } from '../../src/shared/history'
 import type { VariedParameter } from '../../src/shared/sweep'
-import { makeRun, summaryOf } from './history-fake-client'
+import { sample } from './run-fixtures'
 import { ServiceLabClient } from './service-lab-client'
 
 beforeEach(() => {
@@ -170,6 +170,12 @@ describe('varied values', () => {
 
 describe('chart options', () => {
   const palette = chartPalette('light')
+  // Runs as the host records and returns them.
+  let host: ServiceLabClient
+  beforeEach(() => {
+    host = new ServiceLabClient()
+  })
+  afterEach(() => host.dispose())
 
   it('draws one bar per configuration and a whisker where there are repetitions', () => {
     const groups = [
@@ -214,13 +220,13 @@ describe('chart options', () => {
   })
 
   it('keeps a bar chart’s legend on one paging row, clear of the axis name (issue 12)', () => {
-    const groups = groupsOfRuns([makeRun(1).record, makeRun(2).record]).map((g, i) => ({ ...g, series: i }))
+    const groups = groupsOfRuns([host.addRun(), host.addRun()]).map((g, i) => ({ ...g, series: i }))
     const option = metricBarOption(groups, 'downtimeMs', 'range', palette, LABELS)
     expect(option.legend).toMatchObject({ show: true, type: 'scroll' })
   })
 
   it('labels a configuration that holds measured runs', () => {
-    const runs = [makeRun(1).record, { ...makeRun(2).record, source: 'measured' as const }]
+    const runs = [host.addRun({ label: 'run 1' }), host.addRun({ label: 'run 2', source: 'measured' })]
     const option = metricBarOption(groupsOfRuns(runs), 'downtimeMs', 'range', palette, LABELS)
     // The run id in words: `#` is a sweep's repetition in a label (`downtime-limit=50 #1`).
     expect((option.xAxis as { data: string[] }).data).toEqual(['run 1', 'run 2 (measured)'])
@@ -232,7 +238,7 @@ describe('chart options', () => {
   })
 
   it('plots the metric against a numeric parameter with every repetition as a point', () => {
-    const runs = [1, 2, 3, 4].map((id) => makeRun(id, { downtimeMs: id * 10 }).record)
+    const runs = [1, 2, 3, 4].map((id) => host.addRun({ downtimeMs: id * 10 }))
     const byId = new Map(runs.map((r) => [r.id, r]))
     const groups = [
       { key: 100, runIds: [1, 2] },
@@ -293,21 +299,10 @@ describe('chart options', () => {
   })
 
   it('overlays remaining memory over time on a log axis, dashed for measured runs', () => {
-    const simulated = makeRun(1)
-    const measured = makeRun(2, { source: 'measured' })
-    const detail = (r: ReturnType<typeof makeRun>) => ({
-      run: r.record,
-      config: r.config,
-      configJson: '{}',
-      result: null,
-      iterations: [],
-      progress: r.progress ?? [],
-      throughput: [],
-      timeline: [],
-      storedPoints: { progress: 3, throughput: 0 },
-      downsampled: false
-    })
-    const option = progressOverlayOption([detail(simulated), detail(measured)], palette, {
+    const progress = [0, 100, 200].map((t, i) => sample(t, { 'remaining-bytes': (3 - i) * 1e6 }))
+    const simulated = host.detail(host.addRun({ label: 'run 1', progress }).id)
+    const measured = host.detail(host.addRun({ label: 'run 2', source: 'measured', progress }).id)
+    const option = progressOverlayOption([simulated, measured], palette, {
       title: 'Remaining',
       time: 'Time',
       remaining: 'Remaining',
@@ -322,7 +317,7 @@ describe('chart options', () => {
     // ends at after switchover has no place there and becomes a gap, not -Infinity.
     expect((option.yAxis as { type: string }).type).toBe('log')
     const zero = progressOverlayOption(
-      [{ ...detail(simulated), progress: [{ ...simulated.progress![0], 'remaining-bytes': 0 }] }],
+      [{ ...simulated, progress: [{ ...simulated.progress[0], 'remaining-bytes': 0 }] }],
       palette,
       {
         title: 'Remaining',
@@ -341,7 +336,6 @@ describe('chart options', () => {
     expect(formatNumber(null)).toBe('—')
     expect(whiskerBounds(metricStats([1]), 'range')).toBeNull()
     expect(whiskerBounds(metricStats([1, 3]), 'range')).toEqual([1, 3])
-    expect(summaryOf(null).converged).toBe(false)
     // A spread at the mean's resolution: never "±0.000392" beside a 300 ms mean.
     expect(formatSpread(0.000392, 300)).toBe('±<0.1')
     expect(formatSpread(1.24, 300)).toBe('±1.2')

@@ -18,7 +18,7 @@ import type {
   LabOutcome,
   LabResult
 } from '../../src/shared/protocol/lab-api'
-import type { MigrationResult } from '../../src/shared/result'
+import type { MigrationResult, ProgressSample } from '../../src/shared/result'
 import type { VariedParameter } from '../../src/shared/sweep'
 import { FakeLabClient } from './fake-lab-client'
 import { result } from './run-fixtures'
@@ -167,6 +167,8 @@ export class ServiceLabClient extends FakeLabClient {
       experimentId?: number
       source?: RunSource
       result?: Partial<MigrationResult>
+      /** Its progress samples as the engine streamed them (default none). */
+      progress?: ProgressSample[]
     } = {}
   ): RunRecord {
     this.nextStartedAtMs += 60_000
@@ -179,7 +181,11 @@ export class ServiceLabClient extends FakeLabClient {
       ...(opts.experimentId !== undefined ? { experimentId: opts.experimentId } : {}),
       ...(opts.source !== undefined ? { source: opts.source } : {})
     })
-    this.history.finish(id, result({ downtime: opts.downtimeMs ?? 100 + id, ...opts.result }))
+    this.history.finish(
+      id,
+      result({ downtime: opts.downtimeMs ?? 100 + id, ...opts.result }),
+      opts.progress ? { progress: opts.progress, throughput: [], timeline: [] } : undefined
+    )
     return this.history.getRunRecord(id)
   }
 

@@ -8,21 +8,25 @@ import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { usePreferencesStore } from '../../src/renderer/src/stores/preferences'
 import { useSweepStore } from '../../src/renderer/src/stores/sweep'
 import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
-import { FakeHistoryClient } from './history-fake-client'
+import { ServiceLabClient } from './service-lab-client'
 
 // The sweep panel's problems as a user types them, in Chinese and in English: the panel's own
-// checks, a bad range (the sweep expansion's) and a bad base config (parseConfig's).
+// checks, a bad range (the sweep expansion's) and a bad base config (parseConfig's). The History
+// screen around it talks to the real lab host (service-lab-client.ts).
 let wrapper: VueWrapper | undefined
+let host: ServiceLabClient
 
 beforeEach(() => {
   window.localStorage.clear()
   window.history.replaceState(null, '', '#/history/sweep')
-  installLabClient(new FakeHistoryClient())
+  host = new ServiceLabClient()
+  installLabClient(host)
 })
-afterEach(() => {
+afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
   configMessages('en')
+  await host.dispose()
 })
 
 /** The problems the panel lists after a bad name, bad values, a bad range and a bad base config. */
