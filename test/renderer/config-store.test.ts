@@ -9,7 +9,6 @@ import {
   parseInUnit,
   parseVcpuList
 } from '../../src/shared/config/fields'
-import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import {
   CONFIG_DRAFT_STORAGE_KEY,
   capabilitiesNotSimulated,
@@ -20,11 +19,9 @@ import {
 } from '../../src/renderer/src/stores/config'
 import { parseConfig } from '../../src/shared/config'
 import { CONFIG_PRESETS } from '../../src/shared/presets'
-import { FakeLabClient } from './fake-lab-client'
 
 beforeEach(() => {
   window.localStorage.clear()
-  installLabClient(new FakeLabClient({ initial: { state: 'connected' } }))
   setActivePinia(createPinia())
 })
 
