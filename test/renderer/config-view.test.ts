@@ -9,9 +9,11 @@ import { useConfigStore } from '../../src/renderer/src/stores/config'
 import { usePreferencesStore } from '../../src/renderer/src/stores/preferences'
 import { useScreenStore } from '../../src/renderer/src/stores/screen'
 import { useSweepStore } from '../../src/renderer/src/stores/sweep'
-import { RunFakeClient } from './run-fixtures'
+import { SMALL_CONFIG, ServiceLabClient, type ServiceLabClientOptions } from './service-lab-client'
 
-let fake: RunFakeClient
+// The Configure screen on the real lab host (service-lab-client.ts): a run is started by the
+// LabService on real engine processes, and a refusal is the host's own.
+let host: ServiceLabClient
 let pinia: Pinia
 let wrapper: VueWrapper | undefined
 
@@ -44,15 +46,20 @@ async function inEachLanguage(
 beforeEach(() => {
   window.localStorage.clear()
   window.history.replaceState(null, '', '#/configure')
-  fake = new RunFakeClient({ initial: { state: 'connected' } })
-  installLabClient(fake)
+  useHost()
   pinia = createPinia()
   setActivePinia(pinia)
 })
-afterEach(() => {
+afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
+  await host.dispose()
 })
+
+function useHost(opts: ServiceLabClientOptions = {}): void {
+  host = new ServiceLabClient({ engine: true, ...opts })
+  installLabClient(host)
+}
 
 describe('the Configure screen', () => {
   it('labels each field in plain words with QEMU’s name, its unit and its default', () => {
@@ -134,34 +141,42 @@ describe('the Configure screen', () => {
   })
 
   it('runs with Enter and opens the live screen', async () => {
+    useConfigStore().applyJson(JSON.stringify(SMALL_CONFIG))
     const w = mountView()
     await field(w, 'migration.parameters.downtime-limit').get('input').setValue('500')
+    const finished = host.nextEvent('run.finished')
     await field(w, 'migration.parameters.downtime-limit').get('input').trigger('keydown', { key: 'Enter' })
     await flushPromises()
-    const start = fake.calls.find((c) => c.method === 'runs.start')
-    expect(start?.params).toMatchObject({ config: { migration: { parameters: { 'downtime-limit': 500 } } } })
+    const start = host.callsOf('runs.start')
+    expect(start).toHaveLength(1)
+    expect(start[0]).toMatchObject({ config: { migration: { parameters: { 'downtime-limit': 500 } } } })
     expect(useScreenStore().current).toBe('live')
-    expect(window.location.hash).toBe('#/live/7')
+    // The host's run, as it recorded it.
+    expect(window.location.hash).toBe('#/live/1')
+    expect((await finished).runId).toBe(1)
+    expect(host.detail(1).config).toMatchObject({ migration: { parameters: { 'downtime-limit': 500 } } })
   })
 
   it('does not send an invalid config, and shows the host’s refusal', async () => {
+    // A machine with 64 MiB free: too little for the default guest.
+    useHost({ availableMemoryBytes: 64 * 2 ** 20 })
     const w = mountView()
     await field(w, 'guest.vcpus').get('input').setValue('0')
     await w.get('[data-testid="run"]').trigger('click')
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(fake.calls.some((c) => c.method === 'runs.start')).toBe(false)
+    expect(host.callsOf('runs.start')).toHaveLength(0)
 
     await field(w, 'guest.vcpus').get('input').setValue('2')
-    fake.startError = {
-      kind: 'Validation',
-      message: 'This run needs about 40 GiB.',
-      details: ['migration process: 38 GiB']
-    }
     await w.get('form').trigger('submit')
     await flushPromises()
-    expect(w.get('[data-testid="config-problems"]').text()).toContain('This run needs about 40 GiB.')
+    // The host checks what the page cannot: the memory this machine has free for the run.
+    expect(host.callsOf('runs.start')).toHaveLength(1)
+    const refusal = w.get('[data-testid="config-problems"]').text()
+    expect(refusal).toMatch(/This run needs about [\d.]+ GiB of memory but only 0\.06 GiB is available/)
+    expect(refusal).toContain('Lower guest.memory-mib')
     expect(useScreenStore().current).not.toBe('live')
+    expect(host.history.listRuns().total).toBe(0)
   })
 
   it('offers every capability: none is marked not simulated or kept off', () => {

@@ -32,7 +32,8 @@ import { result } from './run-fixtures'
  *
  * Stood in for, because they are outside the page and its host: the connection (its state, as
  * FakeLabClient has it: the test drops and restores it), the machine's QEMU (the host looks for
- * it on an empty PATH, so every machine is one without QEMU), the PDF printer (the host's
+ * it on an empty PATH, so every machine is one without QEMU), its free memory when the test
+ * says how much (a machine short of memory for a run), the PDF printer (the host's
  * Chromium; the test gives one), and a method the test makes the host refuse (a full disk, say).
  */
 
@@ -51,6 +52,8 @@ export interface ServiceLabClientOptions {
   readonly engine?: boolean
   /** The host's version (app.hello). */
   readonly appVersion?: string
+  /** Memory this machine has free for runs, bytes (default: what the OS reports). */
+  readonly availableMemoryBytes?: number
 }
 
 /** A small guest that runs to convergence in well under a second of wall time. */
@@ -68,6 +71,7 @@ export class ServiceLabClient extends FakeLabClient {
   printPdf: PdfPrinter | undefined
   private readonly dir: string
   private readonly engine: boolean
+  private readonly availableMemoryBytes: number | undefined
   private unsubscribe: () => void
   private nextStartedAtMs = Date.UTC(2026, 10, 25, 12, 0, 0)
 
@@ -76,6 +80,7 @@ export class ServiceLabClient extends FakeLabClient {
     this.dir = mkdtempSync(join(tmpdir(), 'lab-renderer-'))
     this.history = openHistory(join(this.dir, 'history.db'), HISTORY_OPTIONS)
     this.engine = opts.engine ?? false
+    this.availableMemoryBytes = opts.availableMemoryBytes
     this.current = this.startHost(opts.appVersion ?? '0.1.0')
     this.unsubscribe = this.listen()
   }
@@ -104,7 +109,10 @@ export class ServiceLabClient extends FakeLabClient {
       // A host without QEMU, whatever this machine has (measure.support probes it in the host's
       // words); measured runs have their own tests (test/measure, measure-ui.test.ts).
       measure: { env: { PATH: '' }, guestDir: join(this.dir, 'guest') },
-      ...(this.engine ? { processHost: engineHost() } : {})
+      ...(this.engine ? { processHost: engineHost() } : {}),
+      ...(this.availableMemoryBytes !== undefined
+        ? { runs: { availableMemoryBytes: () => this.availableMemoryBytes! } }
+        : {})
     }
     return new LabService(deps)
   }
