@@ -61,6 +61,36 @@ const guestperfBase: LabConfigInput = {
   }
 }
 
+type MigrationInput = NonNullable<LabConfigInput['migration']>
+
+/**
+ * One of guestperf's scenarios: its base with the scenario's capabilities, and the parameters,
+ * policy and guest it changes on top of guestperf's own (as guestperf's Scenario overrides its
+ * defaults, §13.3). The config is named `name`.
+ */
+function onGuestperf(
+  name: string,
+  change: {
+    readonly guest?: Partial<NonNullable<LabConfigInput['guest']>>
+    readonly capabilities: MigrationInput['capabilities']
+    readonly parameters?: MigrationInput['parameters']
+    readonly policy?: MigrationInput['policy']
+  }
+): LabConfigInput {
+  const base = guestperfBase.migration
+  return {
+    ...guestperfBase,
+    name,
+    ...(change.guest && { guest: { ...guestperfBase.guest, ...change.guest } }),
+    migration: {
+      ...base,
+      capabilities: change.capabilities,
+      ...(change.parameters && { parameters: { ...base?.parameters, ...change.parameters } }),
+      ...(change.policy && { policy: { ...base?.policy, ...change.policy } })
+    }
+  }
+}
+
 export const CONFIG_PRESETS: readonly ConfigPreset[] = [
   {
     id: 'qemu-defaults',
@@ -81,19 +111,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf auto-converge',
     description:
       'guestperf’s auto-converge scenario: the stress guest throttled from 20 % in steps of 10 % until it converges.',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf auto-converge',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { 'auto-converge': true },
-        parameters: {
-          ...guestperfBase.migration?.parameters,
-          'cpu-throttle-initial': 20,
-          'cpu-throttle-increment': 10
-        }
-      }
-    }
+    config: onGuestperf('guestperf auto-converge', {
+      capabilities: { 'auto-converge': true },
+      parameters: { 'cpu-throttle-initial': 20, 'cpu-throttle-increment': 10 }
+    })
   },
   {
     // guestperf's compr-xbzrle comparison (compression_xbzrle, cache 10 % of RAM, rounded down
@@ -104,15 +125,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf xbzrle',
     description:
       'The stress guest with XBZRLE and a 64 MiB cache: stress sweeps 1 GiB, 16 pages for each cache slot, so every lookup misses and XBZRLE gains nothing.',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf xbzrle',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { xbzrle: true },
-        parameters: { ...guestperfBase.migration?.parameters, 'xbzrle-cache-size': 64 * 1024 * 1024 }
-      }
-    }
+    config: onGuestperf('guestperf xbzrle', {
+      capabilities: { xbzrle: true },
+      parameters: { 'xbzrle-cache-size': 64 * 1024 * 1024 }
+    })
   },
   {
     // The issue's guest that out-dirties its link (test/engine/xbzrle-run.test.ts): plain
@@ -140,20 +156,11 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf dirty-limit',
     description:
       'The stress guest with a 4096-entry dirty ring, limited to 1 MB/s per vCPU by dirty-limit instead of auto-converge: compare it with guestperf auto-converge.',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf dirty-limit',
-      guest: { ...guestperfBase.guest, 'dirty-ring-size': 4096 },
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { 'dirty-limit': true },
-        parameters: {
-          ...guestperfBase.migration?.parameters,
-          'vcpu-dirty-limit': 1,
-          'x-vcpu-dirty-limit-period': 500
-        }
-      }
-    }
+    config: onGuestperf('guestperf dirty-limit', {
+      guest: { 'dirty-ring-size': 4096 },
+      capabilities: { 'dirty-limit': true },
+      parameters: { 'vcpu-dirty-limit': 1, 'x-vcpu-dirty-limit-period': 500 }
+    })
   },
   {
     // guestperf's multifd comparison (tests/migration-stress/guestperf/comparison.py,
@@ -163,15 +170,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf multifd',
     description:
       'The stress guest sent over 4 multifd channels: compare it with guestperf defaults (one sender thread).',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf multifd',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { multifd: true },
-        parameters: { ...guestperfBase.migration?.parameters, 'multifd-channels': 4 }
-      }
-    }
+    config: onGuestperf('guestperf multifd', {
+      capabilities: { multifd: true },
+      parameters: { 'multifd-channels': 4 }
+    })
   },
   {
     // The compression side of the same comparison: zstd in every channel sends ~1/2.9 of a page's
@@ -181,19 +183,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf multifd zstd',
     description:
       'guestperf multifd with zstd compression in each of the 4 channels: fewer bytes on the wire, more CPU per page.',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf multifd zstd',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { multifd: true },
-        parameters: {
-          ...guestperfBase.migration?.parameters,
-          'multifd-channels': 4,
-          'multifd-compression': 'zstd'
-        }
-      }
-    }
+    config: onGuestperf('guestperf multifd zstd', {
+      capabilities: { multifd: true },
+      parameters: { 'multifd-channels': 4, 'multifd-compression': 'zstd' }
+    })
   },
   {
     // guestperf's post-copy scenarios (Scenario post_copy=True, post_copy_iters 5, its default):
@@ -202,15 +195,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf postcopy',
     description:
       'The stress guest switched to postcopy after 5 dirty-bitmap syncs (guestperf post_copy_iters): a short downtime, paid for by page faults on the destination.',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf postcopy',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { 'postcopy-ram': true },
-        policy: { ...guestperfBase.migration?.policy, 'postcopy-after-syncs': 5 }
-      }
-    }
+    config: onGuestperf('guestperf postcopy', {
+      capabilities: { 'postcopy-ram': true },
+      policy: { 'postcopy-after-syncs': 5 }
+    })
   },
   {
     // The same with postcopy-preempt: urgent pages on their own channel; compare the blocktime.
@@ -218,15 +206,10 @@ export const CONFIG_PRESETS: readonly ConfigPreset[] = [
     name: 'guestperf postcopy-preempt',
     description:
       'guestperf postcopy with postcopy-preempt: faulted pages skip the background push on their own channel, so the guest waits less (compare postcopy-blocktime).',
-    config: {
-      ...guestperfBase,
-      name: 'guestperf postcopy-preempt',
-      migration: {
-        ...guestperfBase.migration,
-        capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
-        policy: { ...guestperfBase.migration?.policy, 'postcopy-after-syncs': 5 }
-      }
-    }
+    config: onGuestperf('guestperf postcopy-preempt', {
+      capabilities: { 'postcopy-ram': true, 'postcopy-preempt': true },
+      policy: { 'postcopy-after-syncs': 5 }
+    })
   },
   {
     // The issue's guest that out-dirties its link (test/engine/postcopy-run.test.ts), on two
