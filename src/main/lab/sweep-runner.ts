@@ -18,6 +18,7 @@ import {
 import type { ProcessHost } from '../process/host'
 import type { HistoryDb } from '../storage'
 import { EnginePool } from '../process/engine-pool'
+import { cancelAndWait } from './cancel-all'
 import { beginRunRecording, type RecordedRunEngine, type RunRecording } from './recorded-run'
 import { runParsedMigration } from './run'
 
@@ -408,9 +409,7 @@ export class SweepRunner {
 
   /** Cancels every sweep and waits until each has recorded its end (host shutdown). */
   async cancelAll(): Promise<void> {
-    const all = [...this.sweeps.values()]
-    for (const sweep of all) sweep.abort.abort()
-    await Promise.all(all.map((sweep) => sweep.finished))
+    await cancelAndWait(this.sweeps.values(), (sweep) => sweep.finished)
   }
 
   private async execute(

@@ -13,6 +13,7 @@ import { measureMigration, measureProblems, type MeasureOptions } from '../../me
 import { kvmUsable, qemuBinaryVersion, resolveQemuBinary } from '../../measure/qemu'
 import { measureSupport } from '../../measure/support'
 import type { HistoryDb } from '../../storage'
+import { cancelAndWait } from '../cancel-all'
 import { HostPresetStore } from '../host-presets'
 import { runParsedMigration } from '../run'
 import type { LabHandlers, LabService } from '../service'
@@ -248,9 +249,7 @@ class MeasurementManager {
 
   /** Cancels every measurement and waits until its QEMUs are stopped and it is recorded. */
   async stopAll(): Promise<void> {
-    const runs = [...this.active.values()]
-    for (const run of runs) run.abort.abort()
-    await Promise.all(runs.map((run) => run.done))
+    await cancelAndWait(this.active.values(), (run) => run.done)
   }
 }
 

@@ -19,6 +19,7 @@ import type {
   VcpuThroughputSeries
 } from '../../../shared/result'
 import type { HistoryDb } from '../../storage'
+import { cancelAndWait } from '../cancel-all'
 import { beginRunRecording, withRunSeed, type RecordedRunEngine, type RunRecording } from '../recorded-run'
 import { runParsedMigration, type RunMigrationOptions, type RunOutput } from '../run'
 import type { LabHandlers, LabService } from '../service'
@@ -387,9 +388,7 @@ class RunManager {
 
   /** Cancels every run and waits until each is recorded. */
   async stopAll(reason: string): Promise<void> {
-    const runs = [...this.active.values()]
-    for (const run of runs) run.abort.abort(new Error(reason))
-    await Promise.all(runs.map((run) => run.done))
+    await cancelAndWait(this.active.values(), (run) => run.done, new Error(reason))
   }
 }
 
