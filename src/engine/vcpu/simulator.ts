@@ -1,5 +1,6 @@
 import {
   PAGE_CHUNK_PAGES,
+  PAGE_CHUNK_PENDING_WRITES,
   PAGE_CHUNK_SHIFT,
   TELEMETRY_TICK_US,
   US_PER_S
@@ -463,7 +464,7 @@ export class VcpuSimulator {
         if (touch === undefined) pc.firstTouchPlus1[chunk] = touch = new Uint32Array(PAGE_CHUNK_PAGES)
         if (touch[index] === 0) touch[index] = t + 1
       }
-      // The write is queued on its chunk and applied with the chunk's next 1023 (applyPending):
+      // The write is queued on its chunk and applied with the chunk's next ones (applyPending):
       // a uniform guest writes random pages of a record 8 MiB per GiB of working set, so a write
       // applied at once was a cache and TLB miss; a batch finds its chunk's 128 KiB hot. The
       // queue is applied in order before anything reads the record or the log.
@@ -701,8 +702,8 @@ const FAULT_LANE_EVERY_US = 10_000
 
 const EMPTY = new Uint32Array(0)
 const EMPTY16 = new Uint16Array(0)
-/** Words of a chunk's pending list: 1024 writes. */
-const PENDING_WORDS = 2048
+/** Words of a chunk's pending list: (index, t + 1) per write. */
+const PENDING_WORDS = 2 * PAGE_CHUNK_PENDING_WRITES
 const TWO_POW_32 = 4294967296
 const UNIFORM = 0
 const HOTSPOT = 1

@@ -1,5 +1,11 @@
 import { labError, type LabError } from '../errors'
-import { MIB, PAGE_CHUNK_PAGES, TELEMETRY_TICK_US, US_PER_MS } from '../engine/constants'
+import {
+  MIB,
+  PAGE_CHUNK_PAGES,
+  PAGE_CHUNK_PENDING_WRITES,
+  TELEMETRY_TICK_US,
+  US_PER_MS
+} from '../engine/constants'
 import { layoutGuest } from '../engine/workload'
 import type { LabConfig } from './schema'
 
@@ -39,7 +45,9 @@ export function estimateRunMemory(config: LabConfig): MemoryEstimate {
     const touched = Math.min(plan.regionPages, Math.ceil(plan.writesPerSecond * maxTimeS) + 1)
     // Chunks are whole: a region may straddle one more chunk at each end, and wrap once.
     const chunkPages = (Math.ceil(touched / PAGE_CHUNK_PAGES) + 2) * PAGE_CHUNK_PAGES
-    const chunkBytes = chunkPages * 4 + chunkPages / 8
+    // Per page: its last write (4 B) and dirty bit; per chunk: the queue of writes not applied yet.
+    const chunkBytes =
+      chunkPages * 4 + chunkPages / 8 + (chunkPages / PAGE_CHUNK_PAGES) * PAGE_CHUNK_PENDING_WRITES * 8
     vcpuBytes += chunkBytes
     // The last-write chunks travel to the migration process for the oracle (copied in Electron),
     // and a harvest reply holds up to 4 B per dirty page.

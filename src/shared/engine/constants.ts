@@ -52,3 +52,9 @@ export const GIB = 1024 * MIB
  */
 export const PAGE_CHUNK_SHIFT = 15
 export const PAGE_CHUNK_PAGES = 1 << PAGE_CHUNK_SHIFT
+/**
+ * A vCPU queues up to this many writes per chunk (8 bytes each: page index, time + 1) before it
+ * applies them to the chunk's last-write record and dirty bitmap in one batch; about a sync
+ * period's writes of a busy chunk, so a harvest reads entries it has just applied (issue 11).
+ */
+export const PAGE_CHUNK_PENDING_WRITES = 8192
