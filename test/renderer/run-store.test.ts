@@ -6,15 +6,11 @@ import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { playheadAt, useRunStore } from '../../src/renderer/src/stores/run'
 import type { LabMethod } from '../../src/shared/protocol/lab-api'
 import type { TimelineEvent } from '../../src/shared/result'
-import { RunFakeClient, batch, result, sample } from './run-fixtures'
-
-let fake: RunFakeClient
+import { RunFakeClient, batch, result } from './run-fixtures'
+import { SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
 
 beforeEach(() => {
   window.localStorage.clear()
-  vi.useFakeTimers({ now: 1_000_000 })
-  fake = new RunFakeClient({ initial: { state: 'connected' } })
-  installLabClient(fake)
   setActivePinia(createPinia())
 })
 afterEach(() => {
@@ -35,7 +31,18 @@ describe('the playback clock', () => {
   })
 })
 
-describe('the run store', () => {
+// The page's playback clock: telemetry of chosen virtual times, replayed against fake wall time.
+// Here the host's run is a stand-in (RunFakeClient answers runs.start and the test pushes the
+// telemetry): a real engine run streams on real time, which a fake clock cannot pace. What the
+// store does with a real run is in the next block.
+describe('the run store’s playback', () => {
+  let fake: RunFakeClient
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 })
+    fake = new RunFakeClient({ initial: { state: 'connected' } })
+    installLabClient(fake)
+  })
+
   it('starts a run, merges its telemetry and replays it at 10× virtual time', async () => {
     const run = useRunStore()
     expect(await run.start({ guest: { vcpus: 2 } })).toBeNull()
@@ -124,65 +131,106 @@ describe('the run store', () => {
     expect(run.data.timeMs).toHaveLength(10)
     expect(run.phase).toBe('completed')
   })
+})
 
-  it('reports a refused start and stays idle', async () => {
+describe('the run store on the real lab host', () => {
+  // A LabService with real engine processes (service-lab-client.ts); real time.
+  let host: ServiceLabClient
+  beforeEach(() => {
+    host = new ServiceLabClient({ engine: true })
+    installLabClient(host)
+  })
+  afterEach(async () => {
+    useRunStore().stopLoop()
+    await host.dispose()
+  })
+
+  const twoVcpus = { ...SMALL_CONFIG, guest: { ...SMALL_CONFIG.guest, vcpus: 2 } }
+
+  it('starts a run and takes its telemetry, not another run’s, as the host records it', async () => {
     const run = useRunStore()
-    fake.startError = {
-      kind: 'Validation',
-      message: 'The config has 1 problem(s).',
-      details: ['guest.vcpus: too small']
-    }
+    const finished = host.nextEvent('run.finished', (p) => p.runId === 1)
+    expect(await run.start(twoVcpus)).toBeNull()
+    expect(host.callsOf('runs.start')).toEqual([{ config: twoVcpus }])
+    expect(run.phase).toBe('running')
+    expect(run.runId).toBe(1)
+    expect(run.vcpuCount).toBe(2)
+    expect(run.speed).toBe(10)
+    // Another page's run at the same time (a sweep, another tab) streams on the same host.
+    const otherFinished = host.nextEvent('run.finished', (p) => p.runId === 2)
+    await host.callFromAnotherPage('runs.start', { config: SMALL_CONFIG })
+
+    const { result: ended } = await finished
+    await otherFinished
+    expect(run.phase).toBe('completed')
+    // The replay ends at the last thing the run shows (the guest resuming on the destination
+    // comes after QEMU's total-time).
+    expect(run.endMs).toBeGreaterThanOrEqual(ended['total-time'])
+    // What the page merged from the host's telemetry events is the run the host recorded.
+    const recorded = host.detail(1)
+    expect(recorded.downsampled).toBe(false)
+    expect(run.data.timeMs).toEqual(recorded.progress.map((p) => p['time-ms']))
+    expect([...run.data.throughput.keys()].sort()).toEqual([0, 1])
+    // At max speed it shows everything.
+    run.setSpeed('max')
+    expect(run.playheadMs).toBe(run.endMs)
+    expect(run.playbackDone).toBe(true)
+  })
+
+  it('reports the host’s refusal and stays idle', async () => {
+    const run = useRunStore()
     const error = await run.start({ guest: { vcpus: 0 } })
     expect(error?.kind).toBe('Validation')
     expect(run.phase).toBe('idle')
-    expect(run.startError?.details).toEqual(['guest.vcpus: too small'])
+    expect(run.startError?.details?.some((d) => d.startsWith('guest.vcpus'))).toBe(true)
+    expect(host.history.listRuns().total).toBe(0)
   })
 
-  it('cancels the running run once, and records a failure', async () => {
+  it('cancels the run on screen once, at the moment on screen, and the host records it cancelled', async () => {
     const run = useRunStore()
-    await run.start({})
+    // At 1× the screen is far behind the engine (4 s of virtual time, computed in a fraction of
+    // that): whether the engine still runs or has finished, the host records the run as it was
+    // at the moment the user pressed Esc.
+    run.setSpeed(1)
+    const fourSeconds = {
+      guest: { 'memory-mib': 64, vcpus: 1, workloads: [{ 'dirty-rate-mibps': 2, 'working-set-mib': 4 }] },
+      migration: { parameters: { 'max-bandwidth': 16 * 2 ** 20 } }
+    }
+    const firstTelemetry = host.nextEvent('run.telemetry')
+    await run.start(fourSeconds)
+    await firstTelemetry
+    expect(run.playbackDone).toBe(false)
+    const ended = host.nextEvent('run.finished', (p) => p.result.status === 'cancelled')
     await run.cancel()
     await run.cancel()
-    // The cancel names the moment on screen (the engine is usually far ahead of it).
-    expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toEqual([
-      { method: 'runs.cancel', params: { runId: 7, atVirtualMs: run.playheadMs } }
-    ])
+    const atVirtualMs = run.playheadMs
+    expect(host.callsOf('runs.cancel')).toEqual([{ runId: 1, atVirtualMs }])
     expect(run.cancelling).toBe(true)
-    fake.push({
-      event: 'run.failed',
-      payload: { runId: 7, error: { kind: 'ProcessCrashed', message: 'vcpu-1 crashed' } }
-    })
-    expect(run.phase).toBe('failed')
-    expect(run.error?.message).toBe('vcpu-1 crashed')
+    const { result: cancelled } = await ended
+    await vi.waitFor(() => expect(run.phase).toBe('cancelled'))
     expect(run.cancelling).toBe(false)
+    expect(cancelled['total-time']).toBeLessThanOrEqual(atVirtualMs)
+    expect(host.history.getRunRecord(1).status).toBe('cancelled')
   })
 
   it('reopens a recorded run with everything shown', async () => {
+    const ended = host.nextEvent('run.finished')
+    await host.callFromAnotherPage('runs.start', { config: twoVcpus })
+    const { result: recorded } = await ended
     const run = useRunStore()
-    fake.snapshot = {
-      runId: 3,
-      status: 'completed',
-      reason: 'completed',
-      seed: 1,
-      config: { guest: { vcpus: 1 } },
-      result: result({ 'total-time': 1500 }),
-      error: null,
-      progress: [sample(0), sample(100), sample(1500, { status: 'completed' })],
-      throughput: [{ vcpu: 0, 'bucket-ms': 100, 'time-ms': [0, 100], 'mib-per-s': [16, 0] }],
-      timeline: [{ 'time-ms': 0, lane: 'migration', state: 'setup' }],
-      downsampled: false
-    }
-    expect(await run.open(3)).toBeNull()
+    expect(await run.open(1)).toBeNull()
+    expect(host.callsOf('runs.get')).toEqual([{ runId: 1 }])
     expect(run.phase).toBe('completed')
     expect(run.reopened).toBe(true)
-    expect(run.playheadMs).toBe(1500)
+    expect(run.vcpuCount).toBe(2)
+    expect(run.endMs).toBeGreaterThanOrEqual(recorded['total-time'])
+    expect(run.playheadMs).toBe(run.endMs)
     expect(run.playbackDone).toBe(true)
-    expect(run.data.throughput.get(0)?.timeMs).toEqual([0, 100])
+    expect(run.data.throughput.get(0)?.timeMs).toEqual(host.detail(1).throughput[0]['time-ms'])
 
-    fake.snapshot = null
     const error = await run.open(99)
     expect(error?.kind).toBe('NotFound')
-    expect(run.startError?.message).toBe('There is no run 99.')
+    expect(run.startError?.message).toBe('There is no run 99 in the history')
   })
 })
 
