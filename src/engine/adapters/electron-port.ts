@@ -1,7 +1,7 @@
 import { LabFailure, labError } from '../../shared/errors'
-import { OnceValue } from '../../shared/once-value'
 import type { Port } from '../../shared/port'
 import { wrapChildChannel, type ChildChannelLike } from './child-channel'
+import { RawPorts, wrapRawPort } from './transport-port'
 
 /**
  * Electron MessagePortMain / ParentPort → Port, written against structural types so that it
@@ -38,18 +38,13 @@ export interface ParentPortLike {
   off(event: 'message', listener: (e: MainMessageEventLike) => void): unknown
 }
 
-const rawPorts = new WeakMap<Port, MessagePortMainLike>()
+const rawPorts = new RawPorts<MessagePortMainLike>(
+  'only ports made by the Electron adapter can be handed over on an Electron link'
+)
 
 /** The MessagePortMain behind a Port this adapter made, to hand it over to another process. */
 export function unwrapMainPort(port: Port): MessagePortMainLike {
-  const raw = rawPorts.get(port)
-  if (!raw) {
-    throw new LabFailure(
-      labError('Internal', 'only ports made by the Electron adapter can be handed over on an Electron link')
-    )
-  }
-  rawPorts.delete(port)
-  return raw
+  return rawPorts.take(port)
 }
 
 function unwrapAll(ports: readonly Port[] | undefined): MessagePortMainLike[] | undefined {
@@ -62,35 +57,14 @@ function received(e: MainMessageEventLike): readonly [unknown, readonly Port[]] 
 }
 
 export function wrapMainPort(port: MessagePortMainLike): Port {
-  const closed = new OnceValue<void>()
-  let started = false
-  port.on('close', () => closed.settle())
-  const wrapper: Port = {
-    post(message, opts) {
-      port.postMessage(message, unwrapAll(opts?.ports))
-    },
-    onMessage(handler) {
-      const listener = (e: MainMessageEventLike): void => handler(...received(e))
-      port.on('message', listener)
-      // A MessagePortMain holds messages back until it is started; start once a listener exists
-      // so that nothing sent before the subscription is lost.
-      if (!started) {
-        started = true
-        port.start()
-      }
-      return () => {
-        port.off('message', listener)
-      }
-    },
-    onClose(handler) {
-      return closed.listen(handler)
-    },
-    close() {
-      port.close()
-    }
-  }
-  rawPorts.set(wrapper, port)
-  return wrapper
+  return wrapRawPort(port, rawPorts, {
+    onRawClose: (listener) => port.on('close', listener),
+    send: (message, opts) => port.postMessage(message, unwrapAll(opts?.ports)),
+    receive: received,
+    // A MessagePortMain holds messages back until it is started; start once a listener exists
+    // so that nothing sent before the subscription is lost.
+    firstSubscribed: () => port.start()
+  })
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { MessagePort as NodeMessagePort, Transferable, Worker } from 'node:worker_threads'
-import { LabFailure, labError } from '../../shared/errors'
-import { OnceValue } from '../../shared/once-value'
 import type { Port } from '../../shared/port'
 import { wrapChildChannel } from './child-channel'
+import { RawPorts, wrapRawPort } from './transport-port'
 
 /**
  * worker_threads → Port (toolchain.md §3 "Host abstraction").
@@ -26,22 +25,9 @@ function isEnvelope(m: unknown): m is Envelope {
 }
 
 /** The raw worker_threads port behind each Port this adapter made, for hand-over. */
-const rawPorts = new WeakMap<Port, NodeMessagePort>()
-
-function unwrapForTransfer(port: Port): NodeMessagePort {
-  const raw = rawPorts.get(port)
-  if (!raw) {
-    throw new LabFailure(
-      labError(
-        'Internal',
-        'only ports made by the worker_threads adapter can be handed over on a worker_threads link'
-      )
-    )
-  }
-  // The raw port moves to the other thread: this wrapper must not be used any more.
-  rawPorts.delete(port)
-  return raw
-}
+const rawPorts = new RawPorts<NodeMessagePort>(
+  'only ports made by the worker_threads adapter can be handed over on a worker_threads link'
+)
 
 /** Builds what to post: the value (or an envelope) and the transfer list. */
 function encode(
@@ -51,7 +37,7 @@ function encode(
   if (!opts) return [message, undefined]
   const transfer: Transferable[] = opts.transfer ? [...opts.transfer] : []
   if (opts.ports && opts.ports.length > 0) {
-    const raw = opts.ports.map(unwrapForTransfer)
+    const raw = opts.ports.map((port) => rawPorts.take(port))
     transfer.push(...raw)
     const envelope: Envelope = { [ENVELOPE]: 1, data: message, ports: raw }
     return [envelope, transfer]
@@ -68,33 +54,15 @@ const NO_PORTS: readonly Port[] = Object.freeze([])
 
 /** Wraps a worker_threads MessagePort (either end of a MessageChannel, or a worker's parentPort). */
 export function wrapNodePort(port: NodeMessagePort): Port {
-  const closed = new OnceValue<void>()
-  port.once('close', () => closed.settle())
-  const wrapper: Port = {
-    post(message, opts) {
+  // Adding a 'message' listener starts the port; messages queued before are delivered then.
+  return wrapRawPort(port, rawPorts, {
+    onRawClose: (listener) => port.once('close', listener),
+    send(message, opts) {
       const [value, transfer] = encode(message, opts)
       port.postMessage(value, transfer)
     },
-    onMessage(handler) {
-      // Adding a 'message' listener starts the port; messages queued before are delivered now.
-      const listener = (m: unknown): void => {
-        const [data, ports] = decode(m)
-        handler(data, ports)
-      }
-      port.on('message', listener)
-      return () => {
-        port.off('message', listener)
-      }
-    },
-    onClose(handler) {
-      return closed.listen(handler)
-    },
-    close() {
-      port.close()
-    }
-  }
-  rawPorts.set(wrapper, port)
-  return wrapper
+    receive: decode
+  })
 }
 
 /**
