@@ -8,9 +8,21 @@ import type {
 import type { ConnectionInfo, LabClient } from '../../src/renderer/src/services/lab-api'
 
 /**
- * A stand-in for the lab host in renderer tests: the test decides the connection state, pushes
- * events, and sees every call. It replaces only the transport; the stores and components under
- * test are the real ones.
+ * The page's connection to the lab host, stood in for: the test sets its state (connecting,
+ * connected, dropped, the host gone), sees every call, and delivers events. It stays for two
+ * reasons, neither of them the lab's queries or runs:
+ *
+ * - ServiceLabClient (service-lab-client.ts) extends it for the connection alone: the WebSocket
+ *   or Electron IPC between page and host is not what the store and screen tests test (its own
+ *   tests are test/web and test/renderer's transport cases), and its state must be set at will.
+ *   Every call it makes goes to a real LabService.
+ * - RunFakeClient (run-fixtures.ts) extends it for the tests that play a run of chosen telemetry
+ *   and result on the Live screen and its store (the playback clock on fake timers, a crash, a
+ *   multifd or a non-converged run drawn from known figures) and for measure-ui.test.ts (a real
+ *   QEMU measurement is outside what runs here). Starting, refusing, cancelling and reopening
+ *   runs are tested on the real host (run-store, run-view, config-view, history-view).
+ *
+ * Answered here without a host: only app.hello and app.ping, for RunFakeClient's tests.
  */
 export class FakeLabClient implements LabClient {
   readonly transport: 'web' | 'electron'

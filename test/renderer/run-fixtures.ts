@@ -6,11 +6,12 @@ import type { LiveChartLabels } from '../../src/renderer/src/charts/live-options
 import { FakeLabClient } from './fake-lab-client'
 
 /**
- * Fixtures of the run screens' tests: a fake host that answers the run methods the way the real
- * one does (it replaces only the transport), and telemetry and results shaped like the engine's.
+ * Fixtures of the run screens' tests: telemetry and results shaped like the engine's, and
+ * RunFakeClient, a stand-in host for the cases that replay a run of chosen telemetry and result
+ * (see fake-lab-client.ts for why those remain; runs on the real host use ServiceLabClient).
  */
 
-/** The fake host, answering the run methods the way the real one does. */
+/** Answers runs.start/cancel/get itself, so the test can push the run's telemetry and end. */
 export class RunFakeClient extends FakeLabClient {
   nextRunId = 7
   startError: { kind: 'Validation'; message: string; details: string[] } | null = null

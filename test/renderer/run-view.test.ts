@@ -11,9 +11,14 @@ import { useScreenStore } from '../../src/renderer/src/stores/screen'
 import LiveRunView from '../../src/renderer/src/views/LiveRunView.vue'
 import type { TimelineEvent } from '../../src/shared/result'
 import { RunFakeClient, batch, result } from './run-fixtures'
+import { ServiceLabClient } from './service-lab-client'
 
-// The live screen with the real stores and a fake host; ECharts renders to SVG (happy-dom has no
-// canvas, toolchain.md §7), so the test can see that lanes and lines are drawn.
+// The live screen with the real stores; ECharts renders to SVG (happy-dom has no canvas,
+// toolchain.md §7), so the test can see that lanes and lines are drawn. Starting, cancelling and
+// reopening a run talk to the real lab host (the last block, service-lab-client.ts). The cases
+// that draw a run of a given result (multifd channels, a downtime breakdown, each reason a run
+// did not converge, a crash, a replay paced on the wall clock) push that run's telemetry and end
+// from RunFakeClient: the engine does not crash or stall on demand through the LabApi.
 
 let fake: RunFakeClient
 let pinia: Pinia
@@ -232,25 +237,6 @@ describe('the Live run screen', () => {
     expect(zhWhy).not.toMatch(/held|needs|bandwidth/)
   })
 
-  it('cancels with Esc while the engine runs, and not after', async () => {
-    mountView()
-    const run = useRunStore()
-    await run.start({})
-    await flushPromises()
-    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
-    await flushPromises()
-    expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toHaveLength(1)
-    expect(wrapper!.get('[data-testid="run-status"]').text()).toBe('Cancelling…')
-    fake.push({
-      event: 'run.finished',
-      payload: { runId: 7, result: result({ status: 'cancelled', downtime: undefined }) }
-    })
-    await flushPromises()
-    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
-    expect(fake.calls.filter((c) => c.method === 'runs.cancel')).toHaveLength(1)
-    expect(wrapper!.find('[data-testid="cancel-run"]').exists()).toBe(false)
-  })
-
   it('replays at the chosen speed and can skip to the end', async () => {
     const w = mountView()
     const run = useRunStore()
@@ -292,30 +278,6 @@ describe('the Live run screen', () => {
     expect(failure.text()).toContain('The run failed (ProcessCrashed).')
     expect(failure.text()).toContain('vcpu-1 exited with code 1')
     expect(failure.text()).toContain('Run it again')
-  })
-
-  it('reopens the run named in the address', async () => {
-    window.history.replaceState(null, '', '#/live/3')
-    pinia = createPinia()
-    setActivePinia(pinia)
-    fake.snapshot = {
-      runId: 3,
-      status: 'completed',
-      reason: 'completed',
-      seed: 1,
-      config: { name: 'from history' },
-      result: result(),
-      error: null,
-      progress: [],
-      throughput: [],
-      timeline,
-      downsampled: false
-    }
-    const w = mountView()
-    await flushPromises()
-    expect(fake.calls.find((c) => c.method === 'runs.get')?.params).toEqual({ runId: 3 })
-    expect(w.get('[data-testid="run-name"]').text()).toBe('from history')
-    expect(w.get('[data-testid="summary-downtime"]').text()).toContain('39.4 ms')
   })
 
   it('says why the run ended in Chinese from lab.outcome: converged', async () => {
@@ -380,5 +342,58 @@ describe('the Live run screen', () => {
     expect(w.text()).toContain('实时运行')
     expect(w.get('[data-testid="run-status"]').text()).toBe('已完成')
     expect(w.get('[data-testid="summary-downtime"]').text()).toContain('停机时间（QEMU 报告值）')
+  })
+})
+
+describe('the Live run screen on the real lab host', () => {
+  // A LabService with real engine processes (service-lab-client.ts).
+  let host: ServiceLabClient
+  beforeEach(() => {
+    host = new ServiceLabClient({ engine: true })
+    installLabClient(host)
+  })
+  afterEach(async () => {
+    wrapper?.unmount()
+    wrapper = undefined
+    useRunStore().stopLoop()
+    await host.dispose()
+  })
+
+  it('cancels with Esc while the run is on screen, and not after', async () => {
+    mountView()
+    const run = useRunStore()
+    // 4 s of virtual time at 1×: the run is on screen long after the engine has sent it.
+    run.setSpeed(1)
+    const firstTelemetry = host.nextEvent('run.telemetry')
+    await run.start({
+      guest: { 'memory-mib': 64, vcpus: 1, workloads: [{ 'dirty-rate-mibps': 2, 'working-set-mib': 4 }] },
+      migration: { parameters: { 'max-bandwidth': 16 * 2 ** 20 } }
+    })
+    await firstTelemetry
+    const cancelled = host.nextEvent('run.finished', (p) => p.result.status === 'cancelled')
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    await flushPromises()
+    expect(host.callsOf('runs.cancel')).toHaveLength(1)
+    expect(wrapper!.get('[data-testid="run-status"]').text()).toBe('Cancelling…')
+    await cancelled
+    await vi.waitFor(() => expect(run.phase).toBe('cancelled'))
+    await flushPromises()
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))
+    expect(host.callsOf('runs.cancel')).toHaveLength(1)
+    expect(wrapper!.find('[data-testid="cancel-run"]').exists()).toBe(false)
+    expect(host.history.getRunRecord(1).status).toBe('cancelled')
+  })
+
+  it('reopens the run named in the address', async () => {
+    const recorded = host.addRun({ config: { name: 'from history' }, downtimeMs: 39.4 })
+    window.history.replaceState(null, '', `#/live/${recorded.id}`)
+    pinia = createPinia()
+    setActivePinia(pinia)
+    const w = mountView()
+    await flushPromises()
+    expect(host.callsOf('runs.get')).toEqual([{ runId: recorded.id }])
+    expect(w.get('[data-testid="run-name"]').text()).toBe('from history')
+    // The downtime as the host recorded it, beside the config's limit (QEMU's default 300 ms).
+    expect(w.get('[data-testid="summary-downtime"]').text()).toMatch(/39\.4 ms\s*limit 300 ms/)
   })
 })
