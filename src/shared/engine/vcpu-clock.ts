@@ -70,6 +70,38 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError'
 }
 
+/**
+ * The changes of one setting at given virtual times (the throttle percentage, the dirty-limit
+ * sleep), in time order, and how far they have been applied.
+ */
+class TimedChanges {
+  private readonly atUs: number[] = []
+  private readonly values: number[] = []
+  private applied = 0
+
+  /** `what`: the setting, for the error when a change is added in the past. */
+  constructor(private readonly what: string) {}
+
+  /** Adds a change at `atUs`; none may come before `nowUs` or before the last one added. */
+  add(atUs: number, value: number, nowUs: number): void {
+    const last = this.atUs.length > 0 ? this.atUs[this.atUs.length - 1] : 0
+    if (atUs < nowUs || atUs < last)
+      throw new ScheduleError(`${this.what} change at ${atUs} µs is in the past (now ${nowUs} µs)`)
+    this.atUs.push(atUs)
+    this.values.push(value)
+  }
+
+  /** When the next change not applied yet is due, µs; Infinity when none is left. */
+  nextUs(): number {
+    return this.applied < this.atUs.length ? this.atUs[this.applied] : Infinity
+  }
+
+  /** The next change's value, now applied (call once nextUs() has come). */
+  take(): number {
+    return this.values[this.applied++]
+  }
+}
+
 export class VcpuClock {
   /** Virtual time computed so far, µs. */
   nowUs = 0
@@ -97,9 +129,7 @@ export class VcpuClock {
   private readonly holdEnd: number[] = []
   private holdIndex = 0
 
-  private readonly throttleAt: number[] = []
-  private readonly throttlePct: number[] = []
-  private throttleIndex = 0
+  private readonly throttleChanges = new TimedChanges('throttle')
   private pct = 0
   /** Next expiry of the throttle timer before the BQL delay, µs (Infinity when off). */
   private timerUs = Infinity
@@ -107,9 +137,8 @@ export class VcpuClock {
   private stopUs = Infinity
 
   private readonly ringFullRunUs: number
-  private readonly limitAt: number[] = []
-  private readonly limitSleep: number[] = []
-  private limitIndex = 0
+  /** Changes of the dirty-limit sleep per ring-full exit, µs. */
+  private readonly limitChanges = new TimedChanges('dirty-limit')
   private sleepUsPerFull = 0
   /** The current sleep is a dirty-limit sleep (no BQL to take back) rather than a throttle one. */
   private sleepIsDirtyLimit = false
@@ -150,17 +179,9 @@ export class VcpuClock {
         this.holdStart.push(e.startUs)
         this.holdEnd.push(e.endUs)
       } else if (e.kind === 'throttle') {
-        const last = this.throttleAt.length > 0 ? this.throttleAt[this.throttleAt.length - 1] : 0
-        if (e.atUs < this.nowUs || e.atUs < last)
-          throw new ScheduleError(`throttle change at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
-        this.throttleAt.push(e.atUs)
-        this.throttlePct.push(e.pct)
+        this.throttleChanges.add(e.atUs, e.pct, this.nowUs)
       } else if (e.kind === 'dirty-limit') {
-        const last = this.limitAt.length > 0 ? this.limitAt[this.limitAt.length - 1] : 0
-        if (e.atUs < this.nowUs || e.atUs < last)
-          throw new ScheduleError(`dirty-limit change at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
-        this.limitAt.push(e.atUs)
-        this.limitSleep.push(Math.max(0, e.sleepUsPerFull))
+        this.limitChanges.add(e.atUs, Math.max(0, e.sleepUsPerFull), this.nowUs)
       } else {
         if (e.atUs < this.nowUs)
           throw new ScheduleError(`stop at ${e.atUs} µs is in the past (now ${this.nowUs} µs)`)
@@ -184,13 +205,13 @@ export class VcpuClock {
         this.endPhase(now, sink)
         continue
       }
-      if (this.throttleIndex < this.throttleAt.length && this.throttleAt[this.throttleIndex] <= now) {
-        this.applyThrottle(now, this.throttlePct[this.throttleIndex++], sink)
+      if (this.throttleChanges.nextUs() <= now) {
+        this.applyThrottle(now, this.throttleChanges.take(), sink)
         continue
       }
-      if (this.limitIndex < this.limitAt.length && this.limitAt[this.limitIndex] <= now) {
+      if (this.limitChanges.nextUs() <= now) {
         // Takes effect at the next ring-full exit (dirtylimit_vcpu_execute reads it then).
-        this.sleepUsPerFull = this.limitSleep[this.limitIndex++]
+        this.sleepUsPerFull = this.limitChanges.take()
         continue
       }
       if (this.stopUs <= now) {
@@ -203,9 +224,8 @@ export class VcpuClock {
         continue
       }
       // Nothing due now: move to the next thing that can happen.
-      const nextThrottle =
-        this.throttleIndex < this.throttleAt.length ? this.throttleAt[this.throttleIndex] : Infinity
-      const nextLimit = this.limitIndex < this.limitAt.length ? this.limitAt[this.limitIndex] : Infinity
+      const nextThrottle = this.throttleChanges.nextUs()
+      const nextLimit = this.limitChanges.nextUs()
       const ring = this.phase === 'run' ? this.nextRingFullUs() : Infinity
       const next = Math.min(untilUs, this.stopUs, nextThrottle, nextLimit, fire, ring)
       if (this.phase !== 'run') {
