@@ -69,7 +69,7 @@ export class VcpuSimulator {
   /** Dirty log since the last harvest: a bitmap per chunk. */
   private readonly dirtyChunks: (Int32Array | undefined)[]
   private readonly dirtyChunkTouched: Uint8Array
-  private dirtyChunkList: number[] = []
+  private readonly dirtyChunkList: number[] = []
   private dirtyCount = 0
 
   /** The oracle's record: last write time + 1 per page, per chunk. */
@@ -87,6 +87,8 @@ export class VcpuSimulator {
   private readonly pendingLength: Int32Array
   /** Chunks that may have pending writes (a chunk is listed again after each full batch). */
   private readonly pendingList: number[] = []
+  /** A chunk's queue is applied when it holds this many words (the first batch is short). */
+  private batchWords = FIRST_BATCH_WORDS
 
   /** Writes per telemetry bucket, from `bucketBase` on. */
   private bucketBase = 0
@@ -356,6 +358,10 @@ export class VcpuSimulator {
     const pendingChunks = this.pendingChunks
     const pendingLength = this.pendingLength
     const pendingList = this.pendingList
+    // The first batch is applied after a few writes, while the loop is still interpreted: the
+    // optimizing compiler then knows this path, and V8 does not throw the compiled loop away
+    // (deoptimize and compile again, in each vCPU's isolate) when a queue first fills.
+    let batchWords = this.batchWords
     const random = this.random
     let a = random.a
     let b = random.b
@@ -475,11 +481,12 @@ export class VcpuSimulator {
       pend[n] = index
       pend[n + 1] = t + 1
       n += 2
-      if (n === PENDING_WORDS) {
+      if (n >= batchWords) {
         this.dirtyCount = dirtyCount
         this.applyPending(chunk, n)
         dirtyCount = this.dirtyCount
         n = 0
+        this.batchWords = batchWords = PENDING_WORDS
       }
       pendingLength[chunk] = n
       if (t >= bucketEndUs) {
@@ -598,7 +605,7 @@ export class VcpuSimulator {
     }
     if (bound === 0) {
       for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
-      this.dirtyChunkList = []
+      this.dirtyChunkList.length = 0
       this.pendingList.length = 0
       return { pages: EMPTY, lastWritePlus1: EMPTY }
     }
@@ -639,7 +646,7 @@ export class VcpuSimulator {
         }
       }
     }
-    this.dirtyChunkList = []
+    this.dirtyChunkList.length = 0
     this.pendingList.length = 0
     this.dirtyCount = 0
     // A page written more than once since its chunk's last batch counts once: views of n.
@@ -704,6 +711,8 @@ const EMPTY = new Uint32Array(0)
 const EMPTY16 = new Uint16Array(0)
 /** Words of a chunk's pending list: (index, t + 1) per write. */
 const PENDING_WORDS = 2 * PAGE_CHUNK_PENDING_WRITES
+/** Words of the first batch a vCPU applies (see writeRun): 16 writes. */
+const FIRST_BATCH_WORDS = 32
 const TWO_POW_32 = 4294967296
 const UNIFORM = 0
 const HOTSPOT = 1
