@@ -7,7 +7,7 @@ import { playheadAt, useRunStore } from '../../src/renderer/src/stores/run'
 import type { LabMethod } from '../../src/shared/protocol/lab-api'
 import type { TimelineEvent } from '../../src/shared/result'
 import { RunFakeClient, batch, result } from './run-fixtures'
-import { SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
+import { FOUR_SECOND_CONFIG, SMALL_CONFIG, ServiceLabClient } from './service-lab-client'
 
 beforeEach(() => {
   window.localStorage.clear()
@@ -188,16 +188,11 @@ describe('the run store on the real lab host', () => {
 
   it('cancels the run on screen once, at the moment on screen, and the host records it cancelled', async () => {
     const run = useRunStore()
-    // At 1× the screen is far behind the engine (4 s of virtual time, computed in a fraction of
-    // that): whether the engine still runs or has finished, the host records the run as it was
-    // at the moment the user pressed Esc.
+    // At 1× the screen is far behind the engine: whether the engine still runs or has finished,
+    // the host records the run as it was at the moment the user pressed Esc.
     run.setSpeed(1)
-    const fourSeconds = {
-      guest: { 'memory-mib': 64, vcpus: 1, workloads: [{ 'dirty-rate-mibps': 2, 'working-set-mib': 4 }] },
-      migration: { parameters: { 'max-bandwidth': 16 * 2 ** 20 } }
-    }
     const firstTelemetry = host.nextEvent('run.telemetry')
-    await run.start(fourSeconds)
+    await run.start(FOUR_SECOND_CONFIG)
     await firstTelemetry
     expect(run.playbackDone).toBe(false)
     const ended = host.nextEvent('run.finished', (p) => p.result.status === 'cancelled')

@@ -11,7 +11,7 @@ import { useScreenStore } from '../../src/renderer/src/stores/screen'
 import LiveRunView from '../../src/renderer/src/views/LiveRunView.vue'
 import type { TimelineEvent } from '../../src/shared/result'
 import { RunFakeClient, batch, result } from './run-fixtures'
-import { ServiceLabClient } from './service-lab-client'
+import { FOUR_SECOND_CONFIG, ServiceLabClient } from './service-lab-client'
 
 // The live screen with the real stores; ECharts renders to SVG (happy-dom has no canvas,
 // toolchain.md §7), so the test can see that lanes and lines are drawn. Starting, cancelling and
@@ -362,13 +362,10 @@ describe('the Live run screen on the real lab host', () => {
   it('cancels with Esc while the run is on screen, and not after', async () => {
     mountView()
     const run = useRunStore()
-    // 4 s of virtual time at 1×: the run is on screen long after the engine has sent it.
+    // At 1× the run is on screen long after the engine has sent it.
     run.setSpeed(1)
     const firstTelemetry = host.nextEvent('run.telemetry')
-    await run.start({
-      guest: { 'memory-mib': 64, vcpus: 1, workloads: [{ 'dirty-rate-mibps': 2, 'working-set-mib': 4 }] },
-      migration: { parameters: { 'max-bandwidth': 16 * 2 ** 20 } }
-    })
+    await run.start(FOUR_SECOND_CONFIG)
     await firstTelemetry
     const cancelled = host.nextEvent('run.finished', (p) => p.result.status === 'cancelled')
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }))

@@ -62,6 +62,15 @@ export const SMALL_CONFIG = {
   migration: { parameters: { 'max-bandwidth': 268_435_456 } }
 } as const
 
+/**
+ * A small guest whose migration takes 4 s of virtual time (the engine computes it in about 0.2 s):
+ * replayed at 1×, it is still on screen long after the engine has sent all of it.
+ */
+export const FOUR_SECOND_CONFIG = {
+  guest: { 'memory-mib': 64, vcpus: 1, workloads: [{ 'dirty-rate-mibps': 2, 'working-set-mib': 4 }] },
+  migration: { parameters: { 'max-bandwidth': 16 * 2 ** 20 } }
+} as const
+
 export class ServiceLabClient extends FakeLabClient {
   readonly history: HistoryDb
   private current: LabService
