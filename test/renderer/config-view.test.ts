@@ -13,7 +13,7 @@ import { SMALL_CONFIG, ServiceLabClient, type ServiceLabClientOptions } from './
 
 // The Configure screen on the real lab host (service-lab-client.ts): a run is started by the
 // LabService on real engine processes, and a refusal is the host's own.
-let host: ServiceLabClient
+let host: ServiceLabClient | undefined
 let pinia: Pinia
 let wrapper: VueWrapper | undefined
 
@@ -43,22 +43,31 @@ async function inEachLanguage(
   return out as Record<'zh-CN' | 'en', string[]>
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   window.localStorage.clear()
   window.history.replaceState(null, '', '#/configure')
-  useHost()
+  await useHost()
   pinia = createPinia()
   setActivePinia(pinia)
 })
 afterEach(async () => {
   wrapper?.unmount()
   wrapper = undefined
-  await host.dispose()
+  await host?.dispose()
+  host = undefined
 })
 
-function useHost(opts: ServiceLabClientOptions = {}): void {
+/** A fresh host (the one before it stopped and removed). */
+async function useHost(opts: ServiceLabClientOptions = {}): Promise<ServiceLabClient> {
+  await host?.dispose()
   host = new ServiceLabClient({ engine: true, ...opts })
   installLabClient(host)
+  return host
+}
+/** The host the test's beforeEach started. */
+useHost.current = (): ServiceLabClient => {
+  if (!host) throw new Error('no lab host: beforeEach starts one')
+  return host
 }
 
 describe('the Configure screen', () => {
@@ -141,6 +150,7 @@ describe('the Configure screen', () => {
   })
 
   it('runs with Enter and opens the live screen', async () => {
+    const host = useHost.current()
     useConfigStore().applyJson(JSON.stringify(SMALL_CONFIG))
     const w = mountView()
     await field(w, 'migration.parameters.downtime-limit').get('input').setValue('500')
@@ -159,7 +169,7 @@ describe('the Configure screen', () => {
 
   it('does not send an invalid config, and shows the host’s refusal', async () => {
     // A machine with 64 MiB free: too little for the default guest.
-    useHost({ availableMemoryBytes: 64 * 2 ** 20 })
+    const host = await useHost({ availableMemoryBytes: 64 * 2 ** 20 })
     const w = mountView()
     await field(w, 'guest.vcpus').get('input').setValue('0')
     await w.get('[data-testid="run"]').trigger('click')

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HISTORY_OPTIONS } from '../../src/main/lab/resources'
@@ -25,7 +25,7 @@ import { result } from './run-fixtures'
 
 /**
  * The renderer's LabClient on the real lab host: every call goes to a real LabService in this
- * process over a real history database (a temporary file), so the queries, their filters, sorts,
+ * process over a real history database (a temporary file in memory), so the queries, their filters, sorts,
  * pages, summaries, reports and errors are the host's own, and its events reach the page as the
  * host emits them. With `engine: true` the host starts real engine processes (worker_threads, as
  * the web host does) for `runs.start` and `sweeps.start`.
@@ -36,6 +36,13 @@ import { result } from './run-fixtures'
  * says how much (a machine short of memory for a run), the PDF printer (the host's
  * Chromium; the test gives one), and a method the test makes the host refuse (a full disk, say).
  */
+
+/**
+ * Where the history database lives: in memory (tmpfs) where the machine has it. The host opens
+ * it as any file (WAL, migrations), but without a disk to sync to: about 5 ms a test instead of
+ * 30–70 ms on /tmp.
+ */
+const DB_PARENT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
 
 /** One engine host per test file: worker_threads end with their runs, the host with the file. */
 let sharedEngineHost: NodeProcessHost | undefined
@@ -86,7 +93,7 @@ export class ServiceLabClient extends FakeLabClient {
 
   constructor(opts: ServiceLabClientOptions = {}) {
     super({ initial: opts.initial ?? { state: 'connected' }, transport: opts.transport ?? 'web' })
-    this.dir = mkdtempSync(join(tmpdir(), 'lab-renderer-'))
+    this.dir = mkdtempSync(join(DB_PARENT, 'lab-renderer-'))
     this.history = openHistory(join(this.dir, 'history.db'), HISTORY_OPTIONS)
     this.engine = opts.engine ?? false
     this.availableMemoryBytes = opts.availableMemoryBytes
