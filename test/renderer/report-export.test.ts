@@ -459,6 +459,24 @@ describe('export on the screens', () => {
     expect(printed.at(-1)).toContain('limit sweep')
   })
 
+  it('History: an experiment without runs offers no export, and says why', async () => {
+    // A sweep saved as a draft (or one whose runs were all deleted) has nothing to report on:
+    // the host refuses it, so the row's Export is disabled with the reason beside it.
+    const empty = host.addExperiment('draft sweep', [
+      { path: 'migration.parameters.downtime-limit', values: [100, 300] }
+    ])
+    const w = mountView(HistoryView)
+    await flushPromises()
+    await w.get('[data-testid="history-tab-experiments"]').trigger('click')
+    await flushPromises()
+    expect(button(w, `experiment-export-${empty}`).attributes('aria-disabled')).toBe('true')
+    expect(w.get(`[data-testid="experiment-export-${empty}-reason"]`).text()).toBe('No runs to export yet.')
+    await button(w, `experiment-export-${empty}`).trigger('click')
+    await flushPromises()
+    expect(w.find('[role="menu"]').exists()).toBe(false)
+    expect(host.callsOf('reports.render')).toEqual([])
+  })
+
   it('Compare: the experiment, or every selected run', async () => {
     const experimentId = host.addExperiment('limit sweep', [
       { path: 'migration.parameters.downtime-limit', values: [100, 300] }

@@ -39,6 +39,7 @@ const reportEn = {
   unavailable: {
     runNotFinished: 'Export is possible once the run has finished.',
     noSelection: 'Select runs to export them.',
+    noRuns: 'No runs to export yet.',
     tooMany: 'A report holds at most {max} runs; select fewer.'
   },
   labels: {

@@ -38,6 +38,7 @@ const reportZhCN: typeof reportEn = {
   unavailable: {
     runNotFinished: '运行结束后才能导出。',
     noSelection: '请先选择要导出的运行。',
+    noRuns: '还没有可导出的运行。',
     tooMany: '一份报告最多包含 {max} 次运行，请少选一些。'
   },
   labels: {
