@@ -320,6 +320,24 @@ describe('VcpuSimulator: the guest and its dirty log', () => {
     }
   })
 
+  it('replies with a dirty log no larger than twice the pages it holds, however long the sync period', () => {
+    // 128 MiB (one 2^15-page chunk) written at 2000 MiB/s for 10 s: 5 M writes, hundreds of full
+    // write batches on one chunk between two harvests. The reply's buffers are transferred whole
+    // to the migration thread; each batch once listed the chunk again and sized the reply by
+    // every listing (about 25x the 32,768 pages at a 10 s period).
+    const g = guest({
+      vcpus: 1,
+      workloads: [workload({ 'working-set-mib': 128, 'dirty-rate-mibps': 2000 })]
+    })
+    const sim = vcpu(g, 0)
+    for (const untilUs of [10_000_000, 10_500_000]) {
+      const reply = sim.harvest(harvest(untilUs))
+      expect(reply.pages.length).toBeGreaterThan(30_000)
+      expect(reply.pages.buffer.byteLength).toBeLessThanOrEqual(2 * reply.pages.byteLength)
+      expect(reply.lastWritePlus1.buffer.byteLength).toBeLessThanOrEqual(2 * reply.lastWritePlus1.byteLength)
+    }
+  })
+
   it('writes the same pages however the harvests are split', () => {
     const whole = vcpu(guest({}), 0).harvest(harvest(900_000)).pages
     const split = vcpu(guest({}), 0)

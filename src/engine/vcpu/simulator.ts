@@ -85,8 +85,13 @@ export class VcpuSimulator {
    */
   private readonly pendingChunks: (Uint32Array | undefined)[]
   private readonly pendingLength: Int32Array
-  /** Chunks that may have pending writes (a chunk is listed again after each full batch). */
+  /**
+   * Chunks that may have pending writes, each listed once (pendingListed) until the list is
+   * drained: takeDirtyLog sizes its reply from this list, and a busy chunk listed again after
+   * each full batch made the reply tens of times the pages it held (85x at a 30 s sync period).
+   */
   private readonly pendingList: number[] = []
+  private readonly pendingListed: Uint8Array
   /** A chunk's queue is applied when it holds this many words (the first batch is short). */
   private batchWords = FIRST_BATCH_WORDS
 
@@ -118,6 +123,7 @@ export class VcpuSimulator {
     this.writeCountChunks = opts.countWrites === true ? new Array(chunks) : undefined
     this.pendingChunks = new Array(chunks)
     this.pendingLength = new Int32Array(chunks)
+    this.pendingListed = new Uint8Array(chunks)
     this.dropDirtyLogOnce = opts.dropDirtyLogOnce ?? false
     this.timeline.push({ timeUs: 0, state: opts.plan.pattern === 'idle' ? 'running' : 'running' })
   }
@@ -358,6 +364,7 @@ export class VcpuSimulator {
     const pendingChunks = this.pendingChunks
     const pendingLength = this.pendingLength
     const pendingList = this.pendingList
+    const pendingListed = this.pendingListed
     // The first batch is applied after a few writes, while the loop is still interpreted: the
     // optimizing compiler then knows this path, and V8 does not throw the compiled loop away
     // (deoptimize and compile again, in each vCPU's isolate) when a queue first fills.
@@ -477,7 +484,10 @@ export class VcpuSimulator {
       let pend = pendingChunks[chunk]
       if (pend === undefined) pendingChunks[chunk] = pend = new Uint32Array(PENDING_WORDS)
       let n = pendingLength[chunk]
-      if (n === 0) pendingList.push(chunk)
+      if (n === 0 && pendingListed[chunk] === 0) {
+        pendingListed[chunk] = 1
+        pendingList.push(chunk)
+      }
       pend[n] = index
       pend[n + 1] = t + 1
       n += 2
@@ -561,6 +571,7 @@ export class VcpuSimulator {
       const n = this.pendingLength[chunk]
       if (n > 0) this.applyPending(chunk, n)
       this.pendingLength[chunk] = 0
+      this.pendingListed[chunk] = 0
     }
     this.pendingList.length = 0
   }
@@ -594,10 +605,12 @@ export class VcpuSimulator {
    * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
    */
   private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array; writeCounts?: Uint16Array } {
-    // At most one more logged page per pending write; the chunks with pending writes are logged.
+    // At most one more logged page per pending write, and no more than the chunk's pages; the
+    // chunks with pending writes are logged.
     let bound = this.dirtyCount
     for (const chunk of this.pendingList) {
-      bound += this.pendingLength[chunk] >>> 1
+      this.pendingListed[chunk] = 0
+      bound += Math.min(this.pendingLength[chunk] >>> 1, PAGE_CHUNK_PAGES)
       if (this.dirtyChunkTouched[chunk] === 0) {
         this.dirtyChunkTouched[chunk] = 1
         this.dirtyChunkList.push(chunk)
@@ -649,12 +662,15 @@ export class VcpuSimulator {
     this.dirtyChunkList.length = 0
     this.pendingList.length = 0
     this.dirtyCount = 0
-    // A page written more than once since its chunk's last batch counts once: views of n.
-    const whole = n === bound
+    // A page written more than once since its chunk's last batch counts once, so n may fall short
+    // of the bound: the reply is a view of n pages while the bound is at most twice n, and a copy
+    // of them when it is more (the whole buffer is transferred to the migration thread).
+    const fit = <T extends Uint32Array | Uint16Array>(a: T): T =>
+      n === bound ? a : ((bound > 2 * n ? a.slice(0, n) : a.subarray(0, n)) as T)
     return {
-      pages: whole ? out : out.subarray(0, n),
-      lastWritePlus1: whole ? lastOut : lastOut.subarray(0, n),
-      ...(countOut !== undefined ? { writeCounts: whole ? countOut : countOut.subarray(0, n) } : {})
+      pages: fit(out),
+      lastWritePlus1: fit(lastOut),
+      ...(countOut !== undefined ? { writeCounts: fit(countOut) } : {})
     }
   }
 
