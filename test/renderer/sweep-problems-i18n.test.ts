@@ -7,6 +7,8 @@ import { configMessages } from '../../src/renderer/src/i18n/config-messages'
 import { installLabClient } from '../../src/renderer/src/services/lab-api'
 import { usePreferencesStore } from '../../src/renderer/src/stores/preferences'
 import { useSweepStore } from '../../src/renderer/src/stores/sweep'
+import { sweepDraftMessages } from '../../src/renderer/src/i18n/sweep-messages'
+import { expandSweep } from '../../src/shared/sweep'
 import HistoryView from '../../src/renderer/src/views/HistoryView.vue'
 import { ServiceLabClient } from './service-lab-client'
 
@@ -77,5 +79,31 @@ describe('the sweep panel’s problems', () => {
       ['parameter 1.range: the end (100) is below the start (500)'],
       ['The config has 1 problem.', 'guest.vcpus: must be at least 1']
     ])
+  })
+})
+
+describe('the sweep expansion’s type check', () => {
+  // A sweep given to the host (a saved draft, the CLI's --sweep file) can vary a number with a
+  // string; the page words the host's check in its language, the value's type included.
+  const spec = {
+    base: { migration: { parameters: { 'downtime-limit': 300 } } },
+    varied: [{ path: 'migration.parameters.downtime-limit', values: ['fast'] }],
+    repetitions: 1
+  }
+  const problems = (locale: 'en' | 'zh-CN'): string[] => {
+    const outcome = expandSweep(spec, sweepDraftMessages(locale).sweep)
+    return outcome.ok ? [] : (outcome.error.details ?? [])
+  }
+
+  it('names the type in Chinese on the Chinese UI', () => {
+    expect(problems('zh-CN')).toContain(
+      'varied[0].values[0]: migration.parameters.downtime-limit 在基础配置中是数字，这里是 "fast"'
+    )
+  })
+
+  it('reads as before in English', () => {
+    expect(problems('en')).toContain(
+      'varied[0].values[0]: migration.parameters.downtime-limit is a number in the base config, got "fast"'
+    )
   })
 })

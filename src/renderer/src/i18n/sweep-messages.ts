@@ -26,6 +26,14 @@ export interface SweepDraftMessages {
   readonly notTrueOrFalse: (item: string) => string
 }
 
+/** `typeof` of a base config value (the English message says it as it is), in Chinese. */
+const JS_TYPE_NAMES: Readonly<Record<string, string>> = {
+  number: '数字',
+  string: '字符串',
+  boolean: '布尔值',
+  object: '对象'
+}
+
 export const ENGLISH_SWEEP_DRAFT_MESSAGES: SweepDraftMessages = {
   config: ENGLISH_CONFIG_MESSAGES,
   sweep: ENGLISH_SWEEP_MESSAGES,
@@ -56,7 +64,8 @@ const CHINESE_SWEEP_DRAFT_MESSAGES: Omit<SweepDraftMessages, 'config'> = {
     valuesOrRange: () => '请给出取值（列表）或范围（起点..终点:步长），不要两者都给',
     noValues: () => '请至少给出一个取值',
     tooManyValues: (count, max) => `最多 ${max} 个取值，现在是 ${count} 个`,
-    wrongType: (path, expected, value) => `${path} 在基础配置中是 ${expected}，这里是 ${value}`,
+    wrongType: (path, expected, value) =>
+      `${path} 在基础配置中是${JS_TYPE_NAMES[expected] ?? expected}，这里是 ${value}`,
     notFinite: () => '不是有限的数',
     tooManyRuns: (total, max) => `扫描将有 ${total} 次运行，最多允许 ${max} 次`,
     notARange: (text) => `“${text}”不是范围：请写成 起点..终点:步长，例如 100..500:100`,
