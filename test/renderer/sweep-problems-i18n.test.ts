@@ -90,7 +90,7 @@ describe('the sweep expansion’s type check', () => {
     varied: [{ path: 'migration.parameters.downtime-limit', values: ['fast'] }],
     repetitions: 1
   }
-  const problems = (locale: 'en' | 'zh-CN'): string[] => {
+  const problems = (locale: 'en' | 'zh-CN'): readonly string[] => {
     const outcome = expandSweep(spec, sweepDraftMessages(locale).sweep)
     return outcome.ok ? [] : (outcome.error.details ?? [])
   }
