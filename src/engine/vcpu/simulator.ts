@@ -103,6 +103,16 @@ export class VcpuSimulator {
   /** After postcopy_start: the guest runs on the destination (see PostcopyGuest). */
   private postcopy: PostcopyGuest | undefined
   private dropDirtyLogOnce: boolean
+  /**
+   * takeDirtyLog's result, read (and let go) by harvest. Fields, not a returned object literal:
+   * a code dependency of the literal (most likely its allocation site's pretenuring decision, as
+   * its results survive to be posted) changed during the run, which threw away takeDirtyLog's
+   * optimized code in each vCPU isolate once per run (node --trace-deopt: lazy deopt at the
+   * literal, "code dependencies") and aborted its OSR compiles (issue 11).
+   */
+  private loggedPages: Uint32Array = EMPTY
+  private loggedLastWritePlus1: Uint32Array = EMPTY
+  private loggedWriteCounts: Uint16Array | undefined = undefined
   private readonly hasDirtyRing: boolean
 
   constructor(opts: VcpuSimulatorOptions) {
@@ -136,7 +146,13 @@ export class VcpuSimulator {
     let lastWritePlus1: Uint32Array = EMPTY
     let writeCounts: Uint16Array | undefined
     if (req.dirtyLog) {
-      ;({ pages, lastWritePlus1, writeCounts } = this.takeDirtyLog())
+      this.takeDirtyLog()
+      pages = this.loggedPages
+      lastWritePlus1 = this.loggedLastWritePlus1
+      writeCounts = this.loggedWriteCounts
+      this.loggedPages = EMPTY
+      this.loggedLastWritePlus1 = EMPTY
+      this.loggedWriteCounts = undefined
       if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
@@ -600,11 +616,12 @@ export class VcpuSimulator {
   }
 
   /**
-   * The dirty log as sorted unique page numbers, with each page's last write (+1) for the oracle;
-   * clears the log (like KVM_CLEAR_DIRTY_LOG). One pass: the last-write record is read from the
-   * chunk being scanned, not looked up again page by page (it was a third of a vCPU's time, issue 11).
+   * Takes the dirty log into loggedPages …: sorted unique page numbers, each page's last write (+1)
+   * for the oracle; clears the log (like KVM_CLEAR_DIRTY_LOG). One pass: the last-write record is
+   * read from the chunk being scanned, not looked up again page by page (it was a third of a vCPU's
+   * time, issue 11).
    */
-  private takeDirtyLog(): { pages: Uint32Array; lastWritePlus1: Uint32Array; writeCounts?: Uint16Array } {
+  private takeDirtyLog(): void {
     // At most one more logged page per pending write, and no more than the chunk's pages; the
     // chunks with pending writes are logged.
     let bound = this.dirtyCount
@@ -616,16 +633,13 @@ export class VcpuSimulator {
         this.dirtyChunkList.push(chunk)
       }
     }
-    if (bound === 0) {
-      for (const c of this.dirtyChunkList) this.dirtyChunkTouched[c] = 0
-      this.dirtyChunkList.length = 0
-      this.pendingList.length = 0
-      return { pages: EMPTY, lastWritePlus1: EMPTY }
-    }
-    const out = new Uint32Array(bound)
-    const lastOut = new Uint32Array(bound)
+    // An empty log (the setup sync's, at least) takes the same path to the same stores below, so
+    // they have type feedback when the scan loop is compiled on stack (an untried store there
+    // deoptimizes it, node --trace-deopt: "Insufficient type feedback for generic named access").
+    const out = bound === 0 ? EMPTY : new Uint32Array(bound)
+    const lastOut = bound === 0 ? EMPTY : new Uint32Array(bound)
     const countChunks = this.writeCountChunks
-    const countOut = countChunks !== undefined ? new Uint16Array(bound) : undefined
+    const countOut = countChunks !== undefined && bound > 0 ? new Uint16Array(bound) : undefined
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
@@ -664,14 +678,13 @@ export class VcpuSimulator {
     this.dirtyCount = 0
     // A page written more than once since its chunk's last batch counts once, so n may fall short
     // of the bound: the reply is a view of n pages while the bound is at most twice n, and a copy
-    // of them when it is more (the whole buffer is transferred to the migration thread).
+    // of them when it is more (the whole buffer is transferred to the migration thread). Always
+    // a view or a copy, so the first harvest, whose log is whole, tries the subarray calls too.
     const fit = <T extends Uint32Array | Uint16Array>(a: T): T =>
-      n === bound ? a : ((bound > 2 * n ? a.slice(0, n) : a.subarray(0, n)) as T)
-    return {
-      pages: fit(out),
-      lastWritePlus1: fit(lastOut),
-      ...(countOut !== undefined ? { writeCounts: fit(countOut) } : {})
-    }
+      (bound > 2 * n ? a.slice(0, n) : a.subarray(0, n)) as T
+    this.loggedPages = fit(out)
+    this.loggedLastWritePlus1 = fit(lastOut)
+    this.loggedWriteCounts = countOut === undefined ? undefined : fit(countOut)
   }
 
   private lastWrites(): LastWriteChunks {
