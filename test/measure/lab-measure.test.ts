@@ -268,7 +268,11 @@ describe('measured runs from the LabApi', () => {
     expect(fit.loss.after).toBeLessThanOrEqual(fit.loss.before)
     expect(fit.runs).toHaveLength(1)
     const names = fit.runs[0]!.before.map((f) => f.name)
-    expect(names).toEqual(expect.arrayContaining(['total time', 'setup time', 'downtime']))
+    expect(names).toEqual(expect.arrayContaining(['total time', 'downtime']))
+    // QEMU reports setup-time in whole ms: a loopback setup can read 0, and then the fit has no
+    // setup figure to compare (shared/report/measured.ts); one it reported is fitted.
+    const measuredSetupMs = resources.history!.getRun(measuredRunId).result!['setup-time']
+    expect(names.includes('setup time')).toBe(measuredSetupMs > 0)
     expect(fit.runs[0]!.after.map((f) => f.name)).toEqual(names)
     // A run the history does not have is refused, naming it.
     const unknown = await s.handle('measure.calibrate', { runIds: [999_999] }, ctx)
