@@ -83,6 +83,12 @@ export class DirtyBitmap {
 
   /** migration_bitmap_clear_dirty for a run of `n` dirty pages from `p` (all set). */
   clearRun(p: number, n: number): void {
+    this.clearBits(p, n)
+    this.dirtyPages -= n
+  }
+
+  /** Clears the bits of pages p … p + n − 1 (the caller counts them off dirtyPages). */
+  clearBits(p: number, n: number): void {
     const bmap = this.bmap
     let page = p
     const end = p + n
@@ -94,7 +100,6 @@ export class DirtyBitmap {
       bmap[w] &= ~mask
       page += count
     }
-    this.dirtyPages -= n
   }
 
   /** migration_bitmap_clear_dirty for one dirty page. */

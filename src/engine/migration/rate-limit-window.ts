@@ -22,6 +22,11 @@ export class RateLimitWindow {
     return this.pagesInWindow
   }
 
+  /** The stream's bytes when the window opened (migration_rate_reset). */
+  get windowStartBytes(): number {
+    return this.startBytes
+  }
+
   /** Stream bytes sent since the window opened. */
   bytesSince(transferred: number): number {
     return transferred - this.startBytes

@@ -186,6 +186,11 @@ export class PageSender {
     return bytes * this.usPerByte
   }
 
+  /** multifd is on: normal pages go through the channels. */
+  get usesMultifd(): boolean {
+    return this.multifd !== undefined
+  }
+
   /** True when a page of this kind goes through the multifd channels. */
   inChannel(zero: boolean): boolean {
     return this.multifd !== undefined && (!zero || this.zeroPath !== 'main')
