@@ -13,6 +13,13 @@ export interface Port {
    * message (they arrive as the second argument of the receiver's handler).
    */
   post(message: unknown, opts?: { transfer?: ArrayBuffer[]; ports?: Port[] }): void
+  /**
+   * true when `transfer` really moves the ArrayBuffers (worker_threads): a buffer sent over can be
+   * sent back and used again, and a view of part of a buffer costs nothing to send. Absent or
+   * false when they are copied whole (Electron): then only buffers fitted to their data are worth
+   * sending.
+   */
+  readonly movesArrayBuffers?: boolean
   /** Subscribes to messages; the adapter starts the port. Returns an unsubscribe function. */
   onMessage(handler: (message: unknown, ports: readonly Port[]) => void): () => void
   /** Called once when the other side closes or goes away. Returns an unsubscribe function. */

@@ -61,6 +61,7 @@ export function wrapMainPort(port: MessagePortMainLike): Port {
     onRawClose: (listener) => port.on('close', listener),
     send: (message, opts) => port.postMessage(message, unwrapAll(opts?.ports)),
     receive: received,
+    movesArrayBuffers: false,
     // A MessagePortMain holds messages back until it is started; start once a listener exists
     // so that nothing sent before the subscription is lost.
     firstSubscribed: () => port.start()

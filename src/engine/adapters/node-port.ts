@@ -61,7 +61,8 @@ export function wrapNodePort(port: NodeMessagePort): Port {
       const [value, transfer] = encode(message, opts)
       port.postMessage(value, transfer)
     },
-    receive: decode
+    receive: decode,
+    movesArrayBuffers: true
   })
 }
 

@@ -42,6 +42,8 @@ export interface PortTransport<Event> {
   onRawClose(listener: () => void): void
   send(message: unknown, opts: { transfer?: ArrayBuffer[]; ports?: Port[] } | undefined): void
   receive(e: Event): readonly [unknown, readonly Port[]]
+  /** `transfer` moves ArrayBuffers instead of copying them (Port.movesArrayBuffers). */
+  readonly movesArrayBuffers: boolean
   /** Called as the first handler subscribes (a MessagePortMain queues messages until started). */
   firstSubscribed?(): void
 }
@@ -55,6 +57,7 @@ export function wrapRawPort<Event, Raw extends RawMessagePort<Event>>(
   let subscribed = false
   transport.onRawClose(() => closed.settle())
   const wrapper: Port = {
+    movesArrayBuffers: transport.movesArrayBuffers,
     post(message, opts) {
       transport.send(message, opts)
     },

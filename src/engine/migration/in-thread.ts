@@ -45,9 +45,12 @@ export async function runInThread(
       seed,
       dropDirtyLogOnce: opts.hooks?.dropDirtyLogOfVcpu === plan.vcpu,
       dirtyRingSize: config.guest['dirty-ring-size'],
-      countWrites: config.migration.capabilities.xbzrle
+      countWrites: config.migration.capabilities.xbzrle,
+      // Replies are passed as they are: the log buffers the migration thread hands back are reused.
+      reuseLogBuffers: true
     })
     return {
+      movesBuffers: true,
       harvest: async (req) => sim.harvest(req),
       finish: async (req) => sim.finish(req),
       postcopyStart: async (req) => sim.postcopyStart(req),

@@ -45,8 +45,9 @@ export const migrationMain: EngineModule = (host) => {
         )
       )
     const peers = ports.map((port, i) => host.openEndpoint<NoContract, VcpuPeerContract>(port, `vcpu-${i}`))
-    const links: VcpuLink[] = peers.map((peer) => ({
-      harvest: (req) => peer.request('harvest', req),
+    const links: VcpuLink[] = peers.map((peer, i) => ({
+      movesBuffers: ports[i].movesArrayBuffers === true,
+      harvest: (req) => peer.request('harvest', req, req.spare ? { transfer: req.spare } : {}),
       finish: (req) => peer.request('finish', req),
       postcopyStart: (req) => peer.request('postcopyStart', req),
       postcopyRun: (req) => peer.request('postcopyRun', req),

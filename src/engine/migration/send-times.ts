@@ -1,7 +1,8 @@
 import type { SendTimeRecord } from '../../shared/engine/oracle'
 
 /** Pages per chunk of the record: 2^16 (256 MiB of guest RAM at 4 KiB). */
-const CHUNK_SHIFT = 16
+export const SEND_TIMES_CHUNK_SHIFT = 16
+const CHUNK_SHIFT = SEND_TIMES_CHUNK_SHIFT
 const CHUNK_PAGES = 1 << CHUNK_SHIFT
 const CHUNK_MASK = CHUNK_PAGES - 1
 /** A chunk holds this many runs as formulas before it turns into one value per page. */
@@ -44,6 +45,15 @@ export class SendTimes implements SendTimeRecord {
     this.runStartUs = new Float64Array(chunks * MAX_RUNS)
     this.runCostUs = new Float64Array(chunks * MAX_RUNS)
     this.dense = new Array<Uint32Array | undefined>(chunks).fill(undefined)
+  }
+
+  /**
+   * Chunk c's send times + 1, page by page, if it is kept that way (else undefined): a caller
+   * that records runs inside it writes ⌊startUs + j × costUs⌋ + 1 there itself, as `record`
+   * would, and adds the pages it found at 0 to `received`.
+   */
+  denseChunk(c: number): Uint32Array | undefined {
+    return this.dense[c]
   }
 
   /** The page's last send time + 1, µs; 0 = never received. */

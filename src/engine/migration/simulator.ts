@@ -1,6 +1,6 @@
 import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError } from '../../shared/errors'
-import { BUFFER_DELAY_US, GIB, MAX_WAIT_CHECK_PAGES, US_PER_MS } from '../../shared/engine/constants'
+import { BUFFER_DELAY_US, CLEAR_BITMAP_SHIFT, GIB, MAX_WAIT_CHECK_PAGES, US_PER_MS } from '../../shared/engine/constants'
 import {
   dirtyLimitInitialState,
   dirtyLimitOnTrigger,
@@ -52,7 +52,7 @@ import { BqlLedger } from './bql'
 import { TelemetryBatcher } from './telemetry-batcher'
 import { DirtyBitmap } from './dirty-bitmap'
 import { buildResult, round3, type SwitchoverTimesUs } from './result'
-import { SendTimes } from './send-times'
+import { SEND_TIMES_CHUNK_SHIFT, SendTimes } from './send-times'
 import { PostcopyDestination, SOCKET_SEND_BUFFER_BYTES } from './postcopy'
 import { RateLimitWindow } from './rate-limit-window'
 import { PageSender } from './sender'
@@ -76,6 +76,11 @@ import type { MigrationResult, ProgressSample, RunOutcome, SyncRecord } from '..
 
 /** How the migration thread reaches one vCPU: over a port, or directly in tests. */
 export interface VcpuLink {
+  /**
+   * The link moves ArrayBuffers instead of copying them (worker_threads, or the same thread): each
+   * merged dirty log's buffers go back to their vCPU with its next request (HarvestRequest.spare).
+   */
+  readonly movesBuffers?: boolean
   harvest(req: HarvestRequest): Promise<HarvestReply>
   finish(req: FinishRequest): Promise<FinishReply>
   postcopyStart(req: PostcopyStartRequest): Promise<PostcopyStartReply>
@@ -221,6 +226,8 @@ export class MigrationSimulator {
   // --- vCPUs
   private pendingEvents: VcpuScheduleEvent[] = []
   private pendingAdvance: Promise<HarvestReply[]> | undefined
+  /** Per vCPU: merged dirty-log buffers to hand back with its next harvest (VcpuLink.movesBuffers). */
+  private readonly spareLogBuffers: ArrayBuffer[][]
   private lastAdvanceUs = 0
   private vcpuStats: VcpuStats[]
 
@@ -262,6 +269,7 @@ export class MigrationSimulator {
     this.throttleMechanism = throttleMechanism(this.autoConverge, c.migration.capabilities['dirty-limit'])
     this.dirtyLimitState = dirtyLimitInitialState(this.links.length)
     this.pendingVcpuEvents = this.links.map(() => [])
+    this.spareLogBuffers = this.links.map(() => [])
     this.bytesPerWrite = layout.vcpus.map((v) => v.bytesPerWrite)
     this.xbzrle = c.migration.capabilities.xbzrle
       ? new XbzrleSender({
@@ -890,9 +898,17 @@ export class MigrationSimulator {
     const sender = this.sender
     const totalPages = this.totalPages
     const nonZeroPages = this.nonZeroPages
-    const normal = sender.pageCost(false)
-    const zeroCost = sender.pageCost(true)
+    const normalBytes = sender.pageCost(false).bytes
+    const normalUs = sender.pageCost(false).costUs
+    const zeroBytes = sender.pageCost(true).bytes
+    const zeroUs = sender.pageCost(true).costUs
     const windowStartBytes = this.window.windowStartBytes
+    // The clear_bmap chunk re-armed last (rearmChunks has nothing to do for a run inside it until
+    // the next sync) and the send-record chunk kept page by page last (SendTimes.denseChunk).
+    let armedChunk = -1
+    let denseChunk = -1
+    let dense: Uint32Array | undefined
+    let received = 0
     let transferred = sender.transferred
     let dirtyPages = dirty.dirtyPages
     let elapsedUs = loop.elapsedUs
@@ -910,7 +926,8 @@ export class MigrationSimulator {
       const p = (w << 5) + (31 - Math.clz32(bits & -bits))
       if (p >= totalPages) break
       const zero = p >= nonZeroPages
-      const { bytes, costUs } = zero ? zeroCost : normal
+      const bytes = zero ? zeroBytes : normalBytes
+      const costUs = zero ? zeroUs : normalUs
       const cap = (zero ? totalPages : nonZeroPages) - p
       // runEnd(p, p + min(cap, MAX_WAIT_CHECK_PAGES)), its first word here
       const bound = p + Math.min(cap, MAX_WAIT_CHECK_PAGES)
@@ -928,8 +945,24 @@ export class MigrationSimulator {
       if (maxWait && costUs > 0 && elapsedUs + n * costUs >= MAX_WAIT_BREAK_US) break
       const startUs = t0 + elapsedUs
       checkOracleClock(startUs + n * costUs)
-      dirty.rearmChunks(p, n, startUs, costUs)
-      sendTimes.record(p, n, startUs, costUs)
+      const last = p + n - 1
+      if (p >>> CLEAR_BITMAP_SHIFT !== armedChunk || last >>> CLEAR_BITMAP_SHIFT !== armedChunk) {
+        dirty.rearmChunks(p, n, startUs, costUs)
+        armedChunk = last >>> CLEAR_BITMAP_SHIFT
+      }
+      // SendTimes.record, its dense case here: page p + j at ⌊startUs + j × costUs⌋ + 1.
+      const c = p >>> SEND_TIMES_CHUNK_SHIFT
+      if (c !== denseChunk || last >>> SEND_TIMES_CHUNK_SHIFT !== c) {
+        dense = last >>> SEND_TIMES_CHUNK_SHIFT === c ? sendTimes.denseChunk(c) : undefined
+        denseChunk = dense === undefined ? -1 : c
+      }
+      if (dense !== undefined && denseChunk === c) {
+        const off = p - (c << SEND_TIMES_CHUNK_SHIFT)
+        for (let j = 0; j < n; j++) {
+          received += dense[off + j] === 0 ? 1 : 0
+          dense[off + j] = Math.floor(startUs + j * costUs) + 1
+        }
+      } else sendTimes.record(p, n, startUs, costUs)
       // clearRun(p, n), without the count (dirtyPages is a local here)
       const bit = p & 31
       if (bit + n <= 32) bmap[w] &= ~(n === 32 ? -1 : ((1 << n) - 1) << bit)
@@ -942,6 +975,7 @@ export class MigrationSimulator {
       cursor = p + n
     }
     dirty.dirtyPages = dirtyPages
+    sendTimes.received += received
     this.cursor = cursor
     // The wire accounting of the runs (sendPages adds n × bytes per kind: the same integer sums).
     if (normalSent > 0) sender.sendPages(normalSent, false, this.vmRunning)
@@ -1131,6 +1165,7 @@ export class MigrationSimulator {
     const merge = !(trigger === 'final' && this.hooks.skipFinalSync)
     // The merge, and every chunk's clear_bmap bit set again (§4.1–§4.3).
     const newlyDirty = this.dirty.sync(merge ? replies : undefined)
+    this.handBackLogBuffers(replies)
     this.numDirtyPagesPeriod += newlyDirty
     this.lastHarvestUs = harvestUs
     this.dirtyBytesLastSync = pendingBytes(this.dirty.dirtyPages, this.pageSize)
@@ -1286,7 +1321,7 @@ export class MigrationSimulator {
       firstRoundComplete: this.firstRoundComplete
     }
     const perVcpu = this.eventsPerVcpu(events)
-    this.pendingAdvance = Promise.all(this.links.map((l, v) => l.harvest({ ...request, events: perVcpu[v] })))
+    this.pendingAdvance = Promise.all(this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v))))
   }
 
   private async settleAdvance(): Promise<void> {
@@ -1308,9 +1343,35 @@ export class MigrationSimulator {
     }
     this.lastAdvanceUs = Math.max(this.lastAdvanceUs, untilUs)
     const perVcpu = this.eventsPerVcpu(request.events)
-    const replies = await Promise.all(this.links.map((l, v) => l.harvest({ ...request, events: perVcpu[v] })))
+    const replies = await Promise.all(this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v))))
     for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
     return replies
+  }
+
+  /** vCPU v's copy of a harvest request: its own events, and its log buffers handed back. */
+  private vcpuRequest(
+    request: HarvestRequest,
+    perVcpu: readonly (readonly VcpuScheduleEvent[])[],
+    v: number
+  ): HarvestRequest {
+    const spare = this.spareLogBuffers[v]
+    if (spare.length === 0) return { ...request, events: perVcpu[v] }
+    this.spareLogBuffers[v] = []
+    return { ...request, events: perVcpu[v], spare }
+  }
+
+  /**
+   * The merged logs' buffers go back to their vCPUs (on links that move them), which write their
+   * next logs into them instead of into fresh memory (HarvestRequest.spare). Nothing here reads
+   * a reply's pages after the merge.
+   */
+  private handBackLogBuffers(replies: readonly HarvestReply[]): void {
+    for (const r of replies) {
+      if (this.links[r.vcpu]?.movesBuffers !== true) continue
+      const spare = this.spareLogBuffers[r.vcpu]
+      for (const a of [r.pages, r.lastWritePlus1, r.writeCounts])
+        if (a !== undefined && a.byteLength > 0) spare.push(a.buffer as ArrayBuffer)
+    }
   }
 
   private async finishVcpus(untilUs: number, oracle: boolean): Promise<FinishReply[]> {

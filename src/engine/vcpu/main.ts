@@ -49,7 +49,8 @@ export const vcpuMain: EngineModule = (host) => {
       seed: params.seed,
       dropDirtyLogOnce: hooks.dropDirtyLogOfVcpu === params.vcpu,
       dirtyRingSize: params.config.guest['dirty-ring-size'],
-      countWrites: params.config.migration.capabilities.xbzrle
+      countWrites: params.config.migration.capabilities.xbzrle,
+      reuseLogBuffers: port.movesArrayBuffers === true
     })
     const crashAt = hooks.crashVcpu === params.vcpu ? Number(hooks.crashAtHarvest ?? 2) : -1
     const hangAt = hooks.hangVcpu === params.vcpu ? Number(hooks.hangAtHarvest ?? 2) : -1

@@ -44,6 +44,12 @@ export interface VcpuSimulatorOptions {
   readonly dirtyRingSize?: number
   /** XBZRLE is on: count writes per page between harvests (HarvestReply.writeCounts). */
   readonly countWrites?: boolean
+  /**
+   * The link moves ArrayBuffers (Port.movesArrayBuffers, or the same thread): a dirty log may be
+   * a view of a larger buffer, which the migration thread hands back (HarvestRequest.spare) to be
+   * written again. Otherwise each log is a fresh buffer fitted to its pages, since it is copied.
+   */
+  readonly reuseLogBuffers?: boolean
 }
 
 /**
@@ -114,6 +120,9 @@ export class VcpuSimulator {
   private loggedLastWritePlus1: Uint32Array = EMPTY
   private loggedWriteCounts: Uint16Array | undefined = undefined
   private readonly hasDirtyRing: boolean
+  private readonly reuseLogBuffers: boolean
+  /** Log buffers handed back by the migration thread (HarvestRequest.spare), to write again. */
+  private readonly spareBuffers: ArrayBuffer[] = []
 
   constructor(opts: VcpuSimulatorOptions) {
     this.plan = opts.plan
@@ -135,11 +144,13 @@ export class VcpuSimulator {
     this.pendingLength = new Int32Array(chunks)
     this.pendingListed = new Uint8Array(chunks)
     this.dropDirtyLogOnce = opts.dropDirtyLogOnce ?? false
+    this.reuseLogBuffers = opts.reuseLogBuffers ?? false
     this.timeline.push({ timeUs: 0, state: opts.plan.pattern === 'idle' ? 'running' : 'running' })
   }
 
   /** Runs the guest to `req.untilUs` and returns (and clears) the dirty log when asked. */
   harvest(req: HarvestRequest): HarvestReply {
+    if (req.spare !== undefined && this.reuseLogBuffers) this.keepSpare(req.spare)
     this.clock.addEvents(req.events)
     this.advance(req.untilUs)
     let pages: Uint32Array = EMPTY
@@ -156,6 +167,8 @@ export class VcpuSimulator {
       if (this.dropDirtyLogOnce && req.firstRoundComplete && pages.length > 0) {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
+        if (this.reuseLogBuffers)
+          this.keepSpare([pages.buffer, lastWritePlus1.buffer, ...(writeCounts ? [writeCounts.buffer] : [])] as ArrayBuffer[])
         pages = EMPTY
         lastWritePlus1 = EMPTY
         writeCounts = undefined
@@ -636,10 +649,11 @@ export class VcpuSimulator {
     // An empty log (the setup sync's, at least) takes the same path to the same stores below, so
     // they have type feedback when the scan loop is compiled on stack (an untried store there
     // deoptimizes it, node --trace-deopt: "Insufficient type feedback for generic named access").
-    const out = bound === 0 ? EMPTY : new Uint32Array(bound)
-    const lastOut = bound === 0 ? EMPTY : new Uint32Array(bound)
+    const out = bound === 0 ? EMPTY : new Uint32Array(this.logBuffer(bound * 4), 0, bound)
+    const lastOut = bound === 0 ? EMPTY : new Uint32Array(this.logBuffer(bound * 4), 0, bound)
     const countChunks = this.writeCountChunks
-    const countOut = countChunks !== undefined && bound > 0 ? new Uint16Array(bound) : undefined
+    const countOut =
+      countChunks !== undefined && bound > 0 ? new Uint16Array(this.logBuffer(bound * 2), 0, bound) : undefined
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
@@ -677,14 +691,44 @@ export class VcpuSimulator {
     this.pendingList.length = 0
     this.dirtyCount = 0
     // A page written more than once since its chunk's last batch counts once, so n may fall short
-    // of the bound: the reply is a view of n pages while the bound is at most twice n, and a copy
-    // of them when it is more (the whole buffer is transferred to the migration thread). Always
-    // a view or a copy, so the first harvest, whose log is whole, tries the subarray calls too.
-    const fit = <T extends Uint32Array | Uint16Array>(a: T): T =>
-      (bound > 2 * n ? a.slice(0, n) : a.subarray(0, n)) as T
+    // of the bound. Where buffers move, the reply is a view of n pages (the buffer comes back);
+    // where they are copied whole, it is a view while the bound is at most twice n and a copy of
+    // the n pages when it is more. Always a view or a copy, so the first harvest, whose log is
+    // whole, tries the subarray calls too.
+    const copy = bound > 2 * n && !this.reuseLogBuffers
+    const fit = <T extends Uint32Array | Uint16Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T
     this.loggedPages = fit(out)
     this.loggedLastWritePlus1 = fit(lastOut)
     this.loggedWriteCounts = countOut === undefined ? undefined : fit(countOut)
+  }
+
+  /** Keeps handed-back log buffers, the largest LOG_BUFFERS_KEPT of them. */
+  private keepSpare(buffers: readonly ArrayBuffer[]): void {
+    const spare = this.spareBuffers
+    for (const b of buffers) if (b.byteLength > 0) spare.push(b)
+    if (spare.length > LOG_BUFFERS_KEPT) {
+      spare.sort((x, y) => y.byteLength - x.byteLength)
+      spare.length = LOG_BUFFERS_KEPT
+    }
+  }
+
+  /**
+   * A buffer of at least `bytes` for a dirty log: the smallest handed-back one that is large
+   * enough, else a new one (with a quarter more room where it will come back, so a log that
+   * grows a little next time still fits).
+   */
+  private logBuffer(bytes: number): ArrayBuffer {
+    const spare = this.spareBuffers
+    let best = -1
+    for (let i = 0; i < spare.length; i++)
+      if (spare[i].byteLength >= bytes && (best < 0 || spare[i].byteLength < spare[best].byteLength)) best = i
+    if (best >= 0) {
+      const b = spare[best]
+      spare[best] = spare[spare.length - 1]
+      spare.pop()
+      return b
+    }
+    return new ArrayBuffer(this.reuseLogBuffers ? Math.ceil((bytes * 5) / 16) * 4 : bytes)
   }
 
   private lastWrites(): LastWriteChunks {
@@ -740,6 +784,8 @@ const EMPTY = new Uint32Array(0)
 const EMPTY16 = new Uint16Array(0)
 /** Words of a chunk's pending list: (index, t + 1) per write. */
 const PENDING_WORDS = 2 * PAGE_CHUNK_PENDING_WRITES
+/** Handed-back log buffers a vCPU keeps: its last log's two or three, and as many again. */
+const LOG_BUFFERS_KEPT = 6
 /** Words of the first batch a vCPU applies (see writeRun): 16 writes. */
 const FIRST_BATCH_WORDS = 32
 const TWO_POW_32 = 4294967296

@@ -50,6 +50,13 @@ export interface HarvestRequest {
   readonly dirtySyncCount: number
   /** The sweep has wrapped at least once (complete_round, §3.4): the first pass is over. */
   readonly firstRoundComplete: boolean
+  /**
+   * Buffers of this vCPU's earlier dirty logs (HarvestReply pages, lastWritePlus1, writeCounts)
+   * that the migration thread has merged, handed back (moved, on a link that moves ArrayBuffers)
+   * for the vCPU to write its next logs into. A fresh buffer costs a page fault per 4 KiB on its
+   * first write, most of a harvest's time on a virtual machine (issue 11). Absent: none.
+   */
+  readonly spare?: readonly ArrayBuffer[]
 }
 
 /** vCPU statistics, cumulative since the start of the run. */
