@@ -1,6 +1,12 @@
 import type { LabConfig } from '../../shared/config/schema'
 import { LabFailure, labError } from '../../shared/errors'
-import { BUFFER_DELAY_US, CLEAR_BITMAP_SHIFT, GIB, MAX_WAIT_CHECK_PAGES, US_PER_MS } from '../../shared/engine/constants'
+import {
+  BUFFER_DELAY_US,
+  CLEAR_BITMAP_SHIFT,
+  GIB,
+  MAX_WAIT_CHECK_PAGES,
+  US_PER_MS
+} from '../../shared/engine/constants'
 import {
   dirtyLimitInitialState,
   dirtyLimitOnTrigger,
@@ -933,14 +939,14 @@ export class MigrationSimulator {
       const bound = p + Math.min(cap, MAX_WAIT_CHECK_PAGES)
       const clean = ~bmap[w] & (-1 << (p & 31))
       const n =
-        (clean !== 0 ? Math.min((w << 5) + (31 - Math.clz32(clean & -clean)), bound) : dirty.runEnd(p, bound)) - p
-      if (
-        !(
-          n < cap &&
-          n < MAX_WAIT_CHECK_PAGES &&
-          (limit === Infinity || bytes <= 0 || (n - 1) * bytes <= limit - windowBytes)
-        )
-      )
+        (clean !== 0
+          ? Math.min((w << 5) + (31 - Math.clz32(clean & -clean)), bound)
+          : dirty.runEnd(p, bound)) - p
+      if (!(
+        n < cap &&
+        n < MAX_WAIT_CHECK_PAGES &&
+        (limit === Infinity || bytes <= 0 || (n - 1) * bytes <= limit - windowBytes)
+      ))
         break
       if (maxWait && costUs > 0 && elapsedUs + n * costUs >= MAX_WAIT_BREAK_US) break
       const startUs = t0 + elapsedUs
@@ -1321,7 +1327,9 @@ export class MigrationSimulator {
       firstRoundComplete: this.firstRoundComplete
     }
     const perVcpu = this.eventsPerVcpu(events)
-    this.pendingAdvance = Promise.all(this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v))))
+    this.pendingAdvance = Promise.all(
+      this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v)))
+    )
   }
 
   private async settleAdvance(): Promise<void> {
@@ -1343,7 +1351,9 @@ export class MigrationSimulator {
     }
     this.lastAdvanceUs = Math.max(this.lastAdvanceUs, untilUs)
     const perVcpu = this.eventsPerVcpu(request.events)
-    const replies = await Promise.all(this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v))))
+    const replies = await Promise.all(
+      this.links.map((l, v) => l.harvest(this.vcpuRequest(request, perVcpu, v)))
+    )
     for (const reply of replies) this.absorbVcpu(reply.vcpu, reply.stats, reply.throughput, reply.timeline)
     return replies
   }

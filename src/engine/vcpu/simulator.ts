@@ -168,7 +168,11 @@ export class VcpuSimulator {
         // Fault injection: a lost KVM dirty log (like QEMU 7.2's TCG bug, §17). The oracle must see it.
         this.dropDirtyLogOnce = false
         if (this.reuseLogBuffers)
-          this.keepSpare([pages.buffer, lastWritePlus1.buffer, ...(writeCounts ? [writeCounts.buffer] : [])] as ArrayBuffer[])
+          this.keepSpare([
+            pages.buffer,
+            lastWritePlus1.buffer,
+            ...(writeCounts ? [writeCounts.buffer] : [])
+          ] as ArrayBuffer[])
         pages = EMPTY
         lastWritePlus1 = EMPTY
         writeCounts = undefined
@@ -653,7 +657,9 @@ export class VcpuSimulator {
     const lastOut = bound === 0 ? EMPTY : new Uint32Array(this.logBuffer(bound * 4), 0, bound)
     const countChunks = this.writeCountChunks
     const countOut =
-      countChunks !== undefined && bound > 0 ? new Uint16Array(this.logBuffer(bound * 2), 0, bound) : undefined
+      countChunks !== undefined && bound > 0
+        ? new Uint16Array(this.logBuffer(bound * 2), 0, bound)
+        : undefined
     let n = 0
     const list = this.dirtyChunkList.sort((a, b) => a - b)
     for (const chunk of list) {
@@ -696,7 +702,8 @@ export class VcpuSimulator {
     // the n pages when it is more. Always a view or a copy, so the first harvest, whose log is
     // whole, tries the subarray calls too.
     const copy = bound > 2 * n && !this.reuseLogBuffers
-    const fit = <T extends Uint32Array | Uint16Array>(a: T): T => (copy ? a.slice(0, n) : a.subarray(0, n)) as T
+    const fit = <T extends Uint32Array | Uint16Array>(a: T): T =>
+      (copy ? a.slice(0, n) : a.subarray(0, n)) as T
     this.loggedPages = fit(out)
     this.loggedLastWritePlus1 = fit(lastOut)
     this.loggedWriteCounts = countOut === undefined ? undefined : fit(countOut)
