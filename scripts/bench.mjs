@@ -14,6 +14,7 @@ const scenarios = only.length
   : [
       'default',
       'large-uniform',
+      'large-uniform-warm',
       'large-xbzrle',
       'large-multifd',
       'large-postcopy',

@@ -32,6 +32,9 @@ const NEVER_CONVERGES = {
   migration: { policy: { 'max-time-ms': 3_600_000, 'max-iterations': 100_000 } }
 }
 
+/** A run of SMALL or NEVER_CONVERGES leaves its 3 engine processes idle for the next run. */
+const KEPT = 3
+
 interface Received {
   at: number
   message: LabEventMessage
@@ -144,7 +147,8 @@ describe('runs.start with the real engine', () => {
     expect(snapshot.progress.length).toBe(streamed.progress.length)
     expect(snapshot.throughput.map((s) => s.vcpu).sort()).toEqual([0, 1])
     expect((snapshot.config as { guest: { 'memory-mib': number } }).guest['memory-mib']).toBe(256)
-    expect(resources.processHost.liveChildren.size).toBe(0)
+    // The run's 2 vCPU processes and its migration process, kept for the next run (KEPT).
+    expect(resources.processHost.liveChildren.size).toBe(KEPT)
   })
 
   it('downsamples a reopened run to the points asked for, keeping the extremes', async () => {
@@ -221,7 +225,8 @@ describe('runs.start with the real engine', () => {
     expect(result.lab.reason).toMatch(/cancel/)
     expect(result['total-time']).toBeLessThan(3_600_000)
     expect(resources.history!.getRunRecord(runId).status).toBe('cancelled')
-    expect(resources.processHost.liveChildren.size).toBe(0)
+    // The run's 2 vCPU processes and its migration process, kept for the next run (KEPT).
+    expect(resources.processHost.liveChildren.size).toBe(KEPT)
     // Cancelling again is harmless and says nothing was cancelled.
     expect(value<{ cancelled: boolean }>(await service.handle('runs.cancel', { runId }, ctx)).cancelled).toBe(
       false
@@ -256,7 +261,24 @@ describe('runs.start with the real engine', () => {
     expect(snapshot.progress[snapshot.progress.length - 1]['time-ms']).toBeLessThanOrEqual(
       result['total-time'] + 1
     )
-    expect(resources.processHost.liveChildren.size).toBe(0)
+    // The run's 2 vCPU processes and its migration process, kept for the next run (KEPT).
+    expect(resources.processHost.liveChildren.size).toBe(KEPT)
+  })
+
+  it("keeps a run's engine processes for the next run, which starts none, and stops them at shutdown", async () => {
+    const host = resources.processHost
+    const first = await start(SMALL)
+    expect((await ended(first)).event).toBe('run.finished')
+    const kept = [...host.liveChildren].map((c) => c.id).sort((a, b) => a - b)
+    expect(kept).toHaveLength(KEPT)
+    const second = await start({ ...SMALL, seed: 99 })
+    const last = await ended(second)
+    expect(last.event).toBe('run.finished')
+    expect((last.payload as RunFinishedEvent).result.lab.verified).toBe(true)
+    // The same three processes served the second run: none was started for it.
+    expect([...host.liveChildren].map((c) => c.id).sort((a, b) => a - b)).toEqual(kept)
+    await service.shutdown()
+    expect(host.liveChildren.size).toBe(0)
   })
 
   it('answers NotFound for a run that does not exist', async () => {

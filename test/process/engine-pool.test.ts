@@ -134,6 +134,24 @@ describe('EnginePool (real engine processes)', () => {
     expect(host.liveChildren.size).toBe(0)
   })
 
+  it('stops a child that stayed idle for idleTimeoutMs, and hands out the ones still kept', async () => {
+    const pool = new EnginePool(host, { maxIdle: 3, idleTimeoutMs: 1500 })
+    await runMigration(config, { host, seed: 3, pool })
+    expect(pool.size).toBe(3)
+    const ids = liveIds()
+    // Taken again before the timeout: the same processes, and their timers start over.
+    await runMigration(config, { host, seed: 4, pool })
+    expect(liveIds()).toEqual(ids)
+    await until(() => host.liveChildren.size === 0)
+    expect(pool.size).toBe(0)
+    // The next run starts new processes.
+    await runMigration(config, { host, seed: 5, pool })
+    expect(liveIds()).toHaveLength(3)
+    for (const id of ids) expect(liveIds()).not.toContain(id)
+    await pool.drain()
+    expect(host.liveChildren.size).toBe(0)
+  })
+
   it('stops what it cannot keep: beyond maxIdle, released children are stopped', async () => {
     const pool = new EnginePool(host, { maxIdle: 1 })
     await runMigration(config, { host, seed: 3, pool })

@@ -17,6 +17,11 @@ interface ResettableContract extends LinkContract {
 export interface EnginePoolOptions {
   /** Most idle children kept between runs; beyond that a released child is stopped. */
   readonly maxIdle: number
+  /**
+   * A child idle this long is stopped (a lab host keeps the last run's processes for the next
+   * run, not for ever); absent: kept until drained (a sweep's pool, drained when it ends).
+   */
+  readonly idleTimeoutMs?: number
 }
 
 /**
@@ -36,6 +41,8 @@ export class EnginePool {
   private readonly idle = new Map<string, SupervisedChild[]>()
   private idleCount = 0
   private draining = false
+  /** With idleTimeoutMs: each idle child's timer. */
+  private readonly idleTimers = new Map<SupervisedChild, ReturnType<typeof setTimeout>>()
 
   constructor(
     private readonly host: ProcessHost,
@@ -48,6 +55,7 @@ export class EnginePool {
     while (list && list.length > 0) {
       const child = list.pop() as SupervisedChild
       this.idleCount--
+      this.clearIdleTimer(child)
       // A child that died while idle is not handed out.
       if (!child.failed && !child.rpc.closed) return child as unknown as SupervisedChild<Child>
       void child.stop()
@@ -81,13 +89,40 @@ export class EnginePool {
         list.push(child as SupervisedChild)
         this.idle.set(key, list)
         this.idleCount++
+        this.startIdleTimer(child as SupervisedChild, key)
       })
     )
+  }
+
+  private startIdleTimer(child: SupervisedChild, key: string): void {
+    const ms = this.options.idleTimeoutMs
+    if (ms === undefined) return
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(child)
+      const list = this.idle.get(key)
+      const i = list?.indexOf(child) ?? -1
+      if (!list || i < 0) return
+      list.splice(i, 1)
+      this.idleCount--
+      void child.stop()
+    }, ms)
+    // An idle child's timer alone does not keep the lab host's process alive.
+    timer.unref?.()
+    this.idleTimers.set(child, timer)
+  }
+
+  private clearIdleTimer(child: SupervisedChild): void {
+    const timer = this.idleTimers.get(child)
+    if (timer === undefined) return
+    clearTimeout(timer)
+    this.idleTimers.delete(child)
   }
 
   /** Stops every idle child; children released later are stopped, not kept. */
   async drain(): Promise<void> {
     this.draining = true
+    for (const timer of this.idleTimers.values()) clearTimeout(timer)
+    this.idleTimers.clear()
     const all = [...this.idle.values()].flat()
     this.idle.clear()
     this.idleCount = 0
