@@ -16,6 +16,10 @@ export class RunFakeClient extends FakeLabClient {
   nextRunId = 7
   startError: { kind: 'Validation'; message: string; details: string[] } | null = null
   snapshot: RunSnapshot | null = null
+  /** runs.cancel's answer: cancelled (default), or refused as for a run that ended before then. */
+  cancelled = true
+  /** runs.cancel (and runs.get, after it) answer once this resolves (run.finished may come first). */
+  cancelGate: Promise<void> = Promise.resolve()
 
   override async call<M extends LabMethod>(method: M, params?: unknown): Promise<LabOutcome<LabResult<M>>> {
     if (method === 'runs.start') {
@@ -25,13 +29,16 @@ export class RunFakeClient extends FakeLabClient {
     }
     if (method === 'runs.cancel') {
       this.calls.push({ method, params })
+      await this.cancelGate
       return {
         ok: true,
-        value: { runId: (params as { runId: number }).runId, cancelled: true } as LabResult<M>
+        value: { runId: (params as { runId: number }).runId, cancelled: this.cancelled } as LabResult<M>
       }
     }
     if (method === 'runs.get') {
       this.calls.push({ method, params })
+      // The host answers in order: a runs.get after a runs.cancel is answered after it.
+      await this.cancelGate
       if (!this.snapshot) return { ok: false, error: { kind: 'NotFound', message: 'There is no run 99.' } }
       return { ok: true, value: this.snapshot as LabResult<M> }
     }

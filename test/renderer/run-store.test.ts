@@ -77,6 +77,28 @@ describe('the run store’s playback', () => {
     expect(run.playbackDone).toBe(true)
   })
 
+  it('a cancel the host refuses (the run had ended before then) after the run’s end crossed it: shows that end', async () => {
+    const run = useRunStore()
+    await run.start({ guest: { vcpus: 2 } })
+    fake.push({ event: 'run.telemetry', payload: { runId: 7, batch: batch(0, 1900) } })
+    run.advance(Date.now() + 1000)
+    let answer = (): void => {}
+    fake.cancelGate = new Promise<void>((resolve) => (answer = resolve))
+    fake.cancelled = false
+    fake.snapshot = null
+    const cancelling = run.cancel()
+    expect(run.cancelling).toBe(true)
+    // The run's end reaches the page before the host's answer to the cancel.
+    fake.push({ event: 'run.finished', payload: { runId: 7, result: result() } })
+    answer()
+    await cancelling
+    await vi.waitFor(() => expect(run.phase).toBe('completed'))
+    expect(run.cancelling).toBe(false)
+    expect(run.result?.['total-time']).toBe(2000)
+    run.advance(Date.now() + 2000)
+    expect(run.playbackDone).toBe(true)
+  })
+
   it('moves the playhead at most 10 times a second on its own', async () => {
     const run = useRunStore()
     await run.start({})
@@ -206,6 +228,39 @@ describe('the run store on the real lab host', () => {
     expect(run.cancelling).toBe(false)
     expect(cancelled['total-time']).toBeLessThanOrEqual(atVirtualMs)
     expect(host.history.getRunRecord(1).status).toBe('cancelled')
+  })
+
+  it('a run that ended just as Esc was pressed: its end crosses the cancel, the page waits for the cut', async () => {
+    const run = useRunStore()
+    run.setSpeed(1)
+    // The host's run.finished is still on its way to the page when the user presses Esc.
+    host.holdEvent = 'run.finished'
+    const endedAtHost = new Promise<number>((resolve) => {
+      const off = host.service.subscribe((m) => {
+        if (m.event === 'run.finished') {
+          off()
+          resolve(m.payload.result['total-time'])
+        }
+      })
+    })
+    await run.start(FOUR_SECOND_CONFIG)
+    const uncutMs = await endedAtHost
+    expect(run.phase).toBe('running')
+    await run.cancel()
+    expect(host.callsOf('runs.cancel')).toEqual([{ runId: 1, atVirtualMs: run.playheadMs }])
+    // The host cuts the ended run back to that moment; the page now gets the run's own end.
+    host.releaseHeld()
+    expect(run.cancelling).toBe(true)
+    await vi.waitFor(() => expect(run.result).not.toBeNull())
+    expect(run.phase).toBe('cancelled')
+    expect(run.cancelling).toBe(false)
+    // The page shows the run as the host recorded it: cut back, not the run's own end.
+    expect(run.result?.['total-time']).toBeLessThan(uncutMs)
+    expect(run.result?.['total-time']).toBe(host.detail(1).result?.['total-time'])
+    expect(host.history.getRunRecord(1).status).toBe('cancelled')
+    // The summary shows once the screen reaches the end of what was cut.
+    run.setSpeed('max')
+    expect(run.playbackDone).toBe(true)
   })
 
   it('reopens a recorded run with everything shown', async () => {

@@ -101,11 +101,28 @@ export class ServiceLabClient extends FakeLabClient {
     this.unsubscribe = this.listen()
   }
 
+  /**
+   * Events of this kind the host sends are held back from the page until releaseHeld() (a slow
+   * link: the host's event crosses the page's next call).
+   */
+  holdEvent: LabEvent | undefined
+  private held: LabEventMessage[] = []
+
   /** The host's events reach the page while it is connected (a socket down carries nothing). */
   private listen(): () => void {
     return this.current.subscribe((message) => {
-      if (this.connection().state === 'connected') this.push(message)
+      if (this.connection().state !== 'connected') return
+      if (message.event === this.holdEvent) this.held.push(message)
+      else this.push(message)
     })
+  }
+
+  /** Delivers the held events to the page, in the order the host sent them, and holds no more. */
+  releaseHeld(): void {
+    this.holdEvent = undefined
+    const held = this.held
+    this.held = []
+    for (const message of held) this.push(message)
   }
 
   get service(): LabService {

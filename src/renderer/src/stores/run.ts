@@ -206,9 +206,9 @@ export const useRunStore = defineStore('run', () => {
     if (message.payload.runId !== runId.value || (!engineRunning.value && !cancelling.value)) return
     if (message.event === 'run.telemetry') appendBatch(message.payload.batch)
     else if (message.event === 'run.finished' && frozenAtMs !== undefined) {
-      // Cancelled at the moment on screen: the host recorded the run as it was then; show that
-      // record (the telemetry streamed so far went on past it).
-      void showCut(message.payload.runId)
+      // A cancel is on its way: this is the record of the run cut back to the moment on screen,
+      // or the run's own end that crossed the cancel (showCut tells which).
+      void showCut(message.payload.runId, message.payload.result)
       return
     } else if (message.event === 'run.finished') endWith(message.payload.result)
     else failWith(message.payload.error)
@@ -393,9 +393,24 @@ export const useRunStore = defineStore('run', () => {
     }
   }
 
-  async function showCut(id: number): Promise<void> {
+  /**
+   * A run.finished that came while a cancel was on its way (`finished`, its result). Usually the
+   * host cut the run back to the moment on screen and this is that record. But the run may have
+   * ended on its own just as the user pressed Esc, its run.finished crossing the cancel: then the
+   * host either cuts the ended run back now (runs.get finds it running again, and the cut's own
+   * run.finished follows) or refused the cancel because the run had ended before that moment
+   * (this is its end, shown as any end).
+   */
+  async function showCut(id: number, finished: MigrationResult): Promise<void> {
     const outcome = await client.call('runs.get', { runId: id })
-    if (runId.value !== id || !cancelling.value) return
+    if (runId.value !== id || !engineRunning.value) return
+    if (!cancelling.value) {
+      endWith(finished)
+      advance()
+      ensureLoop()
+      return
+    }
+    if (outcome.ok && outcome.value.status === 'running') return
     cancelling.value = false
     frozenAtMs = undefined
     if (!outcome.ok) {
