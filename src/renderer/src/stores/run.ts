@@ -403,11 +403,14 @@ export const useRunStore = defineStore('run', () => {
    */
   async function showCut(id: number, finished: MigrationResult): Promise<void> {
     const outcome = await client.call('runs.get', { runId: id })
-    if (runId.value !== id || !engineRunning.value) return
+    if (runId.value !== id) return
     if (!cancelling.value) {
-      endWith(finished)
-      advance()
-      ensureLoop()
+      // Refused: the end is news only to a page that still had the engine running.
+      if (engineRunning.value) {
+        endWith(finished)
+        advance()
+        ensureLoop()
+      }
       return
     }
     if (outcome.ok && outcome.value.status === 'running') return
