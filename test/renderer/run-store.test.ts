@@ -235,16 +235,9 @@ describe('the run store on the real lab host', () => {
     run.setSpeed(1)
     // The host's run.finished is still on its way to the page when the user presses Esc.
     host.holdEvent = 'run.finished'
-    const endedAtHost = new Promise<number>((resolve) => {
-      const off = host.service.subscribe((m) => {
-        if (m.event === 'run.finished') {
-          off()
-          resolve(m.payload.result['total-time'])
-        }
-      })
-    })
+    const endedAtHost = host.hostEvent('run.finished')
     await run.start(FOUR_SECOND_CONFIG)
-    const uncutMs = await endedAtHost
+    const uncutMs = (await endedAtHost).result['total-time']
     expect(run.phase).toBe('running')
     await run.cancel()
     expect(host.callsOf('runs.cancel')).toEqual([{ runId: 1, atVirtualMs: run.playheadMs }])

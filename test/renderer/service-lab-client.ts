@@ -117,6 +117,17 @@ export class ServiceLabClient extends FakeLabClient {
     })
   }
 
+  /** Resolves with the payload of the next event `event` as the host sends it (held or not). */
+  hostEvent<E extends LabEvent>(event: E): Promise<LabEvents[E]> {
+    return new Promise((resolve) => {
+      const off = this.current.subscribe((message) => {
+        if (message.event !== event) return
+        off()
+        resolve(message.payload as LabEvents[E])
+      })
+    })
+  }
+
   /** Delivers the held events to the page, in the order the host sent them, and holds no more. */
   releaseHeld(): void {
     this.holdEvent = undefined
